@@ -1,0 +1,1 @@
+"""Building blocks with no business rules: events, ports, registry, problems, logging, clock."""
