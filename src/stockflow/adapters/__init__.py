@@ -1,0 +1,1 @@
+"""Infrastructure: each module implements a port from stockflow.core.ports."""

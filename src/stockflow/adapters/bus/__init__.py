@@ -1,0 +1,1 @@
+"""Event-bus adapters (memory:// now; redis:// and nats:// implement the same port)."""

@@ -1,0 +1,1 @@
+"""Cache adapters (memory:// now; redis:// implements the same port)."""

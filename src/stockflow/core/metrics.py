@@ -1,0 +1,39 @@
+"""Prometheus metrics, one registry per container so several apps can live in one test process."""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client.exposition import CONTENT_TYPE_LATEST
+
+LATENCY_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5)
+
+
+class Metrics:
+    content_type = CONTENT_TYPE_LATEST
+
+    def __init__(self) -> None:
+        r = self.registry = CollectorRegistry(auto_describe=True)
+        self.http_requests = Counter("stockflow_http_requests", "HTTP requests",
+                                     ["method", "route", "status"], registry=r)
+        self.http_latency = Histogram("stockflow_http_request_duration_seconds",
+                                      "HTTP request latency", ["method", "route"],
+                                      buckets=LATENCY_BUCKETS, registry=r)
+        self.cache_hits = Counter("stockflow_cache_hits", "Cache hits", ["cache"], registry=r)
+        self.cache_misses = Counter("stockflow_cache_misses", "Cache misses", ["cache"], registry=r)
+        self.events_published = Counter("stockflow_bus_published", "Events published",
+                                        ["topic"], registry=r)
+        self.events_handled = Counter("stockflow_bus_handled", "Events handled",
+                                      ["topic", "group"], registry=r)
+        self.events_retried = Counter("stockflow_bus_retried", "Handler retries",
+                                      ["topic", "group"], registry=r)
+        self.events_dead = Counter("stockflow_bus_dead_lettered", "Events dead-lettered",
+                                   ["topic", "group"], registry=r)
+        self.bars_backfilled = Counter("stockflow_backfill_bars", "Bars written by backfill",
+                                       ["interval"], registry=r)
+        self.quotes_generated = Counter("stockflow_quotes_generated",
+                                        "Live quotes produced by providers", ["provider"],
+                                        registry=r)
+        self.ready = Gauge("stockflow_ready", "1 when storage answers", registry=r)
+
+    def render(self) -> bytes:
+        return generate_latest(self.registry)

@@ -1,0 +1,49 @@
+"""RFC 9457 problem details: the one error shape every route and stream uses."""
+
+from __future__ import annotations
+
+from typing import Any
+
+PROBLEM_CONTENT_TYPE = "application/problem+json"
+TYPE_BASE = "https://stockflow.dev/problems/"
+
+
+class Problem(Exception):
+    """Raise from any layer; the HTTP edge turns it into application/problem+json."""
+
+    def __init__(self, status: int, title: str, detail: str = "", *, type_: str | None = None,
+                 headers: dict[str, str] | None = None, **extra: Any) -> None:
+        super().__init__(detail or title)
+        self.status = status
+        self.title = title
+        self.detail = detail
+        self.type = type_ or TYPE_BASE + title.lower().replace(" ", "-")
+        self.headers = headers or {}
+        self.extra = extra
+
+    def to_dict(self, instance: str | None = None) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "type": self.type,
+            "title": self.title,
+            "status": self.status,
+            "detail": self.detail,
+        }
+        if instance is not None:
+            body["instance"] = instance
+        body.update(self.extra)
+        return body
+
+
+def not_found(what: str, ident: str) -> Problem:
+    return Problem(404, "Not Found", f"{what} {ident!r} is not known", type_=TYPE_BASE + "not-found")
+
+
+def invalid(detail: str, errors: list[dict[str, Any]] | None = None) -> Problem:
+    extra = {"errors": errors} if errors else {}
+    return Problem(422, "Unprocessable Content", detail, type_=TYPE_BASE + "validation", **extra)
+
+
+def unavailable(detail: str, retry_after: int | None = None) -> Problem:
+    headers = {"Retry-After": str(retry_after)} if retry_after else None
+    return Problem(503, "Service Unavailable", detail, type_=TYPE_BASE + "unavailable",
+                   headers=headers)

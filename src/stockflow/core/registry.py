@@ -1,0 +1,49 @@
+"""Adapters chosen by URL scheme; modules are imported only when their scheme is used."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import urlsplit
+
+# port -> scheme -> "module:factory". New back ends register here, not in if/elif chains.
+ADAPTERS: dict[str, dict[str, str]] = {
+    "storage": {
+        "sqlite": "stockflow.adapters.storage.database:make_database",
+        "postgresql": "stockflow.adapters.storage.database:make_database",
+        "postgres": "stockflow.adapters.storage.database:make_database",
+    },
+    "bus": {
+        "memory": "stockflow.adapters.bus.memory:make_bus",
+    },
+    "cache": {
+        "memory": "stockflow.adapters.cache.memory:make_cache",
+    },
+}
+
+
+class UnknownAdapterError(ValueError):
+    pass
+
+
+def scheme_of(url: str) -> str:
+    scheme = urlsplit(url).scheme
+    return scheme.split("+", 1)[0]
+
+
+def resolve(port: str, url: str) -> Callable[..., Any]:
+    scheme = scheme_of(url)
+    try:
+        target = ADAPTERS[port][scheme]
+    except KeyError:
+        known = ", ".join(sorted(ADAPTERS.get(port, {})))
+        raise UnknownAdapterError(
+            f"no {port} adapter for URL scheme {scheme!r} (known: {known})"
+        ) from None
+    module_name, _, attr = target.partition(":")
+    return getattr(importlib.import_module(module_name), attr)
+
+
+def build(port: str, url: str, **kwargs: Any) -> Any:
+    return resolve(port, url)(url, **kwargs)

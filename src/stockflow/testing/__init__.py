@@ -1,0 +1,1 @@
+"""Fakes shipped with the package so tests and users' own tests build StockFlow the same way."""
