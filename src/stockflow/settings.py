@@ -82,7 +82,7 @@ class Settings(BaseSettings):
     log: LogSettings = Field(default_factory=LogSettings)
 
     @model_validator(mode="after")
-    def _resolve_defaults(self) -> "Settings":
+    def _resolve_defaults(self) -> Settings:
         if not self.storage.url:
             self.storage.url = f"sqlite:///{(self.data_dir / 'stockflow.db').as_posix()}"
         return self

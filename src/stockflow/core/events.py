@@ -24,7 +24,7 @@ class Event(BaseModel):
         return orjson.dumps(self.model_dump(mode="json"))
 
     @classmethod
-    def from_bytes(cls, raw: bytes | str) -> "Event":
+    def from_bytes(cls, raw: bytes | str) -> Event:
         return cls.model_validate(orjson.loads(raw))
 
 

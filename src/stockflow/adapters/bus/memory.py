@@ -96,7 +96,7 @@ class MemoryBus:
                     await handler(event)
             except asyncio.CancelledError:
                 raise
-            except Exception as exc:  # a handler's bug must not stop the group
+            except Exception as exc:  # noqa: BLE001 - a handler's bug must not stop the group
                 attempt += 1
                 if attempt > self._max_retries:
                     await self._dead_letter(g, event, exc)

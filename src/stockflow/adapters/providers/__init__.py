@@ -1,0 +1,1 @@
+"""Market-data providers: each one a package of the same shape behind the provider port."""

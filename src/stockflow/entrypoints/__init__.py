@@ -1,0 +1,1 @@
+"""Process shapes (http app, monolith, cli); each one builds StockFlow through bootstrap()."""

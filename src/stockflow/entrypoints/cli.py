@@ -1,0 +1,115 @@
+"""The `stockflow` command: up, serve, db upgrade, backfill."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+from typing import Annotated
+
+import typer
+
+app = typer.Typer(help="StockFlow: market data and research platform.", no_args_is_help=True)
+db_app = typer.Typer(help="Database commands.")
+app.add_typer(db_app, name="db")
+
+
+def _serve(services: list[str] | None, host: str | None, port: int | None) -> None:
+    import uvicorn
+
+    from stockflow.bootstrap import bootstrap
+    from stockflow.entrypoints.http import create_app
+
+    container = bootstrap()
+    http = container.settings.http
+    api = create_app(container, services)
+    _exit_cleanly_on_stop_signals()
+    uvicorn.run(api, host=host or http.host, port=port or http.port, log_config=None,
+                access_log=False, timeout_graceful_shutdown=10)
+
+
+def _exit_cleanly_on_stop_signals() -> None:
+    """uvicorn shuts down gracefully, then re-raises the signal to the previous handler; this
+    handler turns that into exit status 0, so supervisors see a clean stop, not a kill."""
+
+    def stop(signum: int, frame: object) -> None:
+        raise SystemExit(0)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+
+
+@app.command()
+def up(host: Annotated[str | None, typer.Option(help="Bind address")] = None,
+       port: Annotated[int | None, typer.Option(help="Port")] = None) -> None:
+    """Start every service and worker in one process (embedded defaults)."""
+    _serve(None, host, port)
+
+
+@app.command()
+def serve(name: Annotated[str, typer.Argument(help="Service name, e.g. market-data")],
+          host: Annotated[str | None, typer.Option()] = None,
+          port: Annotated[int | None, typer.Option()] = None) -> None:
+    """Serve one service on its own."""
+    from stockflow.entrypoints.http import SERVICES
+
+    if name not in SERVICES:
+        raise typer.BadParameter(f"unknown service {name!r}; known: {', '.join(SERVICES)}")
+    _serve([name], host, port)
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Apply database migrations to the configured storage."""
+    from stockflow.bootstrap import bootstrap
+
+    async def run() -> None:
+        container = bootstrap()
+        await container.db.connect()
+        try:
+            await container.db.migrate()
+        finally:
+            await container.db.close()
+        typer.echo(f"migrated {container.db.dialect} storage")
+
+    asyncio.run(run())
+
+
+@app.command()
+def backfill(
+    tickers: Annotated[str, typer.Option(help="Comma-separated tickers, or 'all'")] = "all",
+    years: Annotated[int, typer.Option(min=1, max=20, help="Years of daily bars")] = 5,
+    minute_days: Annotated[int, typer.Option(min=1, max=30,
+                                             help="Days of intraday bars")] = 5,
+) -> None:
+    """Load history from the provider into storage, with a progress bar."""
+    from rich.progress import Progress
+
+    from stockflow.bootstrap import bootstrap
+    from stockflow.settings import load_settings
+
+    async def run() -> int:
+        settings = load_settings()
+        settings.services.live_quotes = False
+        settings.simulator.backfill_on_start = False
+        container = bootstrap(settings)
+        await container.start()
+        try:
+            wanted = ([i.ticker for i in container.market.universe] if tickers == "all"
+                      else [container.market.instrument(t).ticker for t in tickers.split(",")])
+            with Progress() as bar:
+                task = bar.add_task("backfill", total=len(wanted))
+
+                def advance(ticker: str, written: int) -> None:
+                    bar.update(task, advance=1, description=f"{ticker}: {written} bars")
+
+                return await container.backfill.run(wanted, years=years,
+                                                    minute_days=minute_days, progress=advance)
+        finally:
+            await container.stop()
+
+    written = asyncio.run(run())
+    typer.echo(f"{written} bars written")
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,67 @@
+"""Every error leaves as application/problem+json (RFC 9457); a traceback never does."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException
+from starlette.responses import Response
+
+from stockflow.core.logging import get_logger
+from stockflow.core.problems import PROBLEM_CONTENT_TYPE, TYPE_BASE, Problem
+
+log = get_logger(__name__)
+
+
+def problem_response(problem: Problem, request: Request) -> Response:
+    return Response(orjson.dumps(problem.to_dict(instance=request.url.path)),
+                    status_code=problem.status, media_type=PROBLEM_CONTENT_TYPE,
+                    headers=problem.headers)
+
+
+async def _on_problem(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, Problem)
+    return problem_response(exc, request)
+
+
+async def _on_validation(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestValidationError)
+    errors = [_clean(e) for e in exc.errors()]
+    detail = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in errors)
+    problem = Problem(422, "Unprocessable Content", detail, type_=TYPE_BASE + "validation",
+                      errors=errors)
+    return problem_response(problem, request)
+
+
+async def _on_http(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    title = {404: "Not Found", 405: "Method Not Allowed"}.get(exc.status_code, "HTTP Error")
+    detail = exc.detail if isinstance(exc.detail, str) else title
+    if exc.status_code == 404 and detail == "Not Found":
+        detail = f"no route for {request.method} {request.url.path}"
+    problem = Problem(exc.status_code, title, detail, headers=dict(exc.headers or {}))
+    return problem_response(problem, request)
+
+
+async def _on_unexpected(request: Request, exc: Exception) -> Response:
+    log.exception("unhandled error", path=request.url.path, error=repr(exc))
+    problem = Problem(500, "Internal Server Error",
+                      "an unexpected error occurred; it has been logged",
+                      type_=TYPE_BASE + "internal")
+    return problem_response(problem, request)
+
+
+def _clean(error: dict[str, Any]) -> dict[str, Any]:
+    # pydantic puts exception objects in ctx; keep the JSON-safe parts only.
+    return {"loc": list(error.get("loc", ())), "msg": str(error.get("msg", "")),
+            "type": str(error.get("type", ""))}
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(Problem, _on_problem)
+    app.add_exception_handler(RequestValidationError, _on_validation)
+    app.add_exception_handler(HTTPException, _on_http)
+    app.add_exception_handler(Exception, _on_unexpected)

@@ -1,0 +1,159 @@
+"""Wire shapes of the market context. Hot paths serialise with orjson from these dict builders;
+the pydantic models document the same shapes in OpenAPI."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel
+
+from stockflow.market.domain import Bar, Instrument, Quote
+
+
+def quote_to_wire(q: Quote, *, currency: str, exchange: str) -> dict[str, Any]:
+    return {
+        "ticker": q.ticker,
+        "price": q.price,
+        "bid": q.bid,
+        "ask": q.ask,
+        "bid_size": q.bid_size,
+        "ask_size": q.ask_size,
+        "mid": round(q.mid, 6),
+        "spread": round(q.spread, 6),
+        "open": q.open,
+        "high": q.high,
+        "low": q.low,
+        "prev_close": q.prev_close,
+        "change": round(q.change, 6),
+        "change_pct": round(q.change_pct, 4),
+        "volume": q.volume,
+        "currency": currency,
+        "exchange": exchange,
+        "time": q.time.isoformat(),
+        "provider": q.provider,
+    }
+
+
+def bar_to_wire(b: Bar) -> dict[str, Any]:
+    return {
+        "time": b.time.isoformat(),
+        "open": b.open,
+        "high": b.high,
+        "low": b.low,
+        "close": b.close,
+        "volume": b.volume,
+    }
+
+
+def instrument_to_wire(i: Instrument) -> dict[str, Any]:
+    return {
+        "ticker": i.ticker,
+        "name": i.name,
+        "exchange": i.exchange,
+        "asset_class": str(i.asset_class),
+        "sector": i.sector,
+        "industry": i.industry,
+        "market_cap": i.market_cap,
+        "currency": i.currency,
+    }
+
+
+class Meta(BaseModel):
+    timestamp: datetime
+    version: str = "v1"
+
+
+class QuoteOut(BaseModel):
+    ticker: str
+    price: float
+    bid: float
+    ask: float
+    bid_size: int
+    ask_size: int
+    mid: float
+    spread: float
+    open: float
+    high: float
+    low: float
+    prev_close: float
+    change: float
+    change_pct: float
+    volume: int
+    currency: str
+    exchange: str
+    time: datetime
+    provider: str
+
+
+class QuoteEnvelope(BaseModel):
+    data: QuoteOut
+    meta: Meta
+
+
+class QuotesEnvelope(BaseModel):
+    data: list[QuoteOut]
+    meta: Meta
+
+
+class BarOut(BaseModel):
+    time: datetime
+    open: float
+    high: float
+    low: float
+    close: float
+    volume: int
+
+
+class HistoryMeta(Meta):
+    ticker: str
+    interval: str
+    next_cursor: str | None = None
+    has_more: bool = False
+
+
+class HistoryEnvelope(BaseModel):
+    data: list[BarOut]
+    meta: HistoryMeta
+
+
+class CompanyOut(BaseModel):
+    ticker: str
+    name: str
+    exchange: str
+    asset_class: str
+    sector: str
+    industry: str
+    market_cap: int
+    currency: str
+
+
+class ListMeta(Meta):
+    next_cursor: str | None = None
+    has_more: bool = False
+
+
+class CompaniesEnvelope(BaseModel):
+    data: list[CompanyOut]
+    meta: ListMeta
+
+
+class HolidayOut(BaseModel):
+    date: str
+    name: str
+
+
+class ExchangeStatusOut(BaseModel):
+    exchange: str
+    name: str
+    timezone: str
+    state: str
+    is_open: bool
+    next_open: datetime | None
+    next_close: datetime | None
+    holidays: list[HolidayOut]
+
+
+class MarketStatusEnvelope(BaseModel):
+    data: list[ExchangeStatusOut]
+    meta: Meta

@@ -1,0 +1,198 @@
+"""Market data use cases: quotes through the cache, history from storage, status, the universe."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import orjson
+
+from stockflow.core.events import make_event
+from stockflow.core.metrics import Metrics
+from stockflow.core.pagination import decode_cursor, encode_cursor
+from stockflow.core.ports import Cache, Clock, EventBus, MarketDataProvider, MarketStore
+from stockflow.core.problems import invalid, not_found
+from stockflow.market.calendar import MarketCalendars
+from stockflow.market.domain import Instrument, Interval, normalise_ticker
+from stockflow.market.schemas import bar_to_wire, instrument_to_wire, quote_to_wire
+
+MAX_BATCH = 50
+QUOTE_TOPIC = "market.quote.updated"
+# Without `start`, history covers a window that suits the interval.
+DEFAULT_WINDOW = {Interval.D1: timedelta(days=366)}
+DEFAULT_INTRADAY_WINDOW = timedelta(days=7)
+EXCHANGES = ("XNYS", "XNAS", "XNSE", "CRYPTO")
+
+
+def quote_key(ticker: str) -> str:
+    return f"quote:{ticker}"
+
+
+class MarketDataService:
+    def __init__(self, *, store: MarketStore, provider: MarketDataProvider, cache: Cache,
+                 bus: EventBus, clock: Clock, calendars: MarketCalendars, metrics: Metrics,
+                 quote_ttl: float) -> None:
+        self.store = store
+        self.provider = provider
+        self.cache = cache
+        self.bus = bus
+        self.clock = clock
+        self.calendars = calendars
+        self.metrics = metrics
+        self.quote_ttl = quote_ttl
+        self._universe: dict[str, Instrument] = {}
+
+    # -- universe -------------------------------------------------------------------------
+    async def load_universe(self) -> list[Instrument]:
+        """Seed storage with the provider's instruments and keep an index for fast lookups."""
+        instruments = await self.provider.instruments()
+        await self.store.upsert_instruments(instruments)
+        stored = await self.store.list_instruments()
+        self._universe = {i.ticker: i for i in stored}
+        return stored
+
+    def instrument(self, raw_ticker: str) -> Instrument:
+        ticker = normalise_ticker(raw_ticker)
+        inst = self._universe.get(ticker)
+        if inst is None:
+            raise not_found("ticker", ticker)
+        return inst
+
+    @property
+    def universe(self) -> list[Instrument]:
+        return list(self._universe.values())
+
+    # -- quotes ---------------------------------------------------------------------------
+    async def quote_json(self, raw_ticker: str) -> bytes:
+        """A quote as wire JSON bytes: cache first (5-minute TTL), then the provider."""
+        inst = self.instrument(raw_ticker)
+        cached = await self.cache.get(quote_key(inst.ticker))
+        if cached is not None:
+            self.metrics.cache_hits.labels("quote").inc()
+            return cached
+        self.metrics.cache_misses.labels("quote").inc()
+        quote = await self.provider.quote(inst.ticker, self.clock.now())
+        wire = quote_to_wire(quote, currency=inst.currency, exchange=inst.exchange)
+        raw = orjson.dumps(wire)
+        await self.cache.set(quote_key(inst.ticker), raw, self.quote_ttl)
+        await self.bus.publish(QUOTE_TOPIC, make_event(QUOTE_TOPIC, wire, key=inst.ticker))
+        return raw
+
+    async def quotes_json(self, raw_tickers: str) -> bytes:
+        tickers = parse_tickers(raw_tickers)
+        insts = [self._universe.get(t) for t in tickers]
+        unknown = [t for t, i in zip(tickers, insts, strict=True) if i is None]
+        if unknown:
+            raise not_found("tickers", ",".join(unknown))
+        cached = await self.cache.get_many([quote_key(t) for t in tickers])
+        hits = sum(1 for c in cached if c is not None)
+        if hits:
+            self.metrics.cache_hits.labels("quote").inc(hits)
+        missing = [t for t, c in zip(tickers, cached, strict=True) if c is None]
+        if missing:
+            self.metrics.cache_misses.labels("quote").inc(len(missing))
+            fresh = await self.provider.quotes(missing, self.clock.now())
+            by_ticker: dict[str, bytes] = {}
+            for q in fresh:
+                inst = self._universe[q.ticker]
+                wire = quote_to_wire(q, currency=inst.currency, exchange=inst.exchange)
+                by_ticker[q.ticker] = orjson.dumps(wire)
+                await self.bus.publish(QUOTE_TOPIC, make_event(QUOTE_TOPIC, wire, key=q.ticker))
+            await self.cache.set_many({quote_key(t): v for t, v in by_ticker.items()},
+                                      self.quote_ttl)
+            cached = [c if c is not None else by_ticker[t]
+                      for t, c in zip(tickers, cached, strict=True)]
+        return b"[" + b",".join(cached) + b"]"  # type: ignore[arg-type]
+
+    async def refresh_quotes(self, at: datetime | None = None) -> int:
+        """Pull fresh quotes for the whole universe into the cache and announce them."""
+        tickers = list(self._universe)
+        quotes = await self.provider.quotes(tickers, at or self.clock.now())
+        items: dict[str, bytes] = {}
+        events = []
+        for q in quotes:
+            inst = self._universe[q.ticker]
+            wire = quote_to_wire(q, currency=inst.currency, exchange=inst.exchange)
+            items[quote_key(q.ticker)] = orjson.dumps(wire)
+            events.append(make_event(QUOTE_TOPIC, wire, key=q.ticker))
+        await self.cache.set_many(items, self.quote_ttl)
+        await self.bus.publish_many(QUOTE_TOPIC, events)
+        self.metrics.quotes_generated.labels(self.provider.name).inc(len(quotes))
+        return len(quotes)
+
+    # -- history --------------------------------------------------------------------------
+    async def history(self, raw_ticker: str, interval: Interval, start: datetime | None,
+                      end: datetime | None, limit: int, cursor: str | None,
+                      ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+        inst = self.instrument(raw_ticker)
+        start, end = _aware(start), _aware(end)
+        end = end or self.clock.now() + interval.delta
+        if start is None:
+            start = end - DEFAULT_WINDOW.get(interval, DEFAULT_INTRADAY_WINDOW)
+        if start >= end:
+            raise invalid("start must be before end")
+        after = None
+        if cursor:
+            c = decode_cursor(cursor)
+            if c.get("ticker") != inst.ticker or c.get("interval") != interval.value:
+                raise invalid("cursor belongs to another query")
+            after = _parse_time(c.get("after"))
+        # One extra row tells whether another page exists without a count query.
+        bars = await self.store.read_bars(inst.ticker, interval, start, end, limit + 1, after)
+        has_more = len(bars) > limit
+        bars = bars[:limit]
+        meta: dict[str, Any] = {"ticker": inst.ticker, "interval": interval.value,
+                                "has_more": has_more, "next_cursor": None}
+        if has_more:
+            meta["next_cursor"] = encode_cursor({"ticker": inst.ticker,
+                                                 "interval": interval.value,
+                                                 "after": bars[-1].time.isoformat()})
+        return [bar_to_wire(b) for b in bars], meta
+
+    # -- status and companies -------------------------------------------------------------
+    def market_status(self, at: datetime | None = None) -> list[dict[str, Any]]:
+        now = at or self.clock.now()
+        return [self.calendars.status(ex, now).to_wire() for ex in EXCHANGES]
+
+    def companies(self, *, sector: str | None, exchange: str | None, asset_class: str | None,
+                  sort: str, limit: int, cursor: str | None,
+                  ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+        rows = self.universe
+        if sector:
+            rows = [i for i in rows if i.sector.lower() == sector.lower()]
+        if exchange:
+            rows = [i for i in rows if i.exchange.lower() == exchange.lower()]
+        if asset_class:
+            rows = [i for i in rows if str(i.asset_class) == asset_class.lower()]
+        field, reverse = sort.lstrip("-"), sort.startswith("-")
+        if field not in {"ticker", "name", "market_cap", "sector"}:
+            raise invalid(f"cannot sort by {field!r}; use ticker, name, market_cap or sector")
+        rows.sort(key=lambda i: (getattr(i, field), i.ticker), reverse=reverse)
+        offset = int(decode_cursor(cursor).get("offset", 0)) if cursor else 0
+        page = rows[offset:offset + limit]
+        has_more = offset + limit < len(rows)
+        meta = {"has_more": has_more, "total": len(rows),
+                "next_cursor": encode_cursor({"offset": offset + limit}) if has_more else None}
+        return [instrument_to_wire(i) for i in page], meta
+
+
+def parse_tickers(raw: str) -> list[str]:
+    tickers = list(dict.fromkeys(normalise_ticker(t) for t in raw.split(",") if t.strip()))
+    if not tickers:
+        raise invalid("tickers must name at least one ticker")
+    if len(tickers) > MAX_BATCH:
+        raise invalid(f"at most {MAX_BATCH} tickers per call, got {len(tickers)}")
+    return tickers
+
+
+def _aware(t: datetime | None) -> datetime | None:
+    if t is None:
+        return None
+    return t.replace(tzinfo=UTC) if t.tzinfo is None else t.astimezone(UTC)
+
+
+def _parse_time(value: object) -> datetime:
+    try:
+        return _aware(datetime.fromisoformat(str(value)))  # type: ignore[return-value]
+    except ValueError:
+        raise invalid("cursor is not one this API issued") from None

@@ -1,0 +1,84 @@
+"""Market jobs: history backfill, the live quote loop, and the market-status watcher."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Sequence
+from datetime import datetime, timedelta
+
+from stockflow.core.events import make_event
+from stockflow.core.logging import get_logger
+from stockflow.core.metrics import Metrics
+from stockflow.core.ports import Clock, EventBus, MarketDataProvider, MarketStore
+from stockflow.market.domain import Interval
+from stockflow.market.service import MarketDataService
+
+log = get_logger(__name__)
+STATUS_TOPIC = "market.status.changed"
+INTRADAY = (Interval.M1, Interval.M5, Interval.M15, Interval.H1)
+Progress = Callable[[str, int], None]
+
+
+class Backfill:
+    """Writes provider history into storage: daily bars for years, intraday for recent days."""
+
+    def __init__(self, *, provider: MarketDataProvider, store: MarketStore, clock: Clock,
+                 metrics: Metrics) -> None:
+        self.provider = provider
+        self.store = store
+        self.clock = clock
+        self.metrics = metrics
+
+    async def run(self, tickers: Sequence[str], *, years: int, minute_days: int,
+                  progress: Progress | None = None, only_missing: bool = False) -> int:
+        now = self.clock.now()
+        end = now + timedelta(days=1)
+        daily_start = now - timedelta(days=366 * years)
+        # Calendar days are padded so that `minute_days` trading sessions fit around weekends.
+        intraday_start = now - timedelta(days=minute_days + 2 + minute_days // 5 * 2)
+        total = 0
+        for ticker in tickers:
+            if only_missing and await self.store.bar_span(ticker, Interval.D1) is not None:
+                if progress:
+                    progress(ticker, 0)
+                continue
+            written = await self._one(ticker, Interval.D1, daily_start, end)
+            for interval in INTRADAY:
+                written += await self._one(ticker, interval, intraday_start, end)
+            total += written
+            if progress:
+                progress(ticker, written)
+        log.info("backfill finished", tickers=len(tickers), bars=total)
+        return total
+
+    async def _one(self, ticker: str, interval: Interval, start: datetime, end: datetime) -> int:
+        bars = await self.provider.bars(ticker, interval, start, end)
+        # Only closed bars are history; the bar in progress belongs to the live stream.
+        now = self.clock.now()
+        bars = [b for b in bars if b.time + interval.delta <= now]
+        written = await self.store.write_bars(bars)
+        self.metrics.bars_backfilled.labels(interval.value).inc(written)
+        await asyncio.sleep(0)  # let the server answer requests between tickers
+        return written
+
+
+class StatusWatcher:
+    """Publishes market.status.changed whenever an exchange's state moves."""
+
+    def __init__(self, market: MarketDataService, bus: EventBus) -> None:
+        self.market = market
+        self.bus = bus
+        self._last: dict[str, str] = {}
+
+    async def check(self, at: datetime | None = None) -> list[str]:
+        changed = []
+        for status in self.market.market_status(at):
+            ex, state = status["exchange"], status["state"]
+            previous = self._last.get(ex)
+            self._last[ex] = state
+            if previous is not None and previous != state:
+                changed.append(ex)
+                await self.bus.publish(STATUS_TOPIC, make_event(
+                    STATUS_TOPIC, {**status, "previous_state": previous}, key=ex))
+        return changed
+

@@ -1,0 +1,54 @@
+"""The command behind `make run` starts, answers /health, and stops cleanly on SIGTERM."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+STOCKFLOW = Path(sys.executable).with_name("stockflow")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_stockflow_up_serves_health_and_exits_cleanly_on_sigterm(tmp_path):
+    port = free_port()
+    env = {**os.environ,
+           "STOCKFLOW_DATA_DIR": str(tmp_path),
+           "STOCKFLOW_SIMULATOR__BACKFILL_YEARS": "1",
+           "STOCKFLOW_SIMULATOR__BACKFILL_MINUTE_DAYS": "1"}
+    proc = subprocess.Popen([str(STOCKFLOW), "up", "--port", str(port)], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        health = None
+        while time.monotonic() < deadline:
+            try:
+                health = httpx.get(f"http://127.0.0.1:{port}/health", timeout=1)
+                break
+            except httpx.TransportError:
+                assert proc.poll() is None, proc.stdout.read() if proc.stdout else ""
+                time.sleep(0.2)
+        assert health is not None and health.status_code == 200
+        assert health.json()["data"]["status"] == "ok"
+        quote = httpx.get(f"http://127.0.0.1:{port}/v1/quotes/NVDA", timeout=5)
+        assert quote.status_code == 200
+        proc.send_signal(signal.SIGTERM)
+        output, _ = proc.communicate(timeout=30)
+        assert proc.returncode == 0, output
+        assert (tmp_path / "stockflow.db").exists()
+        assert '"event": "request"' in output  # JSON access lines
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
