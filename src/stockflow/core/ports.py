@@ -18,21 +18,50 @@ class Clock(Protocol):
 
 
 Handler = Callable[["Event"], Awaitable[None]]
+BatchHandler = Callable[[list["Event"]], Awaitable[None]]
 
 
 @runtime_checkable
 class EventBus(Protocol):
-    """Publish/subscribe with consumer groups: each group gets every event once, shared by its members.
+    """Durable publish/subscribe with consumer groups, at-least-once.
 
-    A handler that raises is retried; after `max_retries` the event goes to `<topic>.dlq` with the
-    reason. Adapters: memory:// now; redis:// and nats:// plug in behind the same methods.
+    - Every group gets every event of a topic; the members of one group share the work.
+    - An event is acknowledged only after its handler returns; a member that dies with events
+      unacknowledged has them redelivered to another member (or to itself when it comes back).
+    - Events with one `key` reach a group in publish order while the group has one member.
+    - A handler that raises is retried `max_retries` times, then the event goes to `<topic>.dlq`
+      with the reason. A message that does not parse as an Event goes there at once.
+    - Consumers are idempotent by event id; the bus may deliver twice, never zero times.
     """
 
     async def start(self) -> None: ...
     async def stop(self) -> None: ...
-    async def publish(self, topic: str, event: Event) -> None: ...
-    async def publish_many(self, topic: str, events: Sequence[Event]) -> None: ...
-    def subscribe(self, topic: str, group: str, handler: Handler) -> None: ...
+    async def publish(self, topic: str, event: "Event") -> None: ...
+    async def publish_many(self, topic: str, events: Sequence["Event"]) -> None: ...
+    def subscribe(self, topic: str, group: str, handler: Handler, *,
+                  consumer: str | None = None) -> None:
+        """Register one member of `group`; call again (other `consumer`) for more members."""
+    def subscribe_batch(self, topic: str, group: str, handler: BatchHandler, *,
+                        max_batch: int = 500, max_wait: float = 0.05,
+                        consumer: str | None = None) -> None:
+        """Like subscribe, but the handler gets up to `max_batch` events at once, acknowledged
+        together after it returns. A failing batch is retried, then split so that only the
+        events that fail on their own are dead-lettered."""
+
+
+@runtime_checkable
+class PubSub(Protocol):
+    """Fire-and-forget fan-out (no durability) for live streams across processes."""
+
+    async def publish(self, channel: str, message: bytes) -> None: ...
+    def subscribe(self, channel: str) -> "Subscription": ...
+    async def close(self) -> None: ...
+
+
+class Subscription(Protocol):
+    def __aiter__(self) -> "Subscription": ...
+    async def __anext__(self) -> tuple[str, bytes]: ...
+    async def close(self) -> None: ...
 
 
 @runtime_checkable
