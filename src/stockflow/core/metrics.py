@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client import CollectorRegistry, Counter, Gauge, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
+
+from stockflow.core.httpmetrics import HttpMetrics
 
 LATENCY_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5)
 
@@ -13,11 +15,8 @@ class Metrics:
 
     def __init__(self) -> None:
         r = self.registry = CollectorRegistry(auto_describe=True)
-        self.http_requests = Counter("stockflow_http_requests", "HTTP requests",
-                                     ["method", "route", "status"], registry=r)
-        self.http_latency = Histogram("stockflow_http_request_duration_seconds",
-                                      "HTTP request latency", ["method", "route"],
-                                      buckets=LATENCY_BUCKETS, registry=r)
+        # Updated on every request: plain numbers, exposed at scrape time (see httpmetrics).
+        self.http = HttpMetrics(LATENCY_BUCKETS, registry=r)
         self.cache_hits = Counter("stockflow_cache_hits", "Cache hits", ["cache"], registry=r)
         self.cache_misses = Counter("stockflow_cache_misses", "Cache misses", ["cache"], registry=r)
         self.events_published = Counter("stockflow_bus_published", "Events published",
@@ -28,6 +27,17 @@ class Metrics:
                                       ["topic", "group"], registry=r)
         self.events_dead = Counter("stockflow_bus_dead_lettered", "Events dead-lettered",
                                    ["topic", "group"], registry=r)
+        self.events_redelivered = Counter("stockflow_bus_redelivered",
+                                          "Events delivered again after a consumer died or "
+                                          "restarted without acknowledging them",
+                                          ["topic", "group"], registry=r)
+        self.bus_consumer_lag = Gauge("stockflow_bus_consumer_lag",
+                                      "Events of a topic the group has not acknowledged yet "
+                                      "(not yet delivered + delivered but unacknowledged)",
+                                      ["topic", "group"], registry=r)
+        self.pubsub_dropped = Counter("stockflow_pubsub_dropped",
+                                      "Pub/sub messages dropped because a subscriber fell behind",
+                                      registry=r)
         self.bars_backfilled = Counter("stockflow_backfill_bars", "Bars written by backfill",
                                        ["interval"], registry=r)
         self.quotes_generated = Counter("stockflow_quotes_generated",

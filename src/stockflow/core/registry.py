@@ -16,9 +16,19 @@ ADAPTERS: dict[str, dict[str, str]] = {
     },
     "bus": {
         "memory": "stockflow.adapters.bus.memory:make_bus",
+        "redis": "stockflow.adapters.bus.redis_streams:make_bus",
+        "rediss": "stockflow.adapters.bus.redis_streams:make_bus",
+        "nats": "stockflow.adapters.bus.nats_jetstream:make_bus",
     },
     "cache": {
         "memory": "stockflow.adapters.cache.memory:make_cache",
+        "redis": "stockflow.adapters.cache.redis:make_cache",
+        "rediss": "stockflow.adapters.cache.redis:make_cache",
+    },
+    "pubsub": {
+        "memory": "stockflow.adapters.pubsub.memory:make_pubsub",
+        "redis": "stockflow.adapters.pubsub.redis:make_pubsub",
+        "rediss": "stockflow.adapters.pubsub.redis:make_pubsub",
     },
 }
 

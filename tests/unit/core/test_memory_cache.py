@@ -26,3 +26,14 @@ async def test_set_many_and_delete():
     await cache.set_many({"a": b"1", "b": b"2"}, ttl=10)
     await cache.delete("a")
     assert await cache.get_many(["a", "b"]) == [None, b"2"]
+
+
+async def test_get_many_drops_expired_entries():
+    clock = FakeClock()
+    cache = MemoryCache(monotonic=clock.monotonic)
+    await cache.set("short", b"s", ttl=10)
+    await cache.set("long", b"l", ttl=100)
+    await cache.set("forever", b"f")
+    clock.advance(50)
+    assert await cache.get_many(["short", "long", "forever", "absent"]) == [None, b"l", b"f", None]
+    assert await cache.get("short") is None

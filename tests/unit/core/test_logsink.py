@@ -1,0 +1,125 @@
+"""Log output: batched per loop iteration, access lines shaped as structlog would write them."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+from datetime import UTC, datetime
+
+import orjson
+
+from stockflow.core.logging import access_logger, configure_logging, get_logger
+from stockflow.core.logsink import LineSink, UtcIso
+
+
+class CountingStream(io.StringIO):
+    def __init__(self) -> None:
+        super().__init__()
+        self.writes = 0
+
+    def write(self, s: str) -> int:
+        self.writes += 1
+        return super().write(s)
+
+
+def test_outside_a_loop_lines_are_written_at_once():
+    stream = CountingStream()
+    sink = LineSink(stream)
+    sink.write(b"one")
+    assert stream.getvalue() == "one\n"
+
+
+async def test_inside_a_loop_lines_wait_for_the_next_iteration_and_go_out_together():
+    stream = CountingStream()
+    sink = LineSink(stream)
+    for i in range(5):
+        sink.write(f"line {i}".encode())
+    assert stream.getvalue() == ""
+    await asyncio.sleep(0)
+    assert stream.getvalue().splitlines() == [f"line {i}" for i in range(5)]
+    assert stream.writes == 1
+
+
+def test_a_loop_that_closed_before_flushing_does_not_strand_later_lines():
+    stream = CountingStream()
+    sink = LineSink(stream)
+
+    dead = asyncio.new_event_loop()
+
+    def write_and_stop() -> None:
+        sink.write(b"first")  # queues a flush for the next iteration, which never comes
+        dead.stop()
+
+    dead.call_soon(write_and_stop)
+    dead.run_forever()
+    dead.close()
+    assert stream.getvalue() == ""
+
+    async def write_and_yield() -> None:
+        sink.write(b"second")
+        await asyncio.sleep(0)
+
+    asyncio.run(write_and_yield())
+    assert stream.getvalue().splitlines() == ["first", "second"]
+
+
+def test_utc_iso_matches_structlogs_iso_utc_format():
+    stamp = UtcIso()
+    for at in [datetime(2026, 11, 22, 7, 50, 16, 69_980, tzinfo=UTC),
+               datetime(2026, 11, 22, 7, 50, 17, tzinfo=UTC),  # isoformat drops a zero fraction
+               datetime(2026, 11, 22, 7, 50, 17, 1, tzinfo=UTC)]:
+        ns = int(at.timestamp()) * 1_000_000_000 + at.microsecond * 1000
+        assert stamp(ns) == at.isoformat().replace("+00:00", "Z")
+
+
+async def test_records_are_rendered_at_the_flush_in_order_with_plain_lines():
+    stream = CountingStream()
+    sink = LineSink(stream)
+    rendered = []
+
+    def render(record: int) -> bytes:
+        rendered.append(record)
+        return f"record {record}".encode()
+
+    sink.write(b"plain")
+    sink.write_record(render, 1)
+    sink.write_record(render, 2)
+    assert rendered == []
+    await asyncio.sleep(0)
+    assert stream.getvalue().splitlines() == ["plain", "record 1", "record 2"]
+
+
+async def test_access_line_has_the_keys_and_order_of_a_structlog_line():
+    out = io.StringIO()
+    configure_logging("INFO", json_logs=True, stream=out)
+    try:
+        fields = {"request_id": "r1", "method": "GET", "route": "/v1/quotes/{ticker}",
+                  "path": "/v1/quotes/NVDA", "status": 200, "duration_ms": 1.5}
+        get_logger("stockflow.access").info("request", **fields)
+        write = access_logger()
+        assert write is not None
+        write("r1", "GET", "/v1/quotes/{ticker}", "/v1/quotes/NVDA", 200, 0.0015)
+        await asyncio.sleep(0)
+    finally:
+        configure_logging("WARNING")
+    via_structlog, direct = (orjson.loads(line) for line in out.getvalue().splitlines())
+    assert list(direct) == list(via_structlog)
+    via_structlog.pop("timestamp"), direct.pop("timestamp")
+    assert direct == via_structlog
+
+
+def test_no_access_logger_when_info_is_filtered_out():
+    configure_logging("WARNING", stream=io.StringIO())
+    assert access_logger() is None
+
+
+def test_console_mode_access_lines_go_through_structlog():
+    out = io.StringIO()
+    configure_logging("INFO", json_logs=False, stream=out)
+    try:
+        write = access_logger()
+        assert write is not None
+        write("r2", "GET", "/health", "/health", 200, 0.001)
+    finally:
+        configure_logging("WARNING")
+    assert "request" in out.getvalue() and "request_id=r2" in out.getvalue()
