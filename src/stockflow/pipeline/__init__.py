@@ -1,0 +1,1 @@
+"""The tick pipeline: raw ticks in, processed ticks, quotes, closed bars and rejects out."""
