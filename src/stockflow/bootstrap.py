@@ -14,10 +14,12 @@ from stockflow.core.clock import SystemClock
 from stockflow.core.lifecycle import OneShot, PeriodicTask
 from stockflow.core.logging import configure_logging, get_logger
 from stockflow.core.metrics import Metrics
-from stockflow.core.ports import Cache, Clock, Database, EventBus, MarketDataProvider
+from stockflow.core.ports import Cache, Clock, Database, EventBus, MarketDataProvider, PubSub
 from stockflow.market.calendar import MarketCalendars
 from stockflow.market.service import MarketDataService
+from stockflow.market.streaming import QuoteHub
 from stockflow.market.tasks import Backfill, StatusWatcher
+from stockflow.pipeline.metrics import PipelineMetrics
 from stockflow.settings import Settings, load_settings
 
 log = get_logger(__name__)
@@ -43,6 +45,10 @@ class Container:
     market: MarketDataService
     backfill: Backfill
     status_watcher: StatusWatcher
+    pubsub: PubSub
+    hub: QuoteHub
+    pipeline_metrics: PipelineMetrics
+    workers: dict[str, Runnable] = field(default_factory=dict)
     background: list[Runnable] = field(default_factory=list)
     initial_backfill: OneShot | None = None
     started: bool = False
@@ -55,16 +61,19 @@ class Container:
         await self.db.migrate()
         await self.market.load_universe()
         await self.bus.start()
-        sim = self.settings.simulator
-        if sim.enabled and sim.backfill_on_start:
+        services, sim = self.settings.services, self.settings.simulator
+        roles = set(services.workers)
+        if "ingestion" in roles and sim.enabled and sim.backfill_on_start:
             tickers = [i.ticker for i in self.market.universe]
             self.initial_backfill = OneShot("initial-backfill", lambda: self.backfill.run(
                 tickers, years=sim.backfill_years, minute_days=sim.backfill_minute_days,
                 only_missing=True))
             self.background.append(self.initial_backfill)
-        if self.settings.services.live_quotes:
-            self.background.append(PeriodicTask("live-quotes", sim.tick_interval_seconds,
-                                                self.market.refresh_quotes, self.clock))
+        if services.market_data:
+            self.background.append(self.hub)
+        self.workers = build_workers(self, roles)
+        self.background.extend(self.workers.values())
+        if "ingestion" in roles and services.live_quotes:
             self.background.append(PeriodicTask("market-status", 15.0,
                                                 self.status_watcher.check, self.clock))
         for task in self.background:
@@ -80,6 +89,7 @@ class Container:
             await task.stop()
         self.background.clear()
         await self.bus.stop()
+        await self.pubsub.close()
         await self.cache.close()
         await self.db.close()
         self.started = False
@@ -100,12 +110,14 @@ def bootstrap(settings: Settings | None = None, *, clock: Clock | None = None,
         configure_logging(settings.log.level, settings.log.json_logs)
     clock = clock or SystemClock()
     metrics = Metrics()
+    pipeline_metrics = PipelineMetrics(metrics.registry)
     db = registry.build("storage", settings.storage.url, pool_size=settings.storage.pool_size,
                         echo=settings.storage.echo)
     bus = registry.build("bus", settings.bus.url, metrics=metrics,
                          max_retries=settings.bus.max_retries)
     cache = registry.build("cache", settings.cache.url, max_entries=settings.cache.max_entries,
                            monotonic=clock.monotonic)
+    pubsub = registry.build("pubsub", settings.pubsub.url, metrics=metrics)
     calendars = MarketCalendars()
     if provider is None:
         from stockflow.adapters.providers.simulated import SimulatedMarketProvider
@@ -123,7 +135,45 @@ def bootstrap(settings: Settings | None = None, *, clock: Clock | None = None,
         calendars=calendars, provider=provider, market=market,
         backfill=Backfill(provider=provider, store=store, clock=clock, metrics=metrics),
         status_watcher=StatusWatcher(market, bus),
+        pubsub=pubsub,
+        hub=QuoteHub(pubsub, pipeline_metrics),
+        pipeline_metrics=pipeline_metrics,
     )
+
+
+def build_workers(c: Container, roles: set[str]) -> dict[str, Runnable]:
+    """The pipeline workers this process runs, wired to the container's adapters."""
+    from stockflow.market.repository import SqlMarketStore
+    from stockflow.pipeline import workers as w
+    from stockflow.pipeline.processor import TickProcessor
+    from stockflow.pipeline.repository import SqlTickStore
+    from stockflow.pipeline.sources import SimulatedTickSource
+
+    s, pm = c.settings, c.pipeline_metrics
+    built: dict[str, Runnable] = {}
+    if "ingestion" in roles and s.services.live_quotes and hasattr(c.provider, "quote_sync"):
+        source = SimulatedTickSource(c.provider, [i.ticker for i in c.market.universe])
+        built["ingestion"] = w.IngestionWorker(source, c.bus, c.clock, pm,
+                                               interval=s.simulator.tick_interval_seconds)
+    if "processor" in roles:
+        universe = {i.ticker: i for i in c.market.universe}
+        processor = TickProcessor(
+            symbol_map=s.pipeline.symbol_map, universe=set(universe),
+            exchange_of=lambda t: universe[t].exchange if t in universe else None,
+            instrument_of=universe.get, calendars=c.calendars,
+            lateness_seconds=s.pipeline.lateness_seconds,
+            max_future_seconds=s.pipeline.max_future_seconds)
+        built["processor"] = w.ProcessorWorker(processor, c.bus, c.clock, pm,
+                                               max_batch=s.pipeline.processor_batch_events)
+    if "storage" in roles:
+        built["storage"] = w.StorageWriter(SqlTickStore(c.db, dedup=s.pipeline.dedup),
+                                           SqlMarketStore(c.db), c.bus, pm,
+                                           max_batch=s.pipeline.storage_batch_events,
+                                           crash_after_commits=s.pipeline.crash_after_commits)
+    if "realtime" in roles:
+        built["realtime"] = w.RealtimeBroadcaster(c.bus, c.cache, c.pubsub,
+                                                  quote_ttl=s.cache.quote_ttl_seconds)
+    return built
 
 
 async def run_until_stopped(container: Container, stop: asyncio.Event) -> None:

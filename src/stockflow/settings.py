@@ -13,6 +13,8 @@ class HttpSettings(BaseModel):
     port: int = Field(8000, ge=1, le=65535)
     cors_origins: list[str] = Field(default_factory=list)
     access_log: bool = True
+    # The edge answers the quote routes before FastAPI (same bodies and errors); off for debugging.
+    fast_path: bool = True
 
 
 class StorageSettings(BaseModel):
@@ -33,6 +35,28 @@ class CacheSettings(BaseModel):
     max_entries: int = Field(100_000, ge=1)
 
 
+class PubSubSettings(BaseModel):
+    url: str = "memory://"
+
+
+class PipelineSettings(BaseModel):
+    """The tick pipeline of seed 003."""
+
+    lateness_seconds: float = Field(120.0, ge=0, description="late ticks within this update bars")
+    max_future_seconds: float = Field(5.0, ge=0, description="ticks further ahead are rejected")
+    symbol_map: dict[str, str] = Field(default_factory=dict, description="raw symbol -> ticker")
+    dedup: bool = Field(True, description="idempotent writes; off only for the crash-test control")
+    storage_batch_events: int = Field(50, ge=1, description="processed-tick events per write")
+    crash_after_commits: int = Field(
+        0, ge=0, description="crash drill: the storage worker exits hard after this many commits, "
+        "before acknowledging the last batch (0 = never)")
+    processor_batch_events: int = Field(64, ge=1)
+
+
+class StreamSettings(BaseModel):
+    heartbeat_seconds: float = Field(15.0, gt=0)
+
+
 class SimulatorSettings(BaseModel):
     enabled: bool = True
     seed: int = 42
@@ -48,11 +72,15 @@ class ProviderSettings(BaseModel):
     enabled: bool = True
 
 
+WORKERS = ("ingestion", "processor", "storage", "realtime")
+
+
 class ServicesSettings(BaseModel):
-    """Which services a process runs; `stockflow up` keeps them all on."""
+    """What a process runs; `stockflow up` runs everything, `worker NAME` one worker."""
 
     market_data: bool = True
-    live_quotes: bool = True
+    live_quotes: bool = Field(True, description="run the ingestion loop and market-status watcher")
+    workers: list[str] = Field(default_factory=lambda: list(WORKERS))
 
 
 class LogSettings(BaseModel):
@@ -76,6 +104,9 @@ class Settings(BaseSettings):
     storage: StorageSettings = Field(default_factory=StorageSettings)
     bus: BusSettings = Field(default_factory=BusSettings)
     cache: CacheSettings = Field(default_factory=CacheSettings)
+    pubsub: PubSubSettings = Field(default_factory=PubSubSettings)
+    pipeline: PipelineSettings = Field(default_factory=PipelineSettings)
+    streams: StreamSettings = Field(default_factory=StreamSettings)
     simulator: SimulatorSettings = Field(default_factory=SimulatorSettings)
     providers: dict[str, ProviderSettings] = Field(default_factory=dict)
     services: ServicesSettings = Field(default_factory=ServicesSettings)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import signal
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -13,18 +13,28 @@ db_app = typer.Typer(help="Database commands.")
 app.add_typer(db_app, name="db")
 
 
+# How every HTTP process is served; bench/_serve.py uses the same, so the bench measures what
+# `stockflow up` runs. "auto" picks uvloop and httptools, which uvicorn[standard] installs where
+# they exist (uvloop does not on Windows). Our edge middleware writes the access lines.
+UVICORN_OPTIONS: dict[str, Any] = {"loop": "auto", "http": "auto", "log_config": None,
+                                   "access_log": False, "timeout_graceful_shutdown": 10}
+
+
 def _serve(services: list[str] | None, host: str | None, port: int | None) -> None:
     import uvicorn
 
     from stockflow.bootstrap import bootstrap
     from stockflow.entrypoints.http import create_app
+    from stockflow.settings import load_settings
 
-    container = bootstrap()
+    settings = load_settings()
+    if services is not None:
+        settings.services.workers = []  # a single service; workers run as `stockflow worker`
+    container = bootstrap(settings)
     http = container.settings.http
     api = create_app(container, services)
     _exit_cleanly_on_stop_signals()
-    uvicorn.run(api, host=host or http.host, port=port or http.port, log_config=None,
-                access_log=False, timeout_graceful_shutdown=10)
+    uvicorn.run(api, host=host or http.host, port=port or http.port, **UVICORN_OPTIONS)
 
 
 def _exit_cleanly_on_stop_signals() -> None:
@@ -55,6 +65,29 @@ def serve(name: Annotated[str, typer.Argument(help="Service name, e.g. market-da
     if name not in SERVICES:
         raise typer.BadParameter(f"unknown service {name!r}; known: {', '.join(SERVICES)}")
     _serve([name], host, port)
+
+
+@app.command()
+def worker(name: Annotated[str, typer.Argument(
+        help="ingestion, processor, storage or realtime")]) -> None:
+    """Run one pipeline worker on its own (no HTTP), until SIGTERM or Ctrl-C."""
+    from stockflow.bootstrap import bootstrap, run_until_stopped
+    from stockflow.settings import WORKERS, load_settings
+
+    if name not in WORKERS:
+        raise typer.BadParameter(f"unknown worker {name!r}; known: {', '.join(WORKERS)}")
+    settings = load_settings()
+    settings.services.market_data = False
+    settings.services.workers = [name]
+
+    async def run() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop.set)
+        await run_until_stopped(bootstrap(settings), stop)
+
+    asyncio.run(run())
 
 
 @db_app.command("upgrade")

@@ -120,8 +120,12 @@ class SqlDatabase:
         return True
 
     async def bulk_insert(self, table: str, columns: Sequence[str],
-                          rows: Sequence[Sequence[Any]], *, conflict_keys: Sequence[str]) -> int:
+                          rows: Sequence[Sequence[Any]], *, conflict_keys: Sequence[str],
+                          skip_conflicts: bool = True) -> int:
         """Insert rows, skipping those that collide on `conflict_keys`; returns how many were new.
+
+        With skip_conflicts=False rows go in as they are (PostgreSQL: a plain COPY into the table),
+        which is the raw reference of the benchmarks and the no-dedup control of the crash test.
 
         Values are Python values as the schema's column types take them (aware datetimes, floats);
         the type processors of known tables run here, so SQLite gets its integer timestamps.
@@ -135,6 +139,10 @@ class SqlDatabase:
         cols = ", ".join(quote(c) for c in columns)
         on_conflict = (f"ON CONFLICT ({', '.join(quote(k) for k in conflict_keys)}) DO NOTHING"
                        if conflict_keys else "ON CONFLICT DO NOTHING")
+        if not skip_conflicts:
+            on_conflict = ""
+            if self.dialect == "postgresql":
+                return await self._copy_direct(table, columns, records)
         if self.dialect == "postgresql":
             array_types = self._array_types(table, columns)
             if array_types is not None and len(records) <= _UNNEST_MAX_ROWS:
@@ -185,6 +193,14 @@ class SqlDatabase:
                 status = await pg.execute(
                     f"INSERT INTO {target} ({cols}) SELECT {cols} FROM {stage} {on_conflict}")
         return int(status.rsplit(" ", 1)[-1])  # "INSERT 0 <n>"
+
+    async def _copy_direct(self, table: str, columns: tuple[str, ...],
+                           records: list[tuple[Any, ...]]) -> int:
+        async with self.engine.connect() as conn:
+            raw = await conn.get_raw_connection()
+            await raw.driver_connection.copy_records_to_table(
+                table, records=records, columns=list(columns), schema_name=self.schema)
+        return len(records)
 
     def _encode(self, table: str, columns: tuple[str, ...],
                 rows: Sequence[Sequence[Any]]) -> list[tuple[Any, ...]]:

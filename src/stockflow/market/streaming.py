@@ -1,0 +1,123 @@
+"""Live quote fan-out to WebSocket clients, fed by the pub/sub channel the realtime worker fills.
+
+Each client owns a conflating queue: one slot per ticker, so a newer quote replaces one the client
+has not read yet. A slow client therefore costs at most one frame per subscribed ticker and never
+makes the hub wait; fast clients are unaffected.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections import deque
+from typing import Any
+
+import orjson
+
+from stockflow.core.logging import get_logger
+from stockflow.core.ports import PubSub
+from stockflow.pipeline.metrics import PipelineMetrics
+from stockflow.pipeline.workers import QUOTE_CHANNEL
+
+log = get_logger(__name__)
+MAX_CONTROL_FRAMES = 32  # snapshots, errors, pongs: a client that never reads drops the oldest
+
+
+class ClientQueue:
+    def __init__(self) -> None:
+        self.quotes: dict[str, bytes] = {}
+        self.control: deque[bytes] = deque(maxlen=MAX_CONTROL_FRAMES)
+        self.tickers: set[str] = set()
+        self.ready = asyncio.Event()
+
+    def offer(self, ticker: str, frame: bytes) -> bool:
+        """Queue a quote frame; returns True when it replaced an unread one (conflation)."""
+        replaced = ticker in self.quotes
+        self.quotes[ticker] = frame
+        self.ready.set()
+        return replaced
+
+    def offer_control(self, frame: bytes) -> None:
+        self.control.append(frame)
+        self.ready.set()
+
+    def take(self) -> list[bytes]:
+        frames = list(self.control)
+        self.control.clear()
+        frames.extend(self.quotes.values())
+        self.quotes.clear()
+        self.ready.clear()
+        return frames
+
+    def pending(self) -> int:
+        return len(self.control) + len(self.quotes)
+
+
+class QuoteHub:
+    name = "quote-hub"
+
+    def __init__(self, pubsub: PubSub, metrics: PipelineMetrics, stream: str = "quotes") -> None:
+        self.pubsub = pubsub
+        self.metrics = metrics
+        self.stream = stream
+        self.clients: set[ClientQueue] = set()
+        self.by_ticker: dict[str, set[ClientQueue]] = {}
+        self._task: asyncio.Task[None] | None = None
+        self.delivered = 0
+
+    async def start(self) -> None:
+        subscription = self.pubsub.subscribe(QUOTE_CHANNEL)
+        self._task = asyncio.create_task(self._run(subscription), name="quote-hub")
+
+    async def stop(self) -> None:
+        if self._task:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    async def _run(self, subscription: Any) -> None:
+        try:
+            async for _channel, message in subscription:
+                try:
+                    self.dispatch(orjson.loads(message))
+                except (orjson.JSONDecodeError, TypeError, KeyError):
+                    log.warning("unreadable quote message on pub/sub", size=len(message))
+        finally:
+            await subscription.close()
+
+    def dispatch(self, quotes: list[dict[str, Any]]) -> None:
+        for quote in quotes:
+            listeners = self.by_ticker.get(quote["ticker"])
+            if not listeners:
+                continue
+            frame = orjson.dumps({"type": "quote", "data": quote})  # one encoding for all clients
+            for client in listeners:
+                if client.offer(quote["ticker"], frame):
+                    self.metrics.ws_dropped.labels(self.stream).inc()
+            self.delivered += len(listeners)
+
+    def connect(self) -> ClientQueue:
+        client = ClientQueue()
+        self.clients.add(client)
+        self.metrics.ws_clients.labels(self.stream).set(len(self.clients))
+        return client
+
+    def disconnect(self, client: ClientQueue) -> None:
+        self.unsubscribe(client, list(client.tickers))
+        self.clients.discard(client)
+        self.metrics.ws_clients.labels(self.stream).set(len(self.clients))
+
+    def subscribe(self, client: ClientQueue, tickers: list[str]) -> None:
+        for t in tickers:
+            client.tickers.add(t)
+            self.by_ticker.setdefault(t, set()).add(client)
+
+    def unsubscribe(self, client: ClientQueue, tickers: list[str]) -> None:
+        for t in tickers:
+            client.tickers.discard(t)
+            client.quotes.pop(t, None)
+            listeners = self.by_ticker.get(t)
+            if listeners is not None:
+                listeners.discard(client)
+                if not listeners:
+                    del self.by_ticker[t]

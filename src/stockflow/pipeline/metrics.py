@@ -1,0 +1,28 @@
+"""Pipeline metrics, registered in the container's registry beside the core ones."""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
+BATCH_BUCKETS = (1, 10, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 50000)
+
+
+class PipelineMetrics:
+    def __init__(self, registry: CollectorRegistry) -> None:
+        self.ticks = Counter("stockflow_pipeline_ticks", "Ticks through each stage",
+                             ["stage"], registry=registry)
+        self.batch_size = Histogram("stockflow_pipeline_batch_size", "Ticks per batch per stage",
+                                    ["stage"], buckets=BATCH_BUCKETS, registry=registry)
+        self.rejected = Counter("stockflow_pipeline_rejected",
+                                "Ticks sent to the dead-letter topic, by reason", ["reason"],
+                                registry=registry)
+        self.duplicates = Counter("stockflow_pipeline_duplicates",
+                                  "Ticks seen again (replays, redeliveries) and not re-applied",
+                                  ["stage"], registry=registry)
+        self.bars = Counter("stockflow_pipeline_bars_closed", "Bars closed by the processor",
+                            ["interval"], registry=registry)
+        self.ws_clients = Gauge("stockflow_ws_clients", "Connected WebSocket clients",
+                                ["stream"], registry=registry)
+        self.ws_dropped = Counter("stockflow_ws_conflated",
+                                  "Updates replaced by a newer one before a slow client read them",
+                                  ["stream"], registry=registry)

@@ -1,0 +1,128 @@
+"""WS /v1/stream/quotes with a real WebSocket client against a real server (uvicorn, in-process)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import socket
+import time
+
+import orjson
+import pytest
+import uvicorn
+import websockets
+
+from stockflow.bootstrap import bootstrap
+from stockflow.entrypoints.http import create_app
+from stockflow.pipeline.workers import QUOTE_CHANNEL
+from tests.conftest import make_settings
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+async def server(tmp_path):
+    container = bootstrap(make_settings(tmp_path, simulator={"backfill_on_start": False},
+                                        streams={"heartbeat_seconds": 0.3},
+                                        http={"access_log": False}))
+    port = free_port()
+    config = uvicorn.Config(create_app(container), host="127.0.0.1", port=port,
+                            log_config=None, lifespan="on")
+    srv = uvicorn.Server(config)
+    task = asyncio.create_task(srv.serve())
+    while not srv.started:
+        await asyncio.sleep(0.05)
+    yield container, f"ws://127.0.0.1:{port}/v1/stream/quotes"
+    srv.should_exit = True
+    await asyncio.wait_for(task, 15)
+
+
+async def push_quotes(container, quotes: list[dict]) -> None:
+    """Feed the fan-out the way the realtime worker does: one pub/sub message per batch."""
+    await container.pubsub.publish(QUOTE_CHANNEL, orjson.dumps(quotes))
+
+
+async def recv_until(ws, kind: str, timeout: float = 5.0) -> dict:
+    deadline = time.monotonic() + timeout
+    while True:
+        msg = json.loads(await asyncio.wait_for(ws.recv(), deadline - time.monotonic()))
+        if msg["type"] == kind:
+            return msg
+
+
+async def test_subscribe_snapshot_updates_unsubscribe(server):
+    container, url = server
+    async with websockets.connect(url) as ws:
+        await ws.send(json.dumps({"action": "subscribe", "tickers": ["nvda", "BTC-USD"]}))
+        snap = await recv_until(ws, "snapshot")
+        assert [q["ticker"] for q in snap["data"]] == ["NVDA", "BTC-USD"]
+        await push_quotes(container, [{"ticker": "NVDA", "price": 1.5},
+                                      {"ticker": "MSFT", "price": 9.0}])
+        update = await recv_until(ws, "quote")
+        assert update["data"] == {"ticker": "NVDA", "price": 1.5}  # MSFT was not asked for
+        await ws.send(json.dumps({"action": "unsubscribe", "tickers": ["NVDA"]}))
+        await recv_until(ws, "unsubscribed")
+        await push_quotes(container, [{"ticker": "NVDA", "price": 2.0},
+                                      {"ticker": "BTC-USD", "price": 3.0}])
+        update = await recv_until(ws, "quote")
+        assert update["data"]["ticker"] == "BTC-USD"
+
+
+async def test_heartbeat_ping_and_errors_keep_the_connection_open(server):
+    _, url = server
+    async with websockets.connect(url) as ws:
+        assert (await recv_until(ws, "heartbeat"))["ts"] > 0
+        await ws.send(json.dumps({"action": "ping"}))
+        await recv_until(ws, "pong")
+        for bad, status in [("not json", 422), ('{"action": "dance"}', 422),
+                            ('{"action": "subscribe", "tickers": []}', 422),
+                            ('{"action": "subscribe", "tickers": ["NOPE"]}', 404)]:
+            await ws.send(bad)
+            err = (await recv_until(ws, "error"))["error"]
+            assert err["status"] == status and err["type"] and err["detail"]
+        await ws.send(json.dumps({"action": "subscribe", "tickers": ["AAPL"]}))
+        assert (await recv_until(ws, "snapshot"))["data"][0]["ticker"] == "AAPL"
+
+
+async def test_a_client_that_never_reads_neither_slows_others_nor_grows(server):
+    container, url = server
+    tickers = ["NVDA", "MSFT", "AAPL", "AMZN", "BTC-USD"]
+    padding = "x" * 4000  # big frames fill the stalled client's socket buffers quickly
+    latest: dict[str, int] = {}
+
+    async def read_all(ws) -> None:
+        async for raw in ws:
+            msg = json.loads(raw)
+            if msg["type"] == "quote":
+                latest[msg["data"]["ticker"]] = msg["data"]["price"]
+
+    async with websockets.connect(url, max_queue=1) as stalled, \
+            websockets.connect(url) as reader:
+        for ws in (stalled, reader):
+            await ws.send(json.dumps({"action": "subscribe", "tickers": tickers}))
+        await recv_until(reader, "snapshot")
+        hub = container.hub
+        while len(hub.by_ticker.get("NVDA", ())) < 2:
+            await asyncio.sleep(0.01)
+        reading = asyncio.create_task(read_all(reader))
+        last = 1999
+        for i in range(last + 1):
+            await push_quotes(container, [{"ticker": t, "price": i, "pad": padding}
+                                          for t in tickers])
+            await asyncio.sleep(0)
+        # The reader gets the newest price of every ticker promptly despite the stalled client.
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline and any(latest.get(t) != last for t in tickers):
+            await asyncio.sleep(0.01)
+        assert all(latest.get(t) == last for t in tickers), latest
+        pending = max(c.pending() for c in hub.clients)
+        assert pending <= len(tickers) + 32  # one slot per ticker plus the control frames
+        assert container.pipeline_metrics.ws_dropped.labels("quotes")._value.get() > 0
+        reading.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await reading
