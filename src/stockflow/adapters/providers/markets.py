@@ -1,0 +1,38 @@
+"""Which market a bare StockFlow ticker belongs to, for the vendors that cover only some.
+
+StockFlow spells NSE names bare (RELIANCE), like US ones, so vendors need a list to tell them
+apart. This is the universe's NSE list; `NSE:X` and `X.NS` spellings are accepted too.
+"""
+
+from __future__ import annotations
+
+from stockflow.market.domain import normalise_ticker
+
+NSE_TICKERS = frozenset({
+    "RELIANCE", "TCS", "INFY", "HDFCBANK", "ICICIBANK", "SBIN", "ITC", "HINDUNILVR", "LT",
+    "BHARTIARTL",
+})
+
+
+def nse_symbol(ticker: str) -> str | None:
+    """RELIANCE, NSE:RELIANCE or RELIANCE.NS → RELIANCE; None for a non-NSE ticker."""
+    t = normalise_ticker(ticker)
+    if t.startswith("NSE:"):
+        return t[4:] or None
+    if t.endswith(".NS"):
+        return t[:-3] or None
+    return t if t in NSE_TICKERS else None
+
+
+def is_crypto_pair(ticker: str) -> bool:
+    base, dash, quote = normalise_ticker(ticker).partition("-")
+    return bool(dash and base and quote and base.isalnum() and quote.isalnum())
+
+
+def is_us_equity(ticker: str) -> bool:
+    """A bare US-style symbol (AAPL, BRK.B) that is neither an NSE name nor a crypto pair."""
+    t = normalise_ticker(ticker)
+    if not t or nse_symbol(t) is not None or is_crypto_pair(t):
+        return False
+    head, _, cls = t.partition(".")
+    return head.isalpha() and len(head) <= 5 and (not cls or (cls.isalpha() and len(cls) <= 2))
