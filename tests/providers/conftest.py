@@ -14,7 +14,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-PAYLOADS = Path("/work/shared/fixtures/payloads")
+PAYLOADS = Path(__file__).resolve().parent.parent / "fixtures" / "payloads"
 
 
 def payload(name: str) -> bytes:
