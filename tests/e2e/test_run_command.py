@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import httpx
+import orjson
 
 STOCKFLOW = Path(sys.executable).with_name("stockflow")
 
@@ -47,8 +48,23 @@ def test_stockflow_up_serves_health_and_exits_cleanly_on_sigterm(tmp_path):
         output, _ = proc.communicate(timeout=30)
         assert proc.returncode == 0, output
         assert (tmp_path / "stockflow.db").exists()
-        assert '"event": "request"' in output  # JSON access lines
+        # One JSON access line per request, with the route template, status and timing.
+        access = [line for line in map(_json_or_none, output.splitlines())
+                  if line and line.get("event") == "request"]
+        quote_lines = [a for a in access if a["path"] == "/v1/quotes/NVDA"]
+        assert len(quote_lines) == 1, access
+        assert quote_lines[0]["route"] == "/v1/quotes/{ticker}"
+        assert quote_lines[0]["status"] == 200 and quote_lines[0]["duration_ms"] >= 0
+        assert quote_lines[0]["request_id"] == quote.headers["x-request-id"]
     finally:
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+
+
+def _json_or_none(line: str) -> dict | None:
+    try:
+        value = orjson.loads(line)
+    except orjson.JSONDecodeError:
+        return None
+    return value if isinstance(value, dict) else None

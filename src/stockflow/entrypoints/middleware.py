@@ -1,58 +1,76 @@
 """Pure ASGI middleware for the edge: request id, one JSON access line, metrics per route.
 
-Pure ASGI (not BaseHTTPMiddleware) because it sits on every request's hot path.
+Pure ASGI (not BaseHTTPMiddleware) because it sits on every request's hot path, including the
+quote fast path, so each step here is the cheap form of itself.
 """
 
 from __future__ import annotations
 
+import itertools
+import os
 import time
-import uuid
 from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from stockflow.core.logging import get_logger
+from stockflow.core.logging import access_logger
 from stockflow.core.metrics import Metrics
-
-log = get_logger("stockflow.access")
 
 
 class EdgeMiddleware:
     def __init__(self, app: ASGIApp, metrics: Metrics, access_log: bool = True) -> None:
         self.app = app
         self.metrics = metrics
-        self.access_log = access_log
+        self.observe = metrics.http.observe
+        # Chosen once: the logging configuration is fixed by the time the app serves.
+        self.access = access_logger() if access_log else None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         start = time.perf_counter()
-        request_id = _header(scope, b"x-request-id") or uuid.uuid4().hex
+        request_id = _header(scope, b"x-request-id") or new_request_id()
+        id_header = (b"x-request-id", request_id.encode())
         status = 500
 
         async def send_wrapper(message: Message) -> None:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                message.setdefault("headers", [])
-                message["headers"] = [*message["headers"], (b"x-request-id", request_id.encode())]
+                message["headers"] = [*message.get("headers", ()), id_header]
             await send(message)
 
         try:
             await self.app(scope, receive, send_wrapper)
         finally:
             duration = time.perf_counter() - start
-            route = scope.get("route")
             # The route template keeps label cardinality bounded (not /v1/quotes/NVDA).
-            path = getattr(route, "path", None) or "unmatched"
+            path = getattr(scope.get("route"), "path", None) or "unmatched"
             method = scope["method"]
-            self.metrics.http_requests.labels(method, path, str(status)).inc()
-            self.metrics.http_latency.labels(method, path).observe(duration)
-            if self.access_log:
-                log.info("request", request_id=request_id, method=method, route=path,
-                         path=scope["path"], status=status,
-                         duration_ms=round(duration * 1000, 3))
+            self.observe(method, path, status, duration)
+            if self.access is not None:
+                self.access(request_id, method, path, scope["path"], status, duration)
+
+
+class _RequestIds:
+    """32 hex characters, like uuid4().hex, for a tenth of the cost: a random prefix per process
+    and a counter. uuid4 reads the OS random source on every call; ids need to be unique, not
+    secret. Re-seeded after fork so that forked workers never hand out the same ids."""
+
+    def __init__(self) -> None:
+        self.reseed()
+        os.register_at_fork(after_in_child=self.reseed)
+
+    def reseed(self) -> None:
+        self._prefix = os.urandom(8).hex()
+        self._counter = itertools.count()
+
+    def __call__(self) -> str:
+        return f"{self._prefix}{next(self._counter):016x}"
+
+
+new_request_id = _RequestIds()
 
 
 def _header(scope: Scope, name: bytes) -> str | None:

@@ -1,38 +1,60 @@
-"""Market data routes (seed 002 §2): parse, call the service, shape the response."""
+"""Market data routes (seed 002 §2): parse, call the service, shape the response.
+
+The two quote routes are also served by the edge's fast path (entrypoints/fastpath.py); both
+paths build their 200 body with the same function, `quote_body` or `quotes_body`.
+"""
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
+from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 from starlette.responses import Response
 
-from stockflow.core.envelope import json_response, raw_json_response
+from stockflow.core.envelope import JSON_CONTENT_TYPE, envelope_bytes, json_response
+from stockflow.entrypoints.fastpath import FastRoute
 from stockflow.market import schemas
 from stockflow.market.domain import Interval
 from stockflow.market.service import MAX_BATCH, MarketDataService
+
+if TYPE_CHECKING:
+    from stockflow.bootstrap import Container
 
 router = APIRouter(prefix="/v1", tags=["market"])
 
 PROBLEM = {"content": {"application/problem+json": {}}}
 ERRORS = {404: {"description": "Unknown ticker", **PROBLEM},
           422: {"description": "Invalid parameters", **PROBLEM}}
+TICKER_MAX_LENGTH = 20
+TICKER_CHARS = r"[A-Za-z0-9.\-/^=]+"
+_TICKER = re.compile(TICKER_CHARS)
 
 
-def market(request: Request) -> MarketDataService:
+# async: FastAPI runs a plain `def` dependency in a worker thread, a thread hop per request.
+async def market(request: Request) -> MarketDataService:
     return request.app.state.container.market
 
 
 Market = Annotated[MarketDataService, Depends(market)]
-Ticker = Annotated[str, Path(min_length=1, max_length=20, pattern=r"^[A-Za-z0-9.\-/^=]+$",
-                             examples=["NVDA"])]
+Ticker = Annotated[str, Path(min_length=1, max_length=TICKER_MAX_LENGTH,
+                             pattern=f"^{TICKER_CHARS}$", examples=["NVDA"])]
+
+
+async def quote_body(svc: MarketDataService, ticker: str) -> bytes:
+    return envelope_bytes(await svc.quote_json(ticker))
+
+
+async def quotes_body(svc: MarketDataService, tickers: str) -> bytes:
+    return envelope_bytes(await svc.quotes_json(tickers))
 
 
 @router.get("/quotes/{ticker}", response_model=schemas.QuoteEnvelope, responses=ERRORS,
             summary="Latest quote for one ticker")
 async def get_quote(ticker: Ticker, svc: Market) -> Response:
-    return raw_json_response(await svc.quote_json(ticker))
+    return Response(await quote_body(svc, ticker), media_type=JSON_CONTENT_TYPE)
 
 
 @router.get("/quotes", response_model=schemas.QuotesEnvelope, responses=ERRORS,
@@ -41,7 +63,42 @@ async def get_quotes(
     svc: Market,
     tickers: Annotated[str, Query(min_length=1, description="Comma-separated, e.g. NVDA,MSFT")],
 ) -> Response:
-    return raw_json_response(await svc.quotes_json(tickers))
+    return Response(await quotes_body(svc, tickers), media_type=JSON_CONTENT_TYPE)
+
+
+# -- the fast path ------------------------------------------------------------------------
+# Each answer accepts only input the FastAPI route would accept and returns None for the rest;
+# a None or an exception (unknown ticker, too many tickers) sends the request on to the FastAPI
+# route, which produces the 422 or 404 problem as it always has. The service raises its
+# problems while validating, before it reads the cache or publishes, so nothing happens twice.
+
+async def _fast_quote(container: Container, ticker: str, query: bytes) -> bytes | None:
+    if len(ticker) > TICKER_MAX_LENGTH or _TICKER.fullmatch(ticker) is None:
+        return None
+    return await quote_body(container.market, ticker)
+
+
+async def _fast_quotes(container: Container, _: str, query: bytes) -> bytes | None:
+    tickers = _last_query_value(query, "tickers")
+    if not tickers:
+        return None
+    return await quotes_body(container.market, tickers)
+
+
+def _last_query_value(query: bytes, name: str) -> str | None:
+    """What FastAPI reads for a scalar query parameter: Starlette's QueryParams decoding
+    (latin-1, then parse_qsl keeping blanks), last value wins."""
+    value = None
+    for key, item in parse_qsl(query.decode("latin-1"), keep_blank_values=True):
+        if key == name:
+            value = item
+    return value
+
+
+FAST_ROUTES = [
+    FastRoute("/v1/quotes/{ticker}", _fast_quote),
+    FastRoute("/v1/quotes", _fast_quotes),
+]
 
 
 @router.get("/historical/{ticker}", response_model=schemas.HistoryEnvelope, responses=ERRORS,

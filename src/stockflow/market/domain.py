@@ -117,3 +117,13 @@ def normalise_ticker(raw: str) -> str:
     """Tickers are upper case; crypto pairs use a dash (BTC-USD), as Yahoo and Coinbase do."""
     t = raw.strip().upper().replace("/", "-")
     return t
+
+
+def normalise_tickers(raw: str) -> list[str]:
+    """A comma-separated list, each part as `normalise_ticker` makes it, empty parts dropped.
+
+    The whole string is upper-cased and rewritten once, then split: the same result as
+    normalising part by part (neither step touches commas or whitespace), with two calls per
+    batch instead of two per ticker.
+    """
+    return [t for t in map(str.strip, raw.upper().replace("/", "-").split(",")) if t]

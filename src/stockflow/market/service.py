@@ -13,7 +13,7 @@ from stockflow.core.pagination import decode_cursor, encode_cursor
 from stockflow.core.ports import Cache, Clock, EventBus, MarketDataProvider, MarketStore
 from stockflow.core.problems import invalid, not_found
 from stockflow.market.calendar import MarketCalendars
-from stockflow.market.domain import Instrument, Interval, normalise_ticker
+from stockflow.market.domain import Instrument, Interval, normalise_ticker, normalise_tickers
 from stockflow.market.schemas import bar_to_wire, instrument_to_wire, quote_to_wire
 
 MAX_BATCH = 50
@@ -41,6 +41,10 @@ class MarketDataService:
         self.metrics = metrics
         self.quote_ttl = quote_ttl
         self._universe: dict[str, Instrument] = {}
+        self._quote_keys: dict[str, str] = {}  # ticker -> cache key, made once per universe
+        # Bound once: quote reads count on every request.
+        self._quote_hits = metrics.cache_hits.labels("quote")
+        self._quote_misses = metrics.cache_misses.labels("quote")
 
     # -- universe -------------------------------------------------------------------------
     async def load_universe(self) -> list[Instrument]:
@@ -49,6 +53,7 @@ class MarketDataService:
         await self.store.upsert_instruments(instruments)
         stored = await self.store.list_instruments()
         self._universe = {i.ticker: i for i in stored}
+        self._quote_keys = {t: quote_key(t) for t in self._universe}
         return stored
 
     def instrument(self, raw_ticker: str) -> Instrument:
@@ -65,12 +70,13 @@ class MarketDataService:
     # -- quotes ---------------------------------------------------------------------------
     async def quote_json(self, raw_ticker: str) -> bytes:
         """A quote as wire JSON bytes: cache first (5-minute TTL), then the provider."""
-        inst = self.instrument(raw_ticker)
-        cached = await self.cache.get(quote_key(inst.ticker))
+        # Most requests name a ticker exactly as listed; only the rest need normalising.
+        inst = self._universe.get(raw_ticker) or self.instrument(raw_ticker)
+        cached = await self.cache.get(self._quote_keys[inst.ticker])
         if cached is not None:
-            self.metrics.cache_hits.labels("quote").inc()
+            self._quote_hits.inc()
             return cached
-        self.metrics.cache_misses.labels("quote").inc()
+        self._quote_misses.inc()
         quote = await self.provider.quote(inst.ticker, self.clock.now())
         wire = quote_to_wire(quote, currency=inst.currency, exchange=inst.exchange)
         raw = orjson.dumps(wire)
@@ -80,17 +86,17 @@ class MarketDataService:
 
     async def quotes_json(self, raw_tickers: str) -> bytes:
         tickers = parse_tickers(raw_tickers)
-        insts = [self._universe.get(t) for t in tickers]
-        unknown = [t for t, i in zip(tickers, insts, strict=True) if i is None]
-        if unknown:
-            raise not_found("tickers", ",".join(unknown))
-        cached = await self.cache.get_many([quote_key(t) for t in tickers])
-        hits = sum(1 for c in cached if c is not None)
-        if hits:
-            self.metrics.cache_hits.labels("quote").inc(hits)
-        missing = [t for t, c in zip(tickers, cached, strict=True) if c is None]
+        # The batch route's hot path: C-level scans (map, `None in`) over per-ticker Python.
+        keys = list(map(self._quote_keys.get, tickers))
+        if None in keys:
+            raise not_found("tickers", ",".join(t for t in tickers if t not in self._universe))
+        cached = await self.cache.get_many(keys)  # type: ignore[arg-type]
+        missing = ([t for t, c in zip(tickers, cached, strict=True) if c is None]
+                   if None in cached else [])
+        if len(missing) < len(tickers):
+            self._quote_hits.inc(len(tickers) - len(missing))
         if missing:
-            self.metrics.cache_misses.labels("quote").inc(len(missing))
+            self._quote_misses.inc(len(missing))
             fresh = await self.provider.quotes(missing, self.clock.now())
             by_ticker: dict[str, bytes] = {}
             for q in fresh:
@@ -102,7 +108,7 @@ class MarketDataService:
                                       self.quote_ttl)
             cached = [c if c is not None else by_ticker[t]
                       for t, c in zip(tickers, cached, strict=True)]
-        return b"[" + b",".join(cached) + b"]"  # type: ignore[arg-type]
+        return b"".join((b"[", b",".join(cached), b"]"))  # type: ignore[arg-type]
 
     async def refresh_quotes(self, at: datetime | None = None) -> int:
         """Pull fresh quotes for the whole universe into the cache and announce them."""
@@ -177,7 +183,7 @@ class MarketDataService:
 
 
 def parse_tickers(raw: str) -> list[str]:
-    tickers = list(dict.fromkeys(normalise_ticker(t) for t in raw.split(",") if t.strip()))
+    tickers = list(dict.fromkeys(normalise_tickers(raw)))
     if not tickers:
         raise invalid("tickers must name at least one ticker")
     if len(tickers) > MAX_BATCH:

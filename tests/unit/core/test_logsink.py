@@ -22,32 +22,46 @@ class CountingStream(io.StringIO):
         return super().write(s)
 
 
-def test_outside_a_loop_lines_are_written_at_once():
+def _line(record: int) -> bytes:
+    return f"record {record}".encode()
+
+
+def test_outside_a_loop_everything_is_written_at_once():
     stream = CountingStream()
     sink = LineSink(stream)
     sink.write(b"one")
-    assert stream.getvalue() == "one\n"
+    sink.write_record(_line, 2)
+    assert stream.getvalue() == "one\nrecord 2\n"
 
 
-async def test_inside_a_loop_lines_wait_for_the_next_iteration_and_go_out_together():
+async def test_in_a_loop_records_wait_for_the_next_iteration_and_go_out_together():
     stream = CountingStream()
     sink = LineSink(stream)
     for i in range(5):
-        sink.write(f"line {i}".encode())
+        sink.write_record(_line, i)
     assert stream.getvalue() == ""
     await asyncio.sleep(0)
-    assert stream.getvalue().splitlines() == [f"line {i}" for i in range(5)]
+    assert stream.getvalue().splitlines() == [f"record {i}" for i in range(5)]
     assert stream.writes == 1
 
 
-def test_a_loop_that_closed_before_flushing_does_not_strand_later_lines():
+async def test_a_plain_line_is_written_at_once_after_the_queued_records():
     stream = CountingStream()
     sink = LineSink(stream)
+    sink.write_record(_line, 1)
+    sink.write(b"crash drill: exiting")  # e.g. right before os._exit: must not wait
+    assert stream.getvalue().splitlines() == ["record 1", "crash drill: exiting"]
+    await asyncio.sleep(0)
+    assert stream.getvalue().splitlines() == ["record 1", "crash drill: exiting"]
 
+
+def test_a_loop_that_closed_before_flushing_does_not_strand_later_records():
+    stream = CountingStream()
+    sink = LineSink(stream)
     dead = asyncio.new_event_loop()
 
     def write_and_stop() -> None:
-        sink.write(b"first")  # queues a flush for the next iteration, which never comes
+        sink.write_record(_line, 1)  # queues a flush for the next iteration, which never comes
         dead.stop()
 
     dead.call_soon(write_and_stop)
@@ -56,11 +70,11 @@ def test_a_loop_that_closed_before_flushing_does_not_strand_later_lines():
     assert stream.getvalue() == ""
 
     async def write_and_yield() -> None:
-        sink.write(b"second")
+        sink.write_record(_line, 2)
         await asyncio.sleep(0)
 
     asyncio.run(write_and_yield())
-    assert stream.getvalue().splitlines() == ["first", "second"]
+    assert stream.getvalue().splitlines() == ["record 1", "record 2"]
 
 
 def test_utc_iso_matches_structlogs_iso_utc_format():
@@ -70,23 +84,6 @@ def test_utc_iso_matches_structlogs_iso_utc_format():
                datetime(2026, 11, 22, 7, 50, 17, 1, tzinfo=UTC)]:
         ns = int(at.timestamp()) * 1_000_000_000 + at.microsecond * 1000
         assert stamp(ns) == at.isoformat().replace("+00:00", "Z")
-
-
-async def test_records_are_rendered_at_the_flush_in_order_with_plain_lines():
-    stream = CountingStream()
-    sink = LineSink(stream)
-    rendered = []
-
-    def render(record: int) -> bytes:
-        rendered.append(record)
-        return f"record {record}".encode()
-
-    sink.write(b"plain")
-    sink.write_record(render, 1)
-    sink.write_record(render, 2)
-    assert rendered == []
-    await asyncio.sleep(0)
-    assert stream.getvalue().splitlines() == ["plain", "record 1", "record 2"]
 
 
 async def test_access_line_has_the_keys_and_order_of_a_structlog_line():

@@ -1,0 +1,101 @@
+"""A pre-router that answers the hottest GET routes before FastAPI's routing and injection.
+
+Each fast route mirrors a FastAPI GET route: the same path template (so the same metrics label,
+access line and OpenAPI entry) and the same body function. It answers only what it can serve
+successfully; when its answer is None or raises (bad input, unknown ticker, a failure) the
+request goes on to the FastAPI route, so every error response - 404 and 422 problems, the 500
+problem and its log line - still comes from one place (entrypoints/errors.py).
+
+Middleware added with `app.add_middleware` lives inside FastAPI and does not see fast-path
+requests: edge concerns (request id, metrics, access log, CORS) belong in the edge stack.
+A fast route must not shadow another FastAPI route that would match the same paths.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import fastapi.routing
+from fastapi.routing import APIRoute
+from starlette.routing import BaseRoute
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from stockflow.core.envelope import JSON_CONTENT_TYPE
+
+# (container, path parameter or "", raw query string) -> the 200 body, or None: "FastAPI answers".
+FastAnswer = Callable[[Any, str, bytes], Awaitable[bytes | None]]
+_CONTENT_TYPE = (b"content-type", JSON_CONTENT_TYPE.encode())
+
+
+@dataclass(frozen=True, slots=True)
+class FastRoute:
+    path: str  # the FastAPI template; at most one parameter, as the last segment
+    answer: FastAnswer
+
+
+class FastPath:
+    def __init__(self, app: ASGIApp, routes: Iterable[FastRoute],
+                 api_routes: Iterable[BaseRoute], context: Any) -> None:
+        self.app = app
+        self.context = context
+        gets = _get_routes(api_routes)
+        self._exact: dict[str, tuple[FastAnswer, BaseRoute]] = {}
+        self._prefixed: list[tuple[str, FastAnswer, BaseRoute]] = []
+        for route in routes:
+            api_route = gets.get(route.path)
+            if api_route is None:
+                raise ValueError(f"fast route {route.path} mirrors no FastAPI GET route")
+            brace = route.path.find("{")
+            if brace < 0:
+                self._exact[route.path] = (route.answer, api_route)
+            elif route.path.endswith("}") and route.path.count("{") == 1 \
+                    and route.path[brace - 1] == "/":
+                self._prefixed.append((route.path[:brace], route.answer, api_route))
+            else:
+                raise ValueError(f"fast route {route.path}: one parameter, as the last segment")
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        # A root_path (behind a prefixing proxy) changes how FastAPI matches; leave it to FastAPI.
+        if scope["type"] == "http" and scope["method"] == "GET" and not scope.get("root_path"):
+            match = self._match(scope["path"])
+            if match is not None:
+                answer, api_route, param = match
+                try:
+                    body = await answer(self.context, param, scope["query_string"])
+                except Exception:  # noqa: BLE001 - any failure is FastAPI's to render
+                    body = None  # FastAPI runs the route again and renders the error
+                if body is not None:
+                    scope["route"] = api_route  # what the edge labels metrics and logs with
+                    # The same start and body messages a Starlette Response sends.
+                    await send({"type": "http.response.start", "status": 200, "headers": [
+                        (b"content-length", str(len(body)).encode()), _CONTENT_TYPE]})
+                    await send({"type": "http.response.body", "body": body})
+                    return
+        await self.app(scope, receive, send)
+
+    def _match(self, path: str) -> tuple[FastAnswer, BaseRoute, str] | None:
+        exact = self._exact.get(path)
+        if exact is not None:
+            return exact[0], exact[1], ""
+        for prefix, answer, api_route in self._prefixed:
+            # Starlette's "{param}" matches one non-empty segment: [^/]+
+            if path.startswith(prefix):
+                param = path[len(prefix):]
+                if param and "/" not in param:
+                    return answer, api_route, param
+        return None
+
+
+def _get_routes(routes: Iterable[BaseRoute]) -> dict[str, BaseRoute]:
+    """GET routes by effective path, each as the object FastAPI puts in scope["route"].
+
+    Since route contexts (FastAPI 0.16x) an included router stays one entry in `app.routes`;
+    its routes are listed by `iter_route_contexts`. Before, `app.routes` held them directly.
+    """
+    contexts = getattr(fastapi.routing, "iter_route_contexts", None)
+    if contexts is None:
+        return {r.path: r for r in routes if isinstance(r, APIRoute) and "GET" in r.methods}
+    return {c.path: c.original_route for c in contexts(list(routes))
+            if isinstance(c.original_route, APIRoute) and "GET" in (c.methods or ())}
