@@ -51,7 +51,7 @@ async def _handle(text: str, client: ClientQueue, hub: Any, market: Any) -> None
         raise invalid("message must be a JSON object")
     action = msg.get("action")
     if action == "ping":
-        client.offer_control(orjson.dumps({"type": "pong", "ts": time.time()}))
+        client.offer_control(orjson.dumps({"type": "pong", "ts": time.time()}).decode())
         return
     if action not in ("subscribe", "unsubscribe"):
         raise invalid("action must be subscribe, unsubscribe or ping")
@@ -61,14 +61,14 @@ async def _handle(text: str, client: ClientQueue, hub: Any, market: Any) -> None
     tickers = list(dict.fromkeys(market.instrument(t).ticker for t in raw))  # 404 if unknown
     if action == "unsubscribe":
         hub.unsubscribe(client, tickers)
-        client.offer_control(orjson.dumps({"type": "unsubscribed", "tickers": tickers}))
+        client.offer_control(orjson.dumps({"type": "unsubscribed", "tickers": tickers}).decode())
         return
     if len(client.tickers | set(tickers)) > MAX_SUBSCRIPTIONS:
         raise invalid(f"at most {MAX_SUBSCRIPTIONS} tickers per connection")
     hub.subscribe(client, tickers)
     for i in range(0, len(tickers), MAX_BATCH):
         data = await market.quotes_json(",".join(tickers[i:i + MAX_BATCH]))
-        client.offer_control(b'{"type":"snapshot","data":' + data + b"}")
+        client.offer_control('{"type":"snapshot","data":' + data.decode() + "}")
 
 
 async def _pump(ws: WebSocket, client: ClientQueue, heartbeat: float) -> None:
@@ -79,8 +79,9 @@ async def _pump(ws: WebSocket, client: ClientQueue, heartbeat: float) -> None:
             await ws.send_text(orjson.dumps({"type": "heartbeat", "ts": time.time()}).decode())
             continue
         for frame in client.take():
-            await ws.send_text(frame.decode())
+            await ws.send_text(frame)
 
 
-def _error(problem: Problem) -> bytes:
-    return orjson.dumps({"type": "error", "error": problem.to_dict(instance="/v1/stream/quotes")})
+def _error(problem: Problem) -> str:
+    return orjson.dumps({"type": "error",
+                         "error": problem.to_dict(instance="/v1/stream/quotes")}).decode()

@@ -25,23 +25,24 @@ MAX_CONTROL_FRAMES = 32  # snapshots, errors, pongs: a client that never reads d
 
 class ClientQueue:
     def __init__(self) -> None:
-        self.quotes: dict[str, bytes] = {}
-        self.control: deque[bytes] = deque(maxlen=MAX_CONTROL_FRAMES)
+        # Frames are text, encoded once by the hub and shared by every client that gets them.
+        self.quotes: dict[str, str] = {}
+        self.control: deque[str] = deque(maxlen=MAX_CONTROL_FRAMES)
         self.tickers: set[str] = set()
         self.ready = asyncio.Event()
 
-    def offer(self, ticker: str, frame: bytes) -> bool:
+    def offer(self, ticker: str, frame: str) -> bool:
         """Queue a quote frame; returns True when it replaced an unread one (conflation)."""
         replaced = ticker in self.quotes
         self.quotes[ticker] = frame
         self.ready.set()
         return replaced
 
-    def offer_control(self, frame: bytes) -> None:
+    def offer_control(self, frame: str) -> None:
         self.control.append(frame)
         self.ready.set()
 
-    def take(self) -> list[bytes]:
+    def take(self) -> list[str]:
         frames = list(self.control)
         self.control.clear()
         frames.extend(self.quotes.values())
@@ -90,7 +91,7 @@ class QuoteHub:
             listeners = self.by_ticker.get(quote["ticker"])
             if not listeners:
                 continue
-            frame = orjson.dumps({"type": "quote", "data": quote})  # one encoding for all clients
+            frame = orjson.dumps({"type": "quote", "data": quote}).decode()  # once for all clients
             for client in listeners:
                 if client.offer(quote["ticker"], frame):
                     self.metrics.ws_dropped.labels(self.stream).inc()
