@@ -25,6 +25,26 @@ DLQ_SUFFIX = ".dlq"
 _RAW_LIMIT = 64 * 1024  # a dead letter carries at most this much of an unparsable payload
 
 
+class Subscriptions:
+    """The port's two subscribe methods, shared by every adapter: each call registers one member
+    through the adapter's `_add_member`; a plain subscription takes `_prefetch` events a read."""
+
+    _prefetch: int = 1
+
+    def subscribe(self, topic: str, group: str, handler: Handler, *,
+                  consumer: str | None = None) -> None:
+        self._add_member(topic, group, handler, False, self._prefetch, 0.0, consumer)
+
+    def subscribe_batch(self, topic: str, group: str, handler: BatchHandler, *,
+                        max_batch: int = 500, max_wait: float = 0.05,
+                        consumer: str | None = None) -> None:
+        self._add_member(topic, group, handler, True, max(1, max_batch), max_wait, consumer)
+
+    def _add_member(self, topic: str, group: str, handler: Any, batch: bool, count: int,
+                    max_wait: float, consumer: str | None) -> None:
+        raise NotImplementedError
+
+
 def dlq_topic(topic: str) -> str:
     return f"{topic}{DLQ_SUFFIX}"
 

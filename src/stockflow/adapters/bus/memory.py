@@ -16,11 +16,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from stockflow.adapters.bus.delivery import Delivery, Member, halt, url_options
+from stockflow.adapters.bus.delivery import Delivery, Member, Subscriptions, halt, url_options
 from stockflow.core.events import Event
 from stockflow.core.logging import get_logger
 from stockflow.core.metrics import Metrics
-from stockflow.core.ports import BatchHandler, Handler
 
 log = get_logger(__name__)
 
@@ -54,7 +53,7 @@ class _Group:
             self.idle.set()
 
 
-class MemoryBus:
+class MemoryBus(Subscriptions):
     def __init__(self, *, max_retries: int = 3, queue_size: int = 100_000,
                  metrics: Metrics | None = None, retry_delay: float = 0.0) -> None:
         self._groups: dict[tuple[str, str], _Group] = {}
@@ -67,15 +66,6 @@ class MemoryBus:
         self._names = itertools.count(1)
 
     # -- subscriptions ---------------------------------------------------------------------
-
-    def subscribe(self, topic: str, group: str, handler: Handler, *,
-                  consumer: str | None = None) -> None:
-        self._add_member(topic, group, handler, False, 1, 0.0, consumer)
-
-    def subscribe_batch(self, topic: str, group: str, handler: BatchHandler, *,
-                        max_batch: int = 500, max_wait: float = 0.05,
-                        consumer: str | None = None) -> None:
-        self._add_member(topic, group, handler, True, max(1, max_batch), max_wait, consumer)
 
     def _add_member(self, topic: str, group: str, handler: Any, batch: bool, max_batch: int,
                     max_wait: float, consumer: str | None) -> None:

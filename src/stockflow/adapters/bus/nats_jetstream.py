@@ -51,11 +51,17 @@ from nats.js.api import (
 from nats.js.client import JetStreamContext
 from nats.js.errors import APIError, NotFoundError
 
-from stockflow.adapters.bus.delivery import Delivery, Member, cancel, halt, url_options
+from stockflow.adapters.bus.delivery import (
+    Delivery,
+    Member,
+    Subscriptions,
+    cancel,
+    halt,
+    url_options,
+)
 from stockflow.core.events import Event
 from stockflow.core.logging import get_logger
 from stockflow.core.metrics import Metrics
-from stockflow.core.ports import BatchHandler, Handler
 
 log = get_logger(__name__)
 
@@ -88,7 +94,7 @@ class _Group:
     ready: bool = False
 
 
-class NatsJetStreamBus:
+class NatsJetStreamBus(Subscriptions):
     def __init__(self, url: str = "nats://127.0.0.1:4222", *, metrics: Metrics | None = None,
                  max_retries: int = 3, stream: str = "STOCKFLOW",
                  subject_prefix: str = "stockflow", deliver_policy: str = "all",
@@ -155,15 +161,6 @@ class NatsJetStreamBus:
             await js.update_stream(self._stream_config)
 
     # -- subscriptions ---------------------------------------------------------------------
-
-    def subscribe(self, topic: str, group: str, handler: Handler, *,
-                  consumer: str | None = None) -> None:
-        self._add_member(topic, group, handler, False, self._prefetch, 0.0, consumer)
-
-    def subscribe_batch(self, topic: str, group: str, handler: BatchHandler, *,
-                        max_batch: int = 500, max_wait: float = 0.05,
-                        consumer: str | None = None) -> None:
-        self._add_member(topic, group, handler, True, max(1, max_batch), max_wait, consumer)
 
     def _add_member(self, topic: str, group: str, handler: Any, batch: bool, count: int,
                     max_wait: float, consumer: str | None) -> None:

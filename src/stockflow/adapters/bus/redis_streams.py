@@ -43,11 +43,17 @@ import redis.asyncio as aioredis
 from redis.commands.core import AsyncScript
 from redis.exceptions import RedisError, ResponseError
 
-from stockflow.adapters.bus.delivery import Delivery, Member, cancel, halt, url_options
+from stockflow.adapters.bus.delivery import (
+    Delivery,
+    Member,
+    Subscriptions,
+    cancel,
+    halt,
+    url_options,
+)
 from stockflow.core.events import Event
 from stockflow.core.logging import get_logger
 from stockflow.core.metrics import Metrics
-from stockflow.core.ports import BatchHandler, Handler
 
 log = get_logger(__name__)
 
@@ -89,7 +95,7 @@ class _Group:
     created: bool = False
 
 
-class RedisStreamsBus:
+class RedisStreamsBus(Subscriptions):
     def __init__(self, url: str = "redis://127.0.0.1:6379/0", *,
                  metrics: Metrics | None = None, max_retries: int = 3,
                  prefix: str = "stockflow:", maxlen: int = 1_000_000, group_start: str = "0",
@@ -131,15 +137,6 @@ class RedisStreamsBus:
         return self._client
 
     # -- subscriptions ---------------------------------------------------------------------
-
-    def subscribe(self, topic: str, group: str, handler: Handler, *,
-                  consumer: str | None = None) -> None:
-        self._add_member(topic, group, handler, False, self._prefetch, 0.0, consumer)
-
-    def subscribe_batch(self, topic: str, group: str, handler: BatchHandler, *,
-                        max_batch: int = 500, max_wait: float = 0.05,
-                        consumer: str | None = None) -> None:
-        self._add_member(topic, group, handler, True, max(1, max_batch), max_wait, consumer)
 
     def _add_member(self, topic: str, group: str, handler: Any, batch: bool, count: int,
                     max_wait: float, consumer: str | None) -> None:
