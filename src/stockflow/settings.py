@@ -83,6 +83,13 @@ class ServicesSettings(BaseModel):
     workers: list[str] = Field(default_factory=lambda: list(WORKERS))
 
 
+class ControlSettings(BaseModel):
+    """The controller (seed 000): /api/admin/* behind X-API-Key."""
+
+    # Seed 000 names the variable SF_API_KEY; it is honoured as it is (see Settings below).
+    api_key: SecretStr | None = None
+
+
 class LogSettings(BaseModel):
     level: str = "INFO"
     json_logs: bool = Field(True, alias="json")
@@ -111,9 +118,14 @@ class Settings(BaseSettings):
     providers: dict[str, ProviderSettings] = Field(default_factory=dict)
     services: ServicesSettings = Field(default_factory=ServicesSettings)
     log: LogSettings = Field(default_factory=LogSettings)
+    control: ControlSettings = Field(default_factory=ControlSettings)
+    # The seeds' own names, read as they are (no STOCKFLOW_ prefix).
+    sf_api_key: SecretStr | None = Field(None, validation_alias="SF_API_KEY")
 
     @model_validator(mode="after")
     def _resolve_defaults(self) -> Settings:
+        if self.control.api_key is None and self.sf_api_key is not None:
+            self.control.api_key = self.sf_api_key
         if not self.storage.url:
             self.storage.url = f"sqlite:///{(self.data_dir / 'stockflow.db').as_posix()}"
         return self

@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import APIRouter, FastAPI, Request
+from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -38,9 +38,24 @@ def _market_fast_routes() -> list[FastRoute]:
     return FAST_ROUTES
 
 
+# Context name -> factory of its admin routes. Each router's paths are relative to /api/admin;
+# the controller mounts them all behind one X-API-Key check, so no admin route can forget it.
+ADMIN_ROUTERS: dict[str, Callable[[], APIRouter]] = {}
+
+
+def _controller_router() -> APIRouter:
+    from stockflow.control.auth import require_admin
+
+    admin = APIRouter(prefix="/api/admin", tags=["admin"], dependencies=[Depends(require_admin)])
+    for factory in ADMIN_ROUTERS.values():
+        admin.include_router(factory())
+    return admin
+
+
 # Service name -> router factory. Later contexts (news, users, ...) register here.
 SERVICES: dict[str, Callable[[], APIRouter]] = {
     "market-data": _market_router,
+    "controller": _controller_router,
 }
 # Service name -> the routes its edge answers before FastAPI (entrypoints/fastpath.py).
 FAST_ROUTES: dict[str, Callable[[], list[FastRoute]]] = {
