@@ -6,16 +6,21 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Protocol
 
 from stockflow.core import registry
 from stockflow.core.clock import SystemClock
+from stockflow.core.events import make_event
 from stockflow.core.lifecycle import OneShot, PeriodicTask
 from stockflow.core.logging import configure_logging, get_logger
 from stockflow.core.metrics import Metrics
 from stockflow.core.ports import Cache, Clock, Database, EventBus, MarketDataProvider, PubSub
 from stockflow.market.calendar import MarketCalendars
+from stockflow.market.providers import MarketSources, ProviderCollector, build_sources
+from stockflow.market.quote_cache import LastQuotes
 from stockflow.market.service import MarketDataService
 from stockflow.market.streaming import QuoteHub
 from stockflow.market.tasks import Backfill, StatusWatcher
@@ -42,6 +47,8 @@ class Container:
     cache: Cache
     calendars: MarketCalendars
     provider: MarketDataProvider
+    sources: MarketSources
+    last_quotes: LastQuotes
     market: MarketDataService
     backfill: Backfill
     status_watcher: StatusWatcher
@@ -89,6 +96,7 @@ class Container:
             await task.stop()
         self.background.clear()
         await self.bus.stop()
+        await self.sources.close()
         await self.pubsub.close()
         await self.cache.close()
         await self.db.close()
@@ -122,17 +130,29 @@ def bootstrap(settings: Settings | None = None, *, clock: Clock | None = None,
     if provider is None:
         from stockflow.adapters.providers.simulated import SimulatedMarketProvider
 
-        provider = SimulatedMarketProvider(seed=settings.simulator.seed, calendars=calendars,
-                                           clock=clock)
+        simulated = SimulatedMarketProvider(seed=settings.simulator.seed, calendars=calendars,
+                                            clock=clock)
+        sources = build_sources(settings, clock=clock, simulated=simulated,
+                                on_event=_provider_events(bus),
+                                observe=_provider_latency(metrics))
+        if sources.router is not None:
+            metrics.registry.register(ProviderCollector(sources))
+    else:
+        sources = MarketSources(provider=provider)
+    provider = sources.provider
     from stockflow.market.repository import SqlMarketStore
 
     store = SqlMarketStore(db)
+    last_quotes = LastQuotes(cache, clock=clock,
+                             max_stale_seconds=settings.failover.max_stale_seconds)
     market = MarketDataService(store=store, provider=provider, cache=cache, bus=bus, clock=clock,
                                calendars=calendars, metrics=metrics,
-                               quote_ttl=settings.cache.quote_ttl_seconds)
+                               quote_ttl=settings.cache.quote_ttl_seconds,
+                               last_quotes=last_quotes)
     return Container(
         settings=settings, clock=clock, metrics=metrics, db=db, bus=bus, cache=cache,
-        calendars=calendars, provider=provider, market=market,
+        calendars=calendars, provider=provider, sources=sources, last_quotes=last_quotes,
+        market=market,
         backfill=Backfill(provider=provider, store=store, clock=clock, metrics=metrics),
         status_watcher=StatusWatcher(market, bus),
         pubsub=pubsub,
@@ -141,20 +161,69 @@ def bootstrap(settings: Settings | None = None, *, clock: Clock | None = None,
     )
 
 
+def _provider_events(bus: EventBus) -> Callable[[str, dict[str, Any]], Awaitable[None]]:
+    async def publish(type_: str, data: dict[str, Any]) -> None:
+        await bus.publish(type_, make_event(type_, data, key=str(data.get("provider", ""))))
+
+    return publish
+
+
+def _provider_latency(metrics: Metrics) -> Callable[[str, str, float, bool], None]:
+    def observe(chain: str, provider: str, seconds: float, ok: bool) -> None:
+        metrics.provider_calls.labels(chain, provider, "ok" if ok else "error").observe(seconds)
+
+    return observe
+
+
+def _ingestion_workers(c: Container) -> dict[str, Runnable]:
+    """Simulated ticks every second for the asset classes no vendor covers; real providers
+    polled through their chains (every 15 s by default) for the rest."""
+    from stockflow.pipeline import workers as w
+    from stockflow.pipeline.sources import ProviderQuoteSource, SimulatedTickSource
+
+    s, pm = c.settings, c.pipeline_metrics
+    watched = {t.upper() for t in s.ingestion.tickers}
+    tickers = [i.ticker for i in c.market.universe if not watched or i.ticker in watched]
+    router = c.sources.router
+    live: dict[str, tuple[MarketDataProvider, list[str]]] = {}
+    simulated: list[str] = []
+    for t in tickers:
+        chain = router.route(t) if router is not None else None
+        if chain is None or chain.name not in c.sources.chains:
+            simulated.append(t)
+        else:
+            live.setdefault(chain.name, (chain, []))[1].append(t)
+    built: dict[str, Runnable] = {}
+    sim = router.reference if router is not None else c.provider
+    if simulated and hasattr(sim, "quote_sync"):
+        built["ingestion"] = w.IngestionWorker(SimulatedTickSource(sim, simulated), c.bus,
+                                               c.clock, pm,
+                                               interval=s.simulator.tick_interval_seconds)
+    if live:
+        exchange = {i.ticker: i.exchange for i in c.market.universe}
+
+        def is_open(ticker: str, at: datetime) -> bool:
+            return c.calendars.is_trading_time(exchange[ticker], at)  # CRYPTO: always
+
+        source = ProviderQuoteSource(live, is_open=is_open,
+                                     market_hours_only=s.ingestion.market_hours_only)
+        built["ingestion-providers"] = w.IngestionWorker(
+            source, c.bus, c.clock, pm, interval=s.ingestion.quote_interval_seconds,
+            name="ingestion-providers")
+    return built
+
+
 def build_workers(c: Container, roles: set[str]) -> dict[str, Runnable]:
     """The pipeline workers this process runs, wired to the container's adapters."""
     from stockflow.market.repository import SqlMarketStore
     from stockflow.pipeline import workers as w
     from stockflow.pipeline.processor import TickProcessor
     from stockflow.pipeline.repository import SqlTickStore
-    from stockflow.pipeline.sources import SimulatedTickSource
 
     s, pm = c.settings, c.pipeline_metrics
     built: dict[str, Runnable] = {}
-    if "ingestion" in roles and s.services.live_quotes and hasattr(c.provider, "quote_sync"):
-        source = SimulatedTickSource(c.provider, [i.ticker for i in c.market.universe])
-        built["ingestion"] = w.IngestionWorker(source, c.bus, c.clock, pm,
-                                               interval=s.simulator.tick_interval_seconds)
+    if "ingestion" in roles and s.services.live_quotes:
+        built.update(_ingestion_workers(c))
     if "processor" in roles:
         universe = {i.ticker: i for i in c.market.universe}
         processor = TickProcessor(
@@ -172,7 +241,8 @@ def build_workers(c: Container, roles: set[str]) -> dict[str, Runnable]:
                                            crash_after_commits=s.pipeline.crash_after_commits)
     if "realtime" in roles:
         built["realtime"] = w.RealtimeBroadcaster(c.bus, c.cache, c.pubsub,
-                                                  quote_ttl=s.cache.quote_ttl_seconds)
+                                                  quote_ttl=s.cache.quote_ttl_seconds,
+                                                  last_quotes=c.last_quotes)
     return built
 
 

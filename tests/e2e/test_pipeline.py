@@ -58,7 +58,8 @@ async def test_good_ticks_are_stored_once_and_quotes_reach_the_cache(pipeline):
     assert rows == distinct == 300
     cached = orjson.loads(await c.cache.get(quote_key("BTC-USD")))
     assert cached["ticker"] == "BTC-USD" and cached["price"] == 95_000.0
-    resp = await c.market.quote_json("NVDA")
+    resp, meta = await c.market.quote_json("NVDA")
+    assert meta == {}
     assert orjson.loads(resp)["provider"] == "test"  # the pipeline's quote, not a cache miss
 
 

@@ -17,7 +17,7 @@ from stockflow.adapters.providers.yahoo import YahooProvider
 from stockflow.core.resilience import CircuitBreaker, TokenBucket
 from stockflow.market.domain import Interval, Quote
 from stockflow.market.failover import ChainExhausted, FailoverRouter, ProviderChain
-from stockflow.market.quote_cache import QuotesUnavailable, StaleQuoteCache
+from stockflow.market.quote_cache import LastQuotes, QuotesUnavailable
 from stockflow.testing.fakes import FakeClock
 from tests.providers.conftest import payload_json
 
@@ -245,26 +245,20 @@ async def test_router_by_asset_class(vendor, adapters, clock):
     assert len(router.health()) == 2
 
 
-async def test_stale_quotes_with_age_then_unavailable(vendor, adapters, clock):
-    _, yahoo, _ = adapters
-    chain = chain_of([yahoo], clock, threshold=100)
-    stale = StaleQuoteCache(MemoryCache(monotonic=clock.monotonic), clock=clock,
-                            fresh_ttl=300, max_stale_seconds=900)
-    yahoo_up(vendor)
-    got = await stale.fetch("AAPL", chain.quote)
-    assert not got.stale and got.quote.provider == "yahoo"
-    vendor.route(YAHOO, body={}, status=503)
-    clock.advance(400)  # beyond the 5-minute fresh TTL, the stale copy is still kept
-    got = await stale.fetch("AAPL", chain.quote)
-    assert got.stale and got.age_seconds == 400 and got.quote.price == 220.003
-    [batch] = await stale.fetch_many(["AAPL"], chain.quotes)
-    assert batch.stale and batch.age_seconds == 400
+async def test_last_quotes_are_served_with_their_age_then_unavailable(clock):
+    last = LastQuotes(MemoryCache(monotonic=clock.monotonic), clock=clock,
+                      max_stale_seconds=900)
+    await last.put_many({"AAPL": b'{"ticker":"AAPL","price":220.003}'})
+    clock.advance(400)  # beyond the 5-minute fresh TTL, the last-known copy is still kept
+    got = await last.stale(["AAPL"])
+    assert got["AAPL"].age_seconds == 400 and got["AAPL"].wire.endswith(b"220.003}")
     clock.advance(501)
     with pytest.raises(QuotesUnavailable) as err:
-        await stale.fetch("AAPL", chain.quote)
+        await last.stale(["AAPL"])
     assert err.value.ages == {"AAPL": 901}
-    with pytest.raises(QuotesUnavailable):
-        await stale.fetch_many(["AAPL", "MSFT"], chain.quotes)
+    with pytest.raises(QuotesUnavailable) as err:
+        await last.stale(["AAPL", "MSFT"])
+    assert err.value.ages == {"AAPL": 901, "MSFT": None}
 
 
 class _Stub:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, generate_latest
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
 from stockflow.core.httpmetrics import HttpMetrics
 
+PROVIDER_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
 LATENCY_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5)
 
 
@@ -43,6 +44,13 @@ class Metrics:
         self.quotes_generated = Counter("stockflow_quotes_generated",
                                         "Live quotes produced by providers", ["provider"],
                                         registry=r)
+        self.stale_quotes_served = Counter(
+            "stockflow_quotes_stale_served",
+            "Last-known quotes served marked stale because every provider failed", registry=r)
+        self.provider_calls = Histogram(
+            "stockflow_provider_call_seconds",
+            "Provider calls by chain, provider and outcome (ok or error), with latency",
+            ["chain", "provider", "outcome"], buckets=PROVIDER_BUCKETS, registry=r)
         self.ready = Gauge("stockflow_ready", "1 when storage answers", registry=r)
 
     def render(self) -> bytes:

@@ -16,10 +16,13 @@ from stockflow.core.problems import PROBLEM_CONTENT_TYPE, TYPE_BASE, Problem
 log = get_logger(__name__)
 
 
+def problem_body(problem: Problem, path: str) -> bytes:
+    return orjson.dumps(problem.to_dict(instance=path))
+
+
 def problem_response(problem: Problem, request: Request) -> Response:
-    return Response(orjson.dumps(problem.to_dict(instance=request.url.path)),
-                    status_code=problem.status, media_type=PROBLEM_CONTENT_TYPE,
-                    headers=problem.headers)
+    return Response(problem_body(problem, request.url.path), status_code=problem.status,
+                    media_type=PROBLEM_CONTENT_TYPE, headers=problem.headers)
 
 
 async def _on_problem(request: Request, exc: Exception) -> Response:

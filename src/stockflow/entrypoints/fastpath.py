@@ -2,9 +2,10 @@
 
 Each fast route mirrors a FastAPI GET route: the same path template (so the same metrics label,
 access line and OpenAPI entry) and the same body function. It answers only what it can serve
-successfully; when its answer is None or raises (bad input, unknown ticker, a failure) the
-request goes on to the FastAPI route, so every error response - 404 and 422 problems, the 500
-problem and its log line - still comes from one place (entrypoints/errors.py).
+successfully; when its answer is None or raises an unexpected error the request goes on to the
+FastAPI route, which renders the 422 or the 500 problem (and logs it). A `Problem` the service
+raises (unknown ticker, providers down) is rendered here by the same function FastAPI's handler
+uses (entrypoints/errors.py): running the route again would ask every provider a second time.
 
 Middleware added with `app.add_middleware` lives inside FastAPI and does not see fast-path
 requests: edge concerns (request id, metrics, access log, CORS) belong in the edge stack.
@@ -23,10 +24,13 @@ from starlette.routing import BaseRoute
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from stockflow.core.envelope import JSON_CONTENT_TYPE
+from stockflow.core.problems import PROBLEM_CONTENT_TYPE, Problem
+from stockflow.entrypoints.errors import problem_body
 
 # (container, path parameter or "", raw query string) -> the 200 body, or None: "FastAPI answers".
 FastAnswer = Callable[[Any, str, bytes], Awaitable[bytes | None]]
 _CONTENT_TYPE = (b"content-type", JSON_CONTENT_TYPE.encode())
+_PROBLEM_TYPE = (b"content-type", PROBLEM_CONTENT_TYPE.encode())
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +68,10 @@ class FastPath:
                 answer, api_route, param = match
                 try:
                     body = await answer(self.context, param, scope["query_string"])
+                except Problem as problem:
+                    scope["route"] = api_route
+                    await _send_problem(send, problem, scope["path"])
+                    return
                 except Exception:  # noqa: BLE001 - any failure is FastAPI's to render
                     body = None  # FastAPI runs the route again and renders the error
                 if body is not None:
@@ -86,6 +94,15 @@ class FastPath:
                 if param and "/" not in param:
                     return answer, api_route, param
         return None
+
+
+async def _send_problem(send: Send, problem: Problem, path: str) -> None:
+    body = problem_body(problem, path)
+    headers = [(k.lower().encode("latin-1"), v.encode("latin-1"))
+               for k, v in problem.headers.items()]
+    headers += [(b"content-length", str(len(body)).encode()), _PROBLEM_TYPE]
+    await send({"type": "http.response.start", "status": problem.status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
 
 
 def _get_routes(routes: Iterable[BaseRoute]) -> dict[str, BaseRoute]:

@@ -44,11 +44,13 @@ Ticker = Annotated[str, Path(min_length=1, max_length=TICKER_MAX_LENGTH,
 
 
 async def quote_body(svc: MarketDataService, ticker: str) -> bytes:
-    return envelope_bytes(await svc.quote_json(ticker))
+    data, meta = await svc.quote_json(ticker)
+    return envelope_bytes(data, **meta)
 
 
 async def quotes_body(svc: MarketDataService, tickers: str) -> bytes:
-    return envelope_bytes(await svc.quotes_json(tickers))
+    data, meta = await svc.quotes_json(tickers)
+    return envelope_bytes(data, **meta)
 
 
 @router.get("/quotes/{ticker}", response_model=schemas.QuoteEnvelope, responses=ERRORS,

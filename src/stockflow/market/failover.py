@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import inspect
 import math
+import time
 from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -37,6 +38,8 @@ from stockflow.market.domain import (
 
 T = TypeVar("T")
 EventHook = Callable[[str, dict[str, Any]], Any]
+# (chain, provider, seconds, ok): called after every provider call that went out.
+LatencyHook = Callable[[str, str, float, bool], None]
 
 PROVIDER_UNAVAILABLE = "provider.unavailable"
 PROVIDER_RECOVERED = "provider.recovered"
@@ -81,7 +84,7 @@ class ProviderChain:
                  max_jump_pct: float | None = 20.0, on_event: EventHook | None = None,
                  cost_per_call: Mapping[str, float] | None = None,
                  retry: RetryPolicy | None = None, call_timeout: float | None = None,
-                 recent_failures: int = 20) -> None:
+                 recent_failures: int = 20, observe: LatencyHook | None = None) -> None:
         if not providers:
             raise ValueError("a chain needs at least one provider")
         self.name = name
@@ -95,6 +98,7 @@ class ProviderChain:
         self.on_event = on_event
         self.retry = retry
         self.call_timeout = call_timeout
+        self.observe = observe
         costs = cost_per_call or {}
         self.stats = {p.name: ProviderStats(p.name, float(costs.get(p.name, 0.0)),
                                             recent_failures=deque(maxlen=recent_failures))
@@ -231,13 +235,16 @@ class ProviderChain:
         except CircuitOpenError as e:
             stats.skipped += 1
             raise _Skip(str(e)) from None
+        started = time.perf_counter()
         try:
             stats.calls += 1
             result = await self._call(call)
         except ProviderNotFound:
+            self._observe(p, started, ok=True)  # the vendor answered, only not for this ticker
             await breaker.release(probe)
             raise
         except Exception as e:
+            self._observe(p, started, ok=False)
             # Typed provider errors and timeouts, but also an adapter's own bug (KeyError…):
             # either way this provider did not answer, and the next one should be asked.
             if isinstance(e, ProviderRateLimited) and limiter is not None:
@@ -247,7 +254,12 @@ class ProviderChain:
         except BaseException:
             await breaker.release(probe)
             raise
+        self._observe(p, started, ok=True)
         return result, probe
+
+    def _observe(self, p: MarketDataProvider, started: float, *, ok: bool) -> None:
+        if self.observe is not None:
+            self.observe(self.name, p.name, time.perf_counter() - started, ok)
 
     async def _call(self, call: Callable[[], Any]) -> Any:
         async def once() -> Any:
@@ -355,16 +367,22 @@ def classify_ticker(ticker: str) -> str:
 
 
 class FailoverRouter:
-    """MarketDataProvider that hands each ticker to the chain of its asset class."""
+    """MarketDataProvider that hands each ticker to the chain of its asset class.
+
+    With a `reference`, the instrument list comes from it alone: the universe is reference data
+    (names, sectors, exchanges), not something to ask every vendor for at start-up.
+    """
 
     name = "failover"
 
     def __init__(self, routes: Mapping[str, MarketDataProvider], *,
                  classify: Callable[[str], str] = classify_ticker,
-                 default: str | None = None) -> None:
+                 default: str | None = None,
+                 reference: MarketDataProvider | None = None) -> None:
         self.routes = dict(routes)
         self.classify = classify
         self.default = default
+        self.reference = reference
 
     def route(self, ticker: str) -> MarketDataProvider:
         key = self.classify(ticker)
@@ -380,6 +398,8 @@ class FailoverRouter:
             return False
 
     async def instruments(self) -> list[Instrument]:
+        if self.reference is not None:
+            return await self.reference.instruments()
         seen: dict[str, Instrument] = {}
         for chain in self.routes.values():
             try:

@@ -7,13 +7,15 @@ from typing import Any
 
 import orjson
 
+from stockflow.adapters.providers.errors import ProviderError
 from stockflow.core.events import make_event
 from stockflow.core.metrics import Metrics
 from stockflow.core.pagination import decode_cursor, encode_cursor
 from stockflow.core.ports import Cache, Clock, EventBus, MarketDataProvider, MarketStore
-from stockflow.core.problems import invalid, not_found
+from stockflow.core.problems import TYPE_BASE, Problem, invalid, not_found, unavailable
 from stockflow.market.calendar import MarketCalendars
-from stockflow.market.domain import Instrument, Interval, normalise_ticker, normalise_tickers
+from stockflow.market.domain import Instrument, Interval, Quote, normalise_ticker, normalise_tickers
+from stockflow.market.quote_cache import LastQuote, LastQuotes, QuotesUnavailable
 from stockflow.market.schemas import bar_to_wire, instrument_to_wire, quote_to_wire
 
 MAX_BATCH = 50
@@ -22,6 +24,16 @@ QUOTE_TOPIC = "market.quote.updated"
 DEFAULT_WINDOW = {Interval.D1: timedelta(days=366)}
 DEFAULT_INTRADAY_WINDOW = timedelta(days=7)
 EXCHANGES = ("XNYS", "XNAS", "XNSE", "CRYPTO")
+# What a provider (or a whole failover chain) raises when it cannot answer now.
+FALLBACK_ON = (ProviderError, TimeoutError)
+NO_META: dict[str, Any] = {}
+
+
+def stale_meta(stale: dict[str, LastQuote]) -> dict[str, Any]:
+    """meta for an answer that holds last-known quotes: `stale` and each one's age."""
+    return {"stale": True,
+            "age_seconds": round(max(h.age_seconds for h in stale.values()), 3),
+            "stale_tickers": {t: round(h.age_seconds, 3) for t, h in stale.items()}}
 
 
 def quote_key(ticker: str) -> str:
@@ -31,7 +43,7 @@ def quote_key(ticker: str) -> str:
 class MarketDataService:
     def __init__(self, *, store: MarketStore, provider: MarketDataProvider, cache: Cache,
                  bus: EventBus, clock: Clock, calendars: MarketCalendars, metrics: Metrics,
-                 quote_ttl: float) -> None:
+                 quote_ttl: float, last_quotes: LastQuotes | None = None) -> None:
         self.store = store
         self.provider = provider
         self.cache = cache
@@ -40,6 +52,7 @@ class MarketDataService:
         self.calendars = calendars
         self.metrics = metrics
         self.quote_ttl = quote_ttl
+        self.last_quotes = last_quotes
         self._universe: dict[str, Instrument] = {}
         self._quote_keys: dict[str, str] = {}  # ticker -> cache key, made once per universe
         # Bound once: quote reads count on every request.
@@ -68,23 +81,25 @@ class MarketDataService:
         return list(self._universe.values())
 
     # -- quotes ---------------------------------------------------------------------------
-    async def quote_json(self, raw_ticker: str) -> bytes:
-        """A quote as wire JSON bytes: cache first (5-minute TTL), then the provider."""
+    async def quote_json(self, raw_ticker: str) -> tuple[bytes, dict[str, Any]]:
+        """A quote as wire JSON bytes, with the meta it needs (empty unless stale): cache first
+        (5-minute TTL), then the provider, then the last-known quote marked stale."""
         # Most requests name a ticker exactly as listed; only the rest need normalising.
         inst = self._universe.get(raw_ticker) or self.instrument(raw_ticker)
         cached = await self.cache.get(self._quote_keys[inst.ticker])
         if cached is not None:
             self._quote_hits.inc()
-            return cached
+            return cached, NO_META
         self._quote_misses.inc()
-        quote = await self.provider.quote(inst.ticker, self.clock.now())
-        wire = quote_to_wire(quote, currency=inst.currency, exchange=inst.exchange)
-        raw = orjson.dumps(wire)
-        await self.cache.set(quote_key(inst.ticker), raw, self.quote_ttl)
-        await self.bus.publish(QUOTE_TOPIC, make_event(QUOTE_TOPIC, wire, key=inst.ticker))
-        return raw
+        try:
+            quote = await self.provider.quote(inst.ticker, self.clock.now())
+        except FALLBACK_ON:
+            stale = await self._stale([inst.ticker])
+            return stale[inst.ticker].wire, stale_meta(stale)
+        raw = await self._store_fresh([quote])
+        return raw[inst.ticker], NO_META
 
-    async def quotes_json(self, raw_tickers: str) -> bytes:
+    async def quotes_json(self, raw_tickers: str) -> tuple[bytes, dict[str, Any]]:
         tickers = parse_tickers(raw_tickers)
         # The batch route's hot path: C-level scans (map, `None in`) over per-ticker Python.
         keys = list(map(self._quote_keys.get, tickers))
@@ -95,34 +110,53 @@ class MarketDataService:
                    if None in cached else [])
         if len(missing) < len(tickers):
             self._quote_hits.inc(len(tickers) - len(missing))
+        meta = NO_META
         if missing:
             self._quote_misses.inc(len(missing))
-            fresh = await self.provider.quotes(missing, self.clock.now())
-            by_ticker: dict[str, bytes] = {}
-            for q in fresh:
-                inst = self._universe[q.ticker]
-                wire = quote_to_wire(q, currency=inst.currency, exchange=inst.exchange)
-                by_ticker[q.ticker] = orjson.dumps(wire)
-                await self.bus.publish(QUOTE_TOPIC, make_event(QUOTE_TOPIC, wire, key=q.ticker))
-            await self.cache.set_many({quote_key(t): v for t, v in by_ticker.items()},
-                                      self.quote_ttl)
-            cached = [c if c is not None else by_ticker[t]
+            try:
+                got = await self._store_fresh(
+                    await self.provider.quotes(missing, self.clock.now()))
+            except FALLBACK_ON:
+                stale = await self._stale(missing)
+                got, meta = {t: h.wire for t, h in stale.items()}, stale_meta(stale)
+            cached = [c if c is not None else got[t]
                       for t, c in zip(tickers, cached, strict=True)]
-        return b"".join((b"[", b",".join(cached), b"]"))  # type: ignore[arg-type]
+        return b"".join((b"[", b",".join(cached), b"]")), meta  # type: ignore[arg-type]
+
+    async def _store_fresh(self, quotes: list[Quote]) -> dict[str, bytes]:
+        """Cache fresh quotes (and remember them as last known), announce them; → wire bytes."""
+        by_ticker: dict[str, bytes] = {}
+        events = []
+        for q in quotes:
+            inst = self._universe[q.ticker]
+            wire = quote_to_wire(q, currency=inst.currency, exchange=inst.exchange)
+            by_ticker[q.ticker] = orjson.dumps(wire)
+            events.append(make_event(QUOTE_TOPIC, wire, key=q.ticker))
+        await self.cache.set_many({quote_key(t): v for t, v in by_ticker.items()},
+                                  self.quote_ttl)
+        if self.last_quotes is not None:
+            await self.last_quotes.put_many(by_ticker)
+        await self.bus.publish_many(QUOTE_TOPIC, events)
+        return by_ticker
+
+    async def _stale(self, tickers: list[str]) -> dict[str, LastQuote]:
+        """Every provider failed: the last-known quotes, or a 503 problem past the max age."""
+        if self.last_quotes is None:
+            raise unavailable(f"no provider could quote {', '.join(tickers)}", retry_after=30)
+        try:
+            stale = await self.last_quotes.stale(tickers)
+        except QuotesUnavailable as e:
+            raise Problem(503, "Service Unavailable", str(e), type_=TYPE_BASE + "unavailable",
+                          headers={"Retry-After": "30"},
+                          ages=e.ages, max_stale_seconds=e.max_stale_seconds) from None
+        self.metrics.stale_quotes_served.inc(len(stale))
+        return stale
 
     async def refresh_quotes(self, at: datetime | None = None) -> int:
         """Pull fresh quotes for the whole universe into the cache and announce them."""
         tickers = list(self._universe)
         quotes = await self.provider.quotes(tickers, at or self.clock.now())
-        items: dict[str, bytes] = {}
-        events = []
-        for q in quotes:
-            inst = self._universe[q.ticker]
-            wire = quote_to_wire(q, currency=inst.currency, exchange=inst.exchange)
-            items[quote_key(q.ticker)] = orjson.dumps(wire)
-            events.append(make_event(QUOTE_TOPIC, wire, key=q.ticker))
-        await self.cache.set_many(items, self.quote_ttl)
-        await self.bus.publish_many(QUOTE_TOPIC, events)
+        await self._store_fresh(quotes)
         self.metrics.quotes_generated.labels(self.provider.name).inc(len(quotes))
         return len(quotes)
 

@@ -67,8 +67,9 @@ async def _handle(text: str, client: ClientQueue, hub: Any, market: Any) -> None
         raise invalid(f"at most {MAX_SUBSCRIPTIONS} tickers per connection")
     hub.subscribe(client, tickers)
     for i in range(0, len(tickers), MAX_BATCH):
-        data = await market.quotes_json(",".join(tickers[i:i + MAX_BATCH]))
-        client.offer_control('{"type":"snapshot","data":' + data.decode() + "}")
+        data, meta = await market.quotes_json(",".join(tickers[i:i + MAX_BATCH]))
+        stale = ',"meta":' + orjson.dumps(meta).decode() if meta else ""  # last-known quotes
+        client.offer_control('{"type":"snapshot","data":' + data.decode() + stale + "}")
 
 
 async def _pump(ws: WebSocket, client: ClientQueue, heartbeat: float) -> None:

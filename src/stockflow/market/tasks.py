@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 
+from stockflow.adapters.providers.errors import ProviderError
 from stockflow.core.events import make_event
 from stockflow.core.logging import get_logger
 from stockflow.core.metrics import Metrics
@@ -28,6 +29,7 @@ class Backfill:
         self.store = store
         self.clock = clock
         self.metrics = metrics
+        self.failed: dict[str, str] = {}
 
     async def run(self, tickers: Sequence[str], *, years: int, minute_days: int,
                   progress: Progress | None = None, only_missing: bool = False) -> int:
@@ -42,9 +44,15 @@ class Backfill:
                 if progress:
                     progress(ticker, 0)
                 continue
-            written = await self._one(ticker, Interval.D1, daily_start, end)
-            for interval in INTRADAY:
-                written += await self._one(ticker, interval, intraday_start, end)
+            try:
+                written = await self._one(ticker, Interval.D1, daily_start, end)
+                for interval in INTRADAY:
+                    written += await self._one(ticker, interval, intraday_start, end)
+            except (ProviderError, TimeoutError) as e:
+                # One vendor's gap must not stop the other tickers' history.
+                self.failed[ticker] = str(e)[:300]
+                log.warning("backfill failed for a ticker", ticker=ticker, error=str(e)[:300])
+                written = 0
             total += written
             if progress:
                 progress(ticker, written)

@@ -19,6 +19,7 @@ from stockflow.core.lifecycle import PeriodicTask
 from stockflow.core.logging import get_logger
 from stockflow.core.ports import Cache, Clock, EventBus, MarketStore, PubSub
 from stockflow.market.domain import Bar, Interval
+from stockflow.market.quote_cache import LastQuotes
 from stockflow.market.service import quote_key
 from stockflow.pipeline.metrics import PipelineMetrics
 from stockflow.pipeline.processor import TickProcessor
@@ -59,15 +60,16 @@ class IngestionWorker:
     name = "ingestion"
 
     def __init__(self, source: TickSource, bus: EventBus, clock: Clock, metrics: PipelineMetrics,
-                 *, interval: float = 1.0) -> None:
+                 *, interval: float = 1.0, name: str = "ingestion") -> None:
+        self.name = name
         self.source = source
         self.bus = bus
         self.clock = clock
         self.metrics = metrics
-        self._loop = PeriodicTask("ingestion", interval, self.run_once, clock)
+        self._loop = PeriodicTask(name, interval, self.run_once, clock)
 
     async def run_once(self) -> int:
-        ticks = self.source.poll(self.clock.now())
+        ticks = await self.source.poll(self.clock.now())
         await self.publish(ticks)
         return len(ticks)
 
@@ -209,11 +211,14 @@ class RealtimeBroadcaster:
 
     name = "realtime"
 
-    def __init__(self, bus: EventBus, cache: Cache, pubsub: PubSub, *, quote_ttl: float) -> None:
+    def __init__(self, bus: EventBus, cache: Cache, pubsub: PubSub, *, quote_ttl: float,
+                 last_quotes: LastQuotes | None = None) -> None:
         self.bus = bus
         self.cache = cache
         self.pubsub = pubsub
         self.quote_ttl = quote_ttl
+        # Remembered past the TTL, so the API can serve them marked stale if providers fail.
+        self.last_quotes = last_quotes
 
     async def start(self) -> None:
         self.bus.subscribe_batch(QUOTES, "realtime", self.handle, max_batch=500, max_wait=0.01)
@@ -231,6 +236,8 @@ class RealtimeBroadcaster:
             return
         encoded = {t: orjson.dumps(q) for t, q in latest.items()}
         await self.cache.set_many({quote_key(t): v for t, v in encoded.items()}, self.quote_ttl)
+        if self.last_quotes is not None:
+            await self.last_quotes.put_many(encoded)
         await self.pubsub.publish(QUOTE_CHANNEL, b"[" + b",".join(encoded.values()) + b"]")
 
 
