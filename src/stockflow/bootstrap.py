@@ -21,6 +21,7 @@ from stockflow.core.ports import Cache, Clock, Database, EventBus, MarketDataPro
 from stockflow.market.calendar import MarketCalendars
 from stockflow.market.providers import MarketSources, ProviderCollector, build_sources
 from stockflow.market.quote_cache import LastQuotes
+from stockflow.market.rates import CryptoRates
 from stockflow.market.service import MarketDataService
 from stockflow.market.streaming import QuoteHub
 from stockflow.market.tasks import Backfill, StatusWatcher
@@ -50,6 +51,7 @@ class Container:
     sources: MarketSources
     last_quotes: LastQuotes
     market: MarketDataService
+    rates: CryptoRates
     backfill: Backfill
     status_watcher: StatusWatcher
     pubsub: PubSub
@@ -153,6 +155,10 @@ def bootstrap(settings: Settings | None = None, *, clock: Clock | None = None,
         settings=settings, clock=clock, metrics=metrics, db=db, bus=bus, cache=cache,
         calendars=calendars, provider=provider, sources=sources, last_quotes=last_quotes,
         market=market,
+        rates=CryptoRates(provider=provider, chain=sources.chain_of("crypto"), cache=cache,
+                          ttl=settings.cache.quote_ttl_seconds,
+                          last=LastQuotes(cache, clock=clock, prefix="rate:last:",
+                                          max_stale_seconds=settings.failover.max_stale_seconds)),
         backfill=Backfill(provider=provider, store=store, clock=clock, metrics=metrics),
         status_watcher=StatusWatcher(market, bus),
         pubsub=pubsub,

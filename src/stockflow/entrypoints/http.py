@@ -40,7 +40,15 @@ def _market_fast_routes() -> list[FastRoute]:
 
 # Context name -> factory of its admin routes. Each router's paths are relative to /api/admin;
 # the controller mounts them all behind one X-API-Key check, so no admin route can forget it.
-ADMIN_ROUTERS: dict[str, Callable[[], APIRouter]] = {}
+def _providers_admin() -> APIRouter:
+    from stockflow.market.admin_api import router
+
+    return router
+
+
+ADMIN_ROUTERS: dict[str, Callable[[], APIRouter]] = {
+    "providers": _providers_admin,
+}
 
 
 def _controller_router() -> APIRouter:

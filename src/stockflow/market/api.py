@@ -118,6 +118,20 @@ async def get_historical(
     return json_response(data, **meta)
 
 
+@router.get("/crypto/rates", response_model=schemas.RatesEnvelope, responses={
+    **ERRORS, 503: {"description": "Every source failed and no rate is recent enough", **PROBLEM}},
+    summary="Crypto exchange rates by CoinGecko coin id (HeyCard)")
+async def get_crypto_rates(
+    request: Request,
+    ids: Annotated[str, Query(min_length=1, max_length=2000,
+                              description="Coin ids, e.g. bitcoin,ethereum")],
+    vs: Annotated[str, Query(min_length=1, max_length=200,
+                             description="Quote currencies, e.g. usd,eur")] = "usd",
+) -> Response:
+    data, meta = await request.app.state.container.rates.rates(ids, vs)
+    return json_response(data, **meta)
+
+
 @router.get("/market-status", response_model=schemas.MarketStatusEnvelope,
             summary="Open, closed, pre or post market per exchange, with next open and close")
 async def get_market_status(svc: Market) -> Response:

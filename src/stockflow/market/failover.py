@@ -13,7 +13,7 @@ import inspect
 import math
 import time
 from collections import deque
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TypeVar
@@ -22,6 +22,7 @@ from stockflow.adapters.providers.errors import (
     ProviderError,
     ProviderNotFound,
     ProviderRateLimited,
+    ProviderUnavailable,
 )
 from stockflow.core.ports import Clock, MarketDataProvider
 from stockflow.core.resilience import CircuitBreaker, CircuitOpenError, RetryPolicy, TokenBucket
@@ -177,6 +178,19 @@ class ProviderChain:
             if e.errors and all(v == "empty series" for v in e.errors.values()):
                 return []
             raise
+
+    async def ask(self, provider: str, call: Callable[[Any], Awaitable[T]]) -> T:
+        """One call to a named member through its limiter, breaker and retries, for a vendor's
+        own endpoint outside the port (CoinGecko's /simple/price rates)."""
+        member = next((p for p in self.providers if p.name == provider), None)
+        if member is None:
+            raise ProviderNotFound(self.name, f"{provider} is not in this chain")
+        try:
+            result, probe = await self._attempt(member, lambda: call(member))
+        except _Skip as e:
+            raise ProviderUnavailable(provider, str(e)) from None
+        await self._verdict(member, probe, ok=True, reason="")
+        return result
 
     # -- admin view --------------------------------------------------------------------------
 

@@ -11,8 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from stockflow.core.ports import Cache, Clock
+from stockflow.core.problems import TYPE_BASE, Problem
 
 PREFIX = "quote:last:"
 _SEP = b"|"
@@ -36,27 +38,28 @@ class LastQuote:
     age_seconds: float   # since it was stored
 
 
-def last_key(ticker: str) -> str:
-    return PREFIX + ticker
-
-
 class LastQuotes:
-    def __init__(self, cache: Cache, *, clock: Clock, max_stale_seconds: float = 3600.0) -> None:
+    """Last-known values by name (a ticker; for crypto rates "bitcoin:usd", another prefix)."""
+
+    def __init__(self, cache: Cache, *, clock: Clock, max_stale_seconds: float = 3600.0,
+                 prefix: str = PREFIX) -> None:
         self.cache = cache
+        self.prefix = prefix
         self.clock = clock
         self.max_stale_seconds = max_stale_seconds
         self.keep_seconds = max_stale_seconds * 2
 
-    async def put_many(self, wires: Mapping[str, bytes]) -> None:
-        """Remember fresh quotes (ticker → wire JSON)."""
+    async def put_many(self, wires: Mapping[str, bytes], at: datetime | None = None) -> None:
+        """Remember fresh quotes (ticker → wire JSON) as of `at` (when they were fetched; a
+        consumer further down the pipeline passes the event's time), by default now."""
         if not wires:
             return
-        stamp = repr(self.clock.now().timestamp()).encode() + _SEP
-        await self.cache.set_many({last_key(t): stamp + w for t, w in wires.items()},
+        stamp = repr((at or self.clock.now()).timestamp()).encode() + _SEP
+        await self.cache.set_many({self.prefix + t: stamp + w for t, w in wires.items()},
                                   ttl=self.keep_seconds)
 
     async def get_many(self, tickers: Sequence[str]) -> dict[str, LastQuote | None]:
-        raws = await self.cache.get_many([last_key(t) for t in tickers])
+        raws = await self.cache.get_many([self.prefix + t for t in tickers])
         now = self.clock.now().timestamp()
         out: dict[str, LastQuote | None] = {}
         for ticker, raw in zip(tickers, raws, strict=True):
@@ -77,3 +80,21 @@ class LastQuotes:
             raise QuotesUnavailable(list(too_old), max_stale_seconds=self.max_stale_seconds,
                                     ages=too_old)
         return {t: h for t, h in hits.items() if h is not None}
+
+
+async def last_known_or_503(last: LastQuotes, names: Sequence[str]) -> dict[str, LastQuote]:
+    """Every provider failed: the last-known values, or a 503 problem naming the ones that are
+    missing or older than the maximum stale age (with their ages)."""
+    try:
+        return await last.stale(names)
+    except QuotesUnavailable as e:
+        raise Problem(503, "Service Unavailable", str(e), type_=TYPE_BASE + "unavailable",
+                      headers={"Retry-After": "30"}, ages=e.ages,
+                      max_stale_seconds=e.max_stale_seconds) from None
+
+
+def stale_meta(stale: Mapping[str, LastQuote]) -> dict[str, float | bool | dict[str, float]]:
+    """meta for an answer that holds last-known values: `stale` and each one's age."""
+    return {"stale": True,
+            "age_seconds": round(max(h.age_seconds for h in stale.values()), 3),
+            "stale_items": {t: round(h.age_seconds, 3) for t, h in stale.items()}}

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from stockflow.market.domain import Bar, Instrument, Quote
 
@@ -62,6 +62,10 @@ def instrument_to_wire(i: Instrument) -> dict[str, Any]:
 class Meta(BaseModel):
     timestamp: datetime
     version: str = "v1"
+    # Present only when every provider failed and last-known values were served instead.
+    stale: bool | None = Field(None, description="true: last-known values, see age_seconds")
+    age_seconds: float | None = Field(None, description="age of the oldest stale value")
+    stale_items: dict[str, float] | None = Field(None, description="each stale value's age")
 
 
 class QuoteOut(BaseModel):
@@ -94,6 +98,18 @@ class QuoteEnvelope(BaseModel):
 class QuotesEnvelope(BaseModel):
     data: list[QuoteOut]
     meta: Meta
+
+
+class RatesMeta(Meta):
+    source: str | None = Field(None, description="who answered: coingecko, binance, simulated")
+
+
+class RatesEnvelope(BaseModel):
+    data: dict[str, dict[str, float]] = Field(
+        description='{coin id: {vs: price, "<vs>_24h_change": pct, "last_updated_at": epoch s}}',
+        examples=[{"bitcoin": {"usd": 67187.34, "usd_24h_change": 1.21,
+                               "last_updated_at": 1711356300}}])
+    meta: RatesMeta
 
 
 class BarOut(BaseModel):

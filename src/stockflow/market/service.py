@@ -12,10 +12,10 @@ from stockflow.core.events import make_event
 from stockflow.core.metrics import Metrics
 from stockflow.core.pagination import decode_cursor, encode_cursor
 from stockflow.core.ports import Cache, Clock, EventBus, MarketDataProvider, MarketStore
-from stockflow.core.problems import TYPE_BASE, Problem, invalid, not_found, unavailable
+from stockflow.core.problems import invalid, not_found, unavailable
 from stockflow.market.calendar import MarketCalendars
 from stockflow.market.domain import Instrument, Interval, Quote, normalise_ticker, normalise_tickers
-from stockflow.market.quote_cache import LastQuote, LastQuotes, QuotesUnavailable
+from stockflow.market.quote_cache import LastQuote, LastQuotes, last_known_or_503, stale_meta
 from stockflow.market.schemas import bar_to_wire, instrument_to_wire, quote_to_wire
 
 MAX_BATCH = 50
@@ -27,13 +27,6 @@ EXCHANGES = ("XNYS", "XNAS", "XNSE", "CRYPTO")
 # What a provider (or a whole failover chain) raises when it cannot answer now.
 FALLBACK_ON = (ProviderError, TimeoutError)
 NO_META: dict[str, Any] = {}
-
-
-def stale_meta(stale: dict[str, LastQuote]) -> dict[str, Any]:
-    """meta for an answer that holds last-known quotes: `stale` and each one's age."""
-    return {"stale": True,
-            "age_seconds": round(max(h.age_seconds for h in stale.values()), 3),
-            "stale_tickers": {t: round(h.age_seconds, 3) for t, h in stale.items()}}
 
 
 def quote_key(ticker: str) -> str:
@@ -127,15 +120,16 @@ class MarketDataService:
         """Cache fresh quotes (and remember them as last known), announce them; → wire bytes."""
         by_ticker: dict[str, bytes] = {}
         events = []
+        now = self.clock.now()  # the events' time: the last-known store reads ages from it
         for q in quotes:
             inst = self._universe[q.ticker]
             wire = quote_to_wire(q, currency=inst.currency, exchange=inst.exchange)
             by_ticker[q.ticker] = orjson.dumps(wire)
-            events.append(make_event(QUOTE_TOPIC, wire, key=q.ticker))
+            events.append(make_event(QUOTE_TOPIC, wire, key=q.ticker, time=now))
         await self.cache.set_many({quote_key(t): v for t, v in by_ticker.items()},
                                   self.quote_ttl)
         if self.last_quotes is not None:
-            await self.last_quotes.put_many(by_ticker)
+            await self.last_quotes.put_many(by_ticker, at=now)
         await self.bus.publish_many(QUOTE_TOPIC, events)
         return by_ticker
 
@@ -143,12 +137,7 @@ class MarketDataService:
         """Every provider failed: the last-known quotes, or a 503 problem past the max age."""
         if self.last_quotes is None:
             raise unavailable(f"no provider could quote {', '.join(tickers)}", retry_after=30)
-        try:
-            stale = await self.last_quotes.stale(tickers)
-        except QuotesUnavailable as e:
-            raise Problem(503, "Service Unavailable", str(e), type_=TYPE_BASE + "unavailable",
-                          headers={"Retry-After": "30"},
-                          ages=e.ages, max_stale_seconds=e.max_stale_seconds) from None
+        stale = await last_known_or_503(self.last_quotes, tickers)
         self.metrics.stale_quotes_served.inc(len(stale))
         return stale
 

@@ -237,7 +237,7 @@ class RealtimeBroadcaster:
         encoded = {t: orjson.dumps(q) for t, q in latest.items()}
         await self.cache.set_many({quote_key(t): v for t, v in encoded.items()}, self.quote_ttl)
         if self.last_quotes is not None:
-            await self.last_quotes.put_many(encoded)
+            await self.last_quotes.put_many(encoded, at=max(e.time for e in events))
         await self.pubsub.publish(QUOTE_CHANNEL, b"[" + b",".join(encoded.values()) + b"]")
 
 
