@@ -19,7 +19,13 @@ from stockflow.core.logging import configure_logging, get_logger
 from stockflow.core.metrics import Metrics
 from stockflow.core.ports import Cache, Clock, Database, EventBus, MarketDataProvider, PubSub
 from stockflow.market.calendar import MarketCalendars
-from stockflow.market.providers import MarketSources, ProviderCollector, build_sources
+from stockflow.market.providers import (
+    MarketSources,
+    ProviderCollector,
+    ProviderConfigError,
+    build_sources,
+    enabled_vendors,
+)
 from stockflow.market.quote_cache import LastQuotes
 from stockflow.market.rates import CryptoRates
 from stockflow.market.service import MarketDataService
@@ -190,6 +196,10 @@ def _ingestion_workers(c: Container) -> dict[str, Runnable]:
     s, pm = c.settings, c.pipeline_metrics
     watched = {t.upper() for t in s.ingestion.tickers}
     tickers = [i.ticker for i in c.market.universe if not watched or i.ticker in watched]
+    built: dict[str, Runnable] = {}
+    for worker, covered in _stream_workers(c, tickers):
+        built[worker.name] = worker
+        tickers = [t for t in tickers if t not in covered]
     router = c.sources.router
     live: dict[str, tuple[MarketDataProvider, list[str]]] = {}
     simulated: list[str] = []
@@ -199,7 +209,6 @@ def _ingestion_workers(c: Container) -> dict[str, Runnable]:
             simulated.append(t)
         else:
             live.setdefault(chain.name, (chain, []))[1].append(t)
-    built: dict[str, Runnable] = {}
     sim = router.reference if router is not None else c.provider
     if simulated and hasattr(sim, "quote_sync"):
         built["ingestion"] = w.IngestionWorker(SimulatedTickSource(sim, simulated), c.bus,
@@ -217,6 +226,37 @@ def _ingestion_workers(c: Container) -> dict[str, Runnable]:
             source, c.bus, c.clock, pm, interval=s.ingestion.quote_interval_seconds,
             name="ingestion-providers")
     return built
+
+
+def _stream_workers(c: Container, tickers: list[str]) -> list[tuple[Runnable, set[str]]]:
+    """A streaming ingestion worker per vendor whose feed is switched on (`stream: true`),
+    with the tickers it covers."""
+    from stockflow.adapters.providers.markets import is_crypto_pair, nse_symbol
+    from stockflow.pipeline.streams import StreamIngestion
+    from stockflow.pipeline.workers import RAW, RAW_DLQ
+
+    out: list[tuple[Runnable, set[str]]] = []
+    for name, conf in enabled_vendors(c.settings).items():
+        if not conf.stream:
+            continue
+        feed: Any
+        if name == "binance":
+            from stockflow.adapters.providers.binance.stream import BinanceTradeFeed
+
+            covered = [t for t in tickers if is_crypto_pair(t)]
+            feed = BinanceTradeFeed(covered, base_url=conf.stream_url)
+        elif name == "dhan":
+            from stockflow.adapters.providers.dhan.stream import DhanLiveFeed
+
+            covered = [t for t in tickers if nse_symbol(t) is not None]
+            assert conf.api_key is not None  # enabled_vendors requires Dhan's key
+            feed = DhanLiveFeed(covered, token=conf.api_key, client_id=conf.client_id or "",
+                                base_url=conf.stream_url)
+        else:
+            raise ProviderConfigError(f"provider {name} has no stream; only binance and dhan")
+        out.append((StreamIngestion(feed, c.bus, c.clock, c.pipeline_metrics, raw_topic=RAW,
+                                    dlq_topic=RAW_DLQ), set(covered)))
+    return out
 
 
 def build_workers(c: Container, roles: set[str]) -> dict[str, Runnable]:

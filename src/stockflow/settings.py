@@ -80,6 +80,10 @@ class ProviderSettings(BaseModel):
     rate: float | None = Field(None, gt=0)
     capacity: float | None = Field(None, gt=0)
     cost_per_call: float = Field(0.0, ge=0, description="USD per call, for the cost estimate")
+    # Binance's trade stream and Dhan's live feed: ticks pushed into the pipeline as they
+    # happen; the tickers a stream covers are then not polled.
+    stream: bool = False
+    stream_url: str | None = None
 
 
 class BreakerSettings(BaseModel):

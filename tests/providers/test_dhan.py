@@ -145,7 +145,7 @@ def test_full_packet_top_of_book():
 def test_prev_close_status_and_disconnect_packets():
     prev = packet(struct.pack("<BHBIfI", 6, 16, 1, 11536, 4507.85, 0), seq=0)
     assert prev == {"type": "prev_close", "provider": "dhan", "symbol": "NSE_EQ:11536",
-                    "prev_close": pytest.approx(4507.85, abs=1e-3)}
+                    "prev_close": 4507.85}
     assert packet(struct.pack("<BHBI", 7, 8, 1, 11536), seq=0) is None
     with pytest.raises(ProviderAuthError, match="807"):
         packet(struct.pack("<BHBIH", 50, 10, 0, 0, 807), seq=0)

@@ -264,3 +264,19 @@ async def test_scheduled_polling_feeds_the_pipeline_in_market_hours(tmp_path, ve
         assert {r.path for r in vendor.requests} == {CG_SIMPLE, BINANCE_24H}
     finally:
         await container.stop()
+
+
+async def test_a_switched_on_stream_takes_its_tickers_off_polling(tmp_path, vendor):
+    settings = live_settings(tmp_path, vendor)
+    settings.services.live_quotes = True
+    settings.providers["binance"].stream = True
+    settings.providers["binance"].stream_url = "ws://127.0.0.1:9"  # nothing listens: retries
+    container = bootstrap(settings, clock=FakeClock(MARKET_TIME), configure_logs=False)
+    await container.start()
+    try:
+        stream = container.workers["stream-binance"]
+        assert "btcusdt@trade" in stream.feed.url()
+        polled = container.workers["ingestion-providers"].source.groups
+        assert "crypto" not in polled and "AAPL" in polled["equity"][1]
+    finally:
+        await container.stop()

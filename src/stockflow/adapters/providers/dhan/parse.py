@@ -122,7 +122,7 @@ def packet(data: bytes, seq: int) -> dict[str, Any] | None:
         if code == 6:
             _, _, _, _, prev, _oi = _TICKER.unpack_from(data)
             return {"type": "prev_close", "provider": NAME, "symbol": symbol,
-                    "prev_close": float(prev)}
+                    "prev_close": round(float(prev), 2)}  # float32, as _tick
         if code == 50:
             reason = _DISCONNECT.unpack_from(data)[4]
             err: type[ProviderError] = (ProviderAuthError if reason in _AUTH_REASONS
