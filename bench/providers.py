@@ -95,7 +95,7 @@ def cache_hits(vendor_base: str, seconds: int) -> None:
     rows = []
     for label, env in (("simulated default", {}), ("providers wired", live_env)):
         with Server(env) as srv:
-            run = lambda path, base=srv.base: wrk(base + path, seconds=seconds)  # noqa: E731
+            run = lambda path, base=srv.base: wrk(base + path, seconds=seconds)
             run("/v1/quotes/AAPL")  # the first request fills the cache; the rest are hits
             raw = run(RAW_PATH)
             hit = run("/v1/quotes/AAPL")
