@@ -280,3 +280,21 @@ async def test_a_switched_on_stream_takes_its_tickers_off_polling(tmp_path, vend
         assert "crypto" not in polled and "AAPL" in polled["equity"][1]
     finally:
         await container.stop()
+
+
+async def test_a_batch_keeps_fresh_answers_and_serves_only_the_failed_class_stale(live, vendor):
+    container, client = live
+    for p in POLY:
+        vendor.route(p, status=500, body={})
+    yahoo_up(vendor)
+    vendor.route(CG_SIMPLE, status=500, body={})
+    vendor.route(BINANCE_24H, body=[_binance_ticker("BTCUSDT", "91000.5")])
+    first = await client.get("/v1/quotes", params={"tickers": "AAPL,BTC-USD"})
+    assert "stale" not in first.json()["meta"]
+    await container.bus.drain()
+    container.clock.advance(301)
+    vendor.route(BINANCE_24H, status=503, body={})
+    resp = await client.get("/v1/quotes", params={"tickers": "AAPL,BTC-USD"})
+    assert resp.status_code == 200
+    assert resp.json()["meta"]["stale_items"] == {"BTC-USD": 301}
+    assert [q["provider"] for q in resp.json()["data"]] == ["yahoo", "binance"]

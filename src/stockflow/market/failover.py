@@ -48,12 +48,15 @@ DATA_QUALITY_ISSUE = "data.quality.issue"
 
 
 class ChainExhausted(ProviderError):
-    """Every provider failed or was skipped; `errors` maps provider name → reason."""
+    """Every provider failed or was skipped; `errors` maps provider name → reason. For a batch,
+    `partial` holds the quotes that were answered well, so callers can keep them."""
 
-    def __init__(self, chain: str, errors: Mapping[str, str]) -> None:
+    def __init__(self, chain: str, errors: Mapping[str, str],
+                 partial: Mapping[str, Quote] | None = None) -> None:
         detail = "; ".join(f"{k}: {v}" for k, v in errors.items()) or "no provider supports it"
         super().__init__(chain, f"all providers failed ({detail})")
         self.errors = dict(errors)
+        self.partial = dict(partial or {})
 
 
 class _Skip(Exception):
@@ -160,10 +163,10 @@ class ProviderChain:
                 self._note_failover(p, i)
             if len(got) == len(wanted):
                 break
-        if len(got) < len(wanted):
-            raise ChainExhausted(self.name, errors)
         for t, q in got.items():
             self._last_good[t] = q.price
+        if len(got) < len(wanted):
+            raise ChainExhausted(self.name, errors, partial=got)
         return [got[t] for t in wanted]
 
     async def bars(self, ticker: str, interval: Interval, start: datetime,
@@ -431,8 +434,21 @@ class FailoverRouter:
         for t in tickers:
             chain = self.route(t)
             groups.setdefault(id(chain), (chain, []))[1].append(normalise_ticker(t))
-        results = await asyncio.gather(*(c.quotes(ts, at) for c, ts in groups.values()))
-        by_ticker = {q.ticker: q for batch in results for q in batch}
+        results = await asyncio.gather(*(c.quotes(ts, at) for c, ts in groups.values()),
+                                       return_exceptions=True)
+        by_ticker: dict[str, Quote] = {}
+        errors: dict[str, str] = {}
+        for (chain, _), result in zip(groups.values(), results, strict=True):
+            if isinstance(result, BaseException):
+                if not isinstance(result, ProviderError | TimeoutError):
+                    raise result
+                # One class's outage must not cost the other classes their answers.
+                errors[chain.name] = str(result)
+                by_ticker.update(getattr(result, "partial", {}))
+            else:
+                by_ticker.update((q.ticker, q) for q in result)
+        if errors:
+            raise ChainExhausted(self.name, errors, partial=by_ticker)
         return [by_ticker[normalise_ticker(t)] for t in tickers]
 
     async def bars(self, ticker: str, interval: Interval, start: datetime,

@@ -109,9 +109,14 @@ class MarketDataService:
             try:
                 got = await self._store_fresh(
                     await self.provider.quotes(missing, self.clock.now()))
-            except FALLBACK_ON:
-                stale = await self._stale(missing)
-                got, meta = {t: h.wire for t, h in stale.items()}, stale_meta(stale)
+            except FALLBACK_ON as e:
+                # Keep what some provider did answer; only the rest are served stale.
+                got = await self._store_fresh(list(getattr(e, "partial", {}).values()))
+                rest = [t for t in missing if t not in got]
+                if rest:
+                    stale = await self._stale(rest)
+                    got.update((t, h.wire) for t, h in stale.items())
+                    meta = stale_meta(stale)
             cached = [c if c is not None else got[t]
                       for t, c in zip(tickers, cached, strict=True)]
         return b"".join((b"[", b",".join(cached), b"]")), meta  # type: ignore[arg-type]

@@ -98,7 +98,8 @@ class ProviderQuoteSource:
             except (ProviderError, TimeoutError) as e:
                 stats["failed_chains"][name] = str(e)[:300]
                 log.warning("quote poll failed", chain=name, error=str(e)[:300])
-                continue
+                # What the chain did answer is still news.
+                quotes = list(getattr(e, "partial", {}).values())
             stats["quotes"] += len(quotes)
             for q in quotes:
                 seq = int(q.time.timestamp() * 1_000_000)
