@@ -298,3 +298,37 @@ async def test_a_batch_keeps_fresh_answers_and_serves_only_the_failed_class_stal
     assert resp.status_code == 200
     assert resp.json()["meta"]["stale_items"] == {"BTC-USD": 301}
     assert [q["provider"] for q in resp.json()["data"]] == ["yahoo", "binance"]
+
+
+async def test_breaker_state_is_shared_through_redis(tmp_path, vendor):
+    from stockflow.testing.services import require_service_url
+
+    url = require_service_url("STOCKFLOW_TEST_REDIS_URL", "Redis")
+    import uuid
+
+    containers = []
+    for i in range(2):
+        settings = live_settings(tmp_path / str(i), vendor, breaker_store_url=url)
+        c = bootstrap(settings, clock=FakeClock(MARKET_TIME), configure_logs=False)
+        # A key prefix of this test's own, so parallel runs never share a breaker.
+        c.sources.breaker_store.prefix = f"stockflow-test:{uuid.uuid4().hex[:8]}:"
+        containers.append(c)
+    containers[1].sources.breaker_store.prefix = containers[0].sources.breaker_store.prefix
+    for c in containers:
+        await c.start()
+    try:
+        for p in POLY:
+            vendor.route(p, status=500, body={})
+        yahoo_up(vendor)
+        one, two = containers
+        for _ in range(3):
+            await one.market.quote_json("AAPL")
+            await one.cache.delete("quote:AAPL")
+        vendor.requests.clear()
+        data, _ = await two.market.quote_json("AAPL")  # the other process, same breaker
+        assert orjson.loads(data)["provider"] == "yahoo"
+        assert not set(paths(vendor)) & set(POLY)
+        assert two.sources.chains["equity"].stats["polygon"].skipped == 1
+    finally:
+        for c in containers:
+            await c.stop()
