@@ -11,6 +11,7 @@ from stockflow.core.events import make_event
 from stockflow.core.logging import get_logger
 from stockflow.core.metrics import Metrics
 from stockflow.core.ports import Clock, EventBus, MarketDataProvider, MarketStore
+from stockflow.market.calendar import MarketCalendars
 from stockflow.market.domain import Interval
 from stockflow.market.service import MarketDataService
 
@@ -45,9 +46,9 @@ class Backfill:
                     progress(ticker, 0)
                 continue
             try:
-                written = await self._one(ticker, Interval.D1, daily_start, end)
+                written = await self.load(ticker, Interval.D1, daily_start, end)
                 for interval in INTRADAY:
-                    written += await self._one(ticker, interval, intraday_start, end)
+                    written += await self.load(ticker, interval, intraday_start, end)
             except (ProviderError, TimeoutError) as e:
                 # One vendor's gap must not stop the other tickers' history.
                 self.failed[ticker] = str(e)[:300]
@@ -59,7 +60,7 @@ class Backfill:
         log.info("backfill finished", tickers=len(tickers), bars=total)
         return total
 
-    async def _one(self, ticker: str, interval: Interval, start: datetime, end: datetime) -> int:
+    async def load(self, ticker: str, interval: Interval, start: datetime, end: datetime) -> int:
         bars = await self.provider.bars(ticker, interval, start, end)
         # Only closed bars are history; the bar in progress belongs to the live stream.
         now = self.clock.now()
@@ -68,6 +69,38 @@ class Backfill:
         self.metrics.bars_backfilled.labels(interval.value).inc(written)
         await asyncio.sleep(0)  # let the server answer requests between tickers
         return written
+
+
+class DailyBars:
+    """After the close: the last few daily bars of every watched ticker whose session has
+    ended, from the providers into storage (idempotent writes: a re-run stores nothing twice).
+    Crypto, which never closes, gets its completed UTC days."""
+
+    def __init__(self, *, backfill: Backfill, calendars: MarketCalendars,
+                 exchange_of: Callable[[str], str], clock: Clock, days: int = 5) -> None:
+        self.backfill = backfill
+        self.calendars = calendars
+        self.exchange_of = exchange_of
+        self.clock = clock
+        self.days = days
+
+    async def run(self, tickers: Sequence[str]) -> dict[str, object]:
+        now = self.clock.now()
+        closed = [t for t in tickers if self.exchange_of(t) == "CRYPTO"
+                  or not self.calendars.is_trading_time(self.exchange_of(t), now)]
+        self.backfill.failed.clear()
+        bars = 0
+        for ticker in closed:
+            try:
+                bars += await self.backfill.load(ticker, Interval.D1,
+                                                 now - timedelta(days=self.days), now)
+            except (ProviderError, TimeoutError) as e:
+                self.backfill.failed[ticker] = str(e)[:300]
+        stats = {"tickers": len(closed), "skipped_open": len(tickers) - len(closed),
+                 "bars": bars, "failed": dict(self.backfill.failed)}
+        log.info("daily bars fetched", **{k: v for k, v in stats.items() if k != "failed"},
+                 failed=len(self.backfill.failed))
+        return stats
 
 
 class StatusWatcher:
