@@ -98,15 +98,29 @@ class TokenService:
         if key is None:
             raise InvalidToken("unknown signing key")
         try:
+            # Times are checked below against this service's clock rather than PyJWT's.
             claims = jwt.decode(token, key.public_key, algorithms=[ALGORITHM],
-                                audience=self.audience, issuer=self.issuer, leeway=self.leeway,
-                                options={"require": REQUIRED_CLAIMS, "verify_iat": True,
-                                         "verify_nbf": True})
-        except jwt.ExpiredSignatureError:
-            raise InvalidToken("token has expired") from None
+                                audience=self.audience, issuer=self.issuer,
+                                options={"require": REQUIRED_CLAIMS, "verify_exp": False,
+                                         "verify_iat": False, "verify_nbf": False})
         except jwt.PyJWTError as exc:
             raise InvalidToken(f"token refused: {exc}") from None
+        self._check_times(claims)
         return _principal(claims), float(claims["exp"])
+
+    def _check_times(self, claims: dict[str, Any]) -> None:
+        now, leeway = self.now(), self.leeway
+        times = [claims.get(name) for name in ("exp", "iat", "nbf")]
+        if not all(isinstance(t, int | float) and not isinstance(t, bool)
+                   for t in times if t is not None):
+            raise InvalidToken("token times must be numbers")
+        exp, iat, nbf = times
+        if now >= exp + leeway:
+            raise InvalidToken("token has expired")
+        if iat > now + leeway:
+            raise InvalidToken("token refused: not yet valid (iat)")
+        if nbf is not None and nbf > now + leeway:
+            raise InvalidToken("token refused: not yet valid (nbf)")
 
 
 def _principal(claims: dict[str, Any]) -> Principal:
