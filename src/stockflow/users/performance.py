@@ -3,10 +3,11 @@ daily time-weighted return from stored daily closes.
 
 Method. Realised P&L uses the average-cost method: a sale realises quantity x (price - average
 cost) minus its fee, and leaves the average cost of the rest unchanged; fees on buys join the
-cost basis. The daily return chains sub-periods around cash flows: buys count as flowing in at
-the start of their day and sales as flowing out at its end, so day d returns
-(V_d + out_d) / (V_{d-1} + in_d) - 1, and the time-weighted return is the product of (1 + r_d)
-minus one. A day with nothing invested returns 0.
+cost basis. The time-weighted return chains sub-periods that break at every transaction: just
+before a trade the portfolio is valued with the traded ticker at its trade price (the others at
+their last close), the trade's cash flow is then added, and the next sub-period runs from there
+to the next trade or the day's close. Fees are cash spent without value received, so they count
+as losses. A sub-period that starts with nothing invested contributes nothing.
 """
 
 from __future__ import annotations
@@ -105,36 +106,43 @@ class Closes:
 def performance(txs: list[Transaction], closes: Closes, end: date) -> dict[str, Any]:
     txs = sorted(txs, key=lambda t: t.executed_at)
     book = Book()
-    last_trade: dict[str, float] = {}
+    mark: dict[str, float] = {}  # the latest known price of each ticker
 
-    def price(ticker: str, day: date) -> float:
-        # Before a ticker's first stored close, its own trade price is the best known value.
-        close = closes.on(ticker, day)
-        return close if close is not None else last_trade.get(ticker, 0.0)
+    def value() -> float:
+        return sum(p.quantity * mark.get(t, 0.0) for t, p in book.held().items())
 
     series: list[dict[str, Any]] = []
-    growth, previous, i = 1.0, 0.0, 0
-    start = txs[0].executed_at.date() if txs else end
-    days = sorted({d for d in closes.days() if start <= d <= end}
+    growth, start_value, i = 1.0, 0.0, 0
+    first = txs[0].executed_at.date() if txs else end
+    days = sorted({d for d in closes.days() if first <= d <= end}
                   | {t.executed_at.date() for t in txs if t.executed_at.date() <= end})
     for day in days:
-        inflow = outflow = 0.0
+        day_growth, net_flow = growth, 0.0
         while i < len(txs) and txs[i].executed_at.date() <= day:
-            flow = book.apply(txs[i])
-            last_trade[txs[i].ticker] = txs[i].price
-            inflow, outflow = inflow + max(flow, 0.0), outflow + max(-flow, 0.0)
+            tx = txs[i]
+            mark[tx.ticker] = tx.price
+            before = value()
+            if start_value > EPSILON:
+                growth *= before / start_value
+            flow = book.apply(tx)
+            net_flow += flow
+            start_value = before + flow
             i += 1
-        value = sum(p.quantity * price(t, day) for t, p in book.held().items())
-        base = previous + inflow
-        daily = (value + outflow) / base - 1.0 if base > EPSILON else 0.0
-        growth *= 1.0 + daily
-        series.append({"date": day.isoformat(), "value": round(value, 6),
-                        "net_flow": round(inflow - outflow, 6), "return": round(daily, 8),
-                        "cumulative_return": round(growth - 1.0, 8)})
-        previous = value
+        for ticker in book.held():
+            close = closes.on(ticker, day)
+            if close is not None:
+                mark[ticker] = close
+        closing = value()
+        if start_value > EPSILON:
+            growth *= closing / start_value
+        start_value = closing
+        series.append({"date": day.isoformat(), "value": round(closing, 6),
+                       "net_flow": round(net_flow, 6),
+                       "return": round(growth / day_growth - 1.0, 8),
+                       "cumulative_return": round(growth - 1.0, 8)})
     positions = []
     for ticker, pos in sorted(book.held().items()):
-        last = price(ticker, end)
+        last = mark.get(ticker, 0.0)
         positions.append({"ticker": ticker, "quantity": pos.quantity,
                           "average_cost": round(pos.average_cost, 6),
                           "cost_basis": round(pos.cost, 6), "last_price": last,
