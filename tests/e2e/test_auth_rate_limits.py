@@ -5,38 +5,13 @@ from __future__ import annotations
 
 import asyncio
 import time
-import uuid
-from contextlib import asynccontextmanager
 
-import httpx
 import pytest
 
-from stockflow.bootstrap import bootstrap
-from stockflow.entrypoints.http import create_app
-from stockflow.testing.services import require_service_url
-from tests.conftest import assert_problem, make_settings
-from tests.e2e.users_support import AUTH, PASSWORD, new_email, sign_up
+from tests.conftest import assert_problem
+from tests.e2e.users_support import PASSWORD, app_with, new_email, sign_up
 
 LIMIT, WINDOW = 5, 2
-
-
-@asynccontextmanager
-async def app_with(tmp_path, backend: str, **auth_overrides):
-    url = "memory://"
-    if backend == "redis":
-        url = require_service_url("STOCKFLOW_TEST_REDIS_URL", "Redis")
-    auth = {**AUTH, "rate_limit_url": url, "rate_limit_prefix": f"test-{uuid.uuid4().hex}",
-            **auth_overrides}
-    container = bootstrap(make_settings(tmp_path, simulator={"backfill_on_start": False},
-                                        auth=auth))
-    app = create_app(container, manage_lifecycle=False)
-    await container.start()
-    try:
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
-                                     base_url="http://test") as client:
-            yield client
-    finally:
-        await container.stop()
 
 
 @pytest.fixture(params=["memory", "redis"])

@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 import uuid
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 import httpx
+
+from stockflow.bootstrap import bootstrap
+from stockflow.entrypoints.http import create_app
+from stockflow.testing.services import require_service_url
+from tests.conftest import make_settings
 
 ADMIN_KEY = "test-admin-key-0123456789"
 PASSWORD = "correct horse battery staple"
@@ -58,3 +64,22 @@ async def set_tier(client: httpx.AsyncClient, user_id: str, tier: str) -> None:
     resp = await client.patch(f"/api/admin/users/{user_id}", json={"tier": tier},
                               headers={"X-API-Key": ADMIN_KEY})
     assert resp.status_code == 200, resp.text
+
+
+@asynccontextmanager
+async def app_with(tmp_path, backend: str, **auth_overrides):
+    url = "memory://"
+    if backend == "redis":
+        url = require_service_url("STOCKFLOW_TEST_REDIS_URL", "Redis")
+    auth = {**AUTH, "rate_limit_url": url, "rate_limit_prefix": f"test-{uuid.uuid4().hex}",
+            **auth_overrides}
+    container = bootstrap(make_settings(tmp_path, simulator={"backfill_on_start": False},
+                                        auth=auth))
+    app = create_app(container, manage_lifecycle=False)
+    await container.start()
+    try:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
+                                     base_url="http://test") as client:
+            yield client
+    finally:
+        await container.stop()

@@ -1,0 +1,22 @@
+"""With anonymous access off, every /v1 data route needs a token; signing up still works."""
+
+from __future__ import annotations
+
+from tests.conftest import assert_problem
+from tests.e2e.users_support import app_with
+
+
+async def test_anonymous_none_closes_data_routes_but_not_sign_up(tmp_path):
+    async with app_with(tmp_path, "memory", anonymous_tier="none") as client:
+        for path in ("/v1/quotes/NVDA", "/v1/quotes?tickers=NVDA", "/v1/market-status",
+                     "/v1/companies", "/v1/historical/NVDA"):
+            resp = await client.get(path)
+            assert_problem(resp, 401)
+            assert resp.headers["www-authenticate"].startswith("Bearer")
+        resp = await client.post("/v1/auth/register",
+                                 json={"email": "solo@example.com", "password": "long enough"})
+        assert resp.status_code == 201
+        token = resp.json()["data"]["access_token"]
+        resp = await client.get("/v1/market-status", headers={"Authorization": f"Bearer {token}"})
+        assert resp.status_code == 200
+        assert (await client.get("/health")).status_code == 200  # operations stay open
