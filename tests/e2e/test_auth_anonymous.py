@@ -20,3 +20,19 @@ async def test_anonymous_none_closes_data_routes_but_not_sign_up(tmp_path):
         resp = await client.get("/v1/market-status", headers={"Authorization": f"Bearer {token}"})
         assert resp.status_code == 200
         assert (await client.get("/health")).status_code == 200  # operations stay open
+
+
+async def test_edge_refusals_keep_request_ids_and_cors_and_preflights_need_no_token(tmp_path):
+    origin = "https://app.example"
+    async with app_with(tmp_path, "memory", {"http": {"cors_origins": [origin]}},
+                        anonymous_tier="none") as client:
+        refused = await client.get("/v1/quotes/NVDA",
+                                   headers={"Origin": origin, "X-Request-ID": "req-42"})
+        assert_problem(refused, 401)
+        assert refused.headers["x-request-id"] == "req-42"
+        assert refused.headers["access-control-allow-origin"] == origin
+        preflight = await client.options("/v1/quotes/NVDA", headers={
+            "Origin": origin, "Access-Control-Request-Method": "GET",
+            "Access-Control-Request-Headers": "authorization"})
+        assert preflight.status_code == 200
+        assert "authorization" in preflight.headers["access-control-allow-headers"].lower()

@@ -67,14 +67,15 @@ async def set_tier(client: httpx.AsyncClient, user_id: str, tier: str) -> None:
 
 
 @asynccontextmanager
-async def app_with(tmp_path, backend: str, **auth_overrides):
+async def app_with(tmp_path, backend: str, settings: dict | None = None, **auth_overrides):
+    """A started app (no backfill) with accounts on, its rate limits on `backend`."""
     url = "memory://"
     if backend == "redis":
         url = require_service_url("STOCKFLOW_TEST_REDIS_URL", "Redis")
     auth = {**AUTH, "rate_limit_url": url, "rate_limit_prefix": f"test-{uuid.uuid4().hex}",
             **auth_overrides}
     container = bootstrap(make_settings(tmp_path, simulator={"backfill_on_start": False},
-                                        auth=auth))
+                                        auth=auth, **(settings or {})))
     app = create_app(container, manage_lifecycle=False)
     await container.start()
     try:
