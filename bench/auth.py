@@ -47,6 +47,8 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=8)
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--logins", type=int, default=60)
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="alternating anonymous/authenticated runs; the best of each counts")
     args = parser.parse_args()
     limits = {"free": "100/minute", "pro": UNREACHABLE_LIMIT, "enterprise": UNREACHABLE_LIMIT}
     env = {"SF_API_KEY": ADMIN_KEY, "STOCKFLOW_AUTH__RATE_LIMITS": json.dumps(limits),
@@ -61,21 +63,21 @@ def main() -> None:
         assert httpx.get(url, headers=bearer).status_code == 200
         run("/v1/quotes/NVDA", headers=bearer)  # warm caches and code paths
         raw = run(RAW_PATH)
-        anon = run("/v1/quotes/NVDA")
-        authed = run("/v1/quotes/NVDA", headers=bearer)
-        anon2 = run("/v1/quotes/NVDA")
-        authed2 = run("/v1/quotes/NVDA", headers=bearer)
+        anon, authed = [], []
+        for _ in range(args.rounds):  # alternated, so drift on a shared host hits both alike
+            anon.append(run("/v1/quotes/NVDA"))
+            authed.append(run("/v1/quotes/NVDA", headers=bearer))
         logins = login_latencies(srv.base, args.logins)
-    ref = anon if anon["rps"] >= anon2["rps"] else anon2  # the better anonymous run
-    best = authed if authed["rps"] >= authed2["rps"] else authed2
+    ref = max(anon, key=lambda r: r["rps"])
+    best = max(authed, key=lambda r: r["rps"])
     print(HEADER)
     print(row("raw ASGI (fixed bytes)", raw))
     print(row("GET /v1/quotes/NVDA anonymous", ref, raw))
     print(row("GET /v1/quotes/NVDA pro, Bearer", best, raw))
-    q = statistics.quantiles(logins, n=100)
+    runs = lambda rs: " / ".join(f"{r['rps']:,.0f}" for r in rs)
     print(f"\nauthenticated/anonymous = {best['rps'] / ref['rps']:.2f}x (goal >= 0.80x); "
-          f"anonymous runs {anon['rps']:,.0f} and {anon2['rps']:,.0f}, "
-          f"authenticated {authed['rps']:,.0f} and {authed2['rps']:,.0f} req/s")
+          f"anonymous runs {runs(anon)}, authenticated {runs(authed)} req/s")
+    q = statistics.quantiles(logins, n=100)
     print(f"POST /v1/auth/login over {len(logins)} sequential sign-ins: "
           f"p50 {statistics.median(logins):.1f} ms, p99 {q[98]:.1f} ms, "
           f"min {min(logins):.1f} ms")

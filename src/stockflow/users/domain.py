@@ -75,12 +75,20 @@ ROUTE_PERMISSIONS: tuple[tuple[str, str], ...] = (
 )
 
 
+_BY_PREFIX = dict(ROUTE_PERMISSIONS)
+# Every prefix is two or three segments ("/v1/quotes", "/v1/auth/login"), so a path is looked up
+# by its first three, then its first two segments: two dict probes on every request, not a scan.
+assert all(p.count("/") in (2, 3) for p in _BY_PREFIX)
+
+
 def required_permission(path: str) -> str | None:
     """The permission a /v1 path needs; None means any caller the edge admits may call it."""
-    for prefix, permission in ROUTE_PERMISSIONS:
-        if path == prefix or path.startswith(prefix + "/"):
-            return permission
-    return None
+    parts = path.split("/", 4)
+    if len(parts) >= 4:
+        found = _BY_PREFIX.get("/".join(parts[:4]))
+        if found is not None:
+            return found
+    return _BY_PREFIX.get("/".join(parts[:3])) if len(parts) >= 3 else None
 
 
 @dataclass(frozen=True, slots=True)

@@ -26,6 +26,7 @@ from stockflow.users.ratelimit import RateLimiter
 from stockflow.users.tokens import InvalidToken, TokenService
 
 _PROTECTED = "/v1/"
+_ANONYMOUS_CACHE = 100_000  # principals of anonymous addresses, made once each
 _CONTENT_TYPE = (b"content-type", PROBLEM_CONTENT_TYPE.encode())
 
 
@@ -40,6 +41,7 @@ class AuthEdge:
         anon = settings.anonymous_tier
         self.anonymous_permissions = None if anon == "none" else permissions_for(Tier(anon))
         self.anonymous_tier = anon
+        self._anonymous_by_ip: dict[tuple[str, frozenset[str]], Principal] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = scope["type"]
@@ -87,8 +89,15 @@ class AuthEdge:
 
     def _anonymous(self, scope: Scope, permissions: frozenset[str]) -> Principal:
         client = scope.get("client")
-        return Principal(subject=f"ip:{client[0] if client else '-'}", tier=self.anonymous_tier,
-                         permissions=permissions, anonymous=True)
+        address = client[0] if client else "-"
+        cached = self._anonymous_by_ip.get((address, permissions))
+        if cached is None:
+            if len(self._anonymous_by_ip) >= _ANONYMOUS_CACHE:
+                self._anonymous_by_ip.clear()
+            cached = self._anonymous_by_ip[address, permissions] = Principal(
+                subject=f"ip:{address}", tier=self.anonymous_tier, permissions=permissions,
+                anonymous=True)
+        return cached
 
     def _authorise(self, path: str, principal: Principal | None) -> None:
         needed = required_permission(path)
