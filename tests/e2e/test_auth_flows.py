@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 
 import pytest
 from joserfc import jwt
@@ -213,3 +214,15 @@ async def test_issued_tokens_verify_with_an_independent_jose_library_from_the_jw
     assert claims["exp"] - claims["iat"] == 900
     jwt.JWTClaimsRegistry(iss={"essential": True, "value": "stockflow"},
                           aud={"essential": True, "value": "stockflow-api"}).validate(claims)
+
+
+async def test_free_tier_history_stops_where_its_quotes_do(users_app):
+    container, client, _ = users_app
+    free, pro = await sign_up(client), await sign_up(client, tier="pro")
+    path = "/v1/historical/BTC-USD?interval=1m&limit=5000&start=2025-11-21T14:00:00Z"
+    late = (await client.get(path, headers=free.headers)).json()
+    live = (await client.get(path, headers=pro.headers)).json()
+    assert late["meta"]["delayed"] is True and "delayed" not in live["meta"]
+    cutoff = (container.clock.now() - timedelta(minutes=16)).isoformat()
+    assert late["data"][-1]["time"] <= cutoff < live["data"][-1]["time"]
+    assert late["data"] == live["data"][:len(late["data"])]

@@ -136,13 +136,17 @@ FAST_ROUTES = [
 async def get_historical(
     ticker: Ticker,
     svc: Market,
+    request: Request,
     interval: Interval = Interval.D1,
     start: Annotated[datetime | None, Query(description="ISO 8601; inclusive")] = None,
     end: Annotated[datetime | None, Query(description="ISO 8601; exclusive")] = None,
     limit: Annotated[int, Query(ge=1, le=5000)] = 500,
     cursor: Annotated[str | None, Query(max_length=512)] = None,
 ) -> Response:
-    data, meta = await svc.history(ticker, interval, start, end, limit, cursor)
+    delay = 0 if realtime(request) else _delay(request)
+    data, meta = await svc.history(ticker, interval, start, end, limit, cursor, delay)
+    if delay:
+        meta = {**meta, "delayed": True, "delay_seconds": delay}
     return json_response(data, **meta)
 
 

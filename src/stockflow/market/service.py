@@ -167,10 +167,15 @@ class MarketDataService:
     # -- history --------------------------------------------------------------------------
     async def history(self, raw_ticker: str, interval: Interval, start: datetime | None,
                       end: datetime | None, limit: int, cursor: str | None,
-                      ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+                      delay: float = 0.0) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+        """Bars oldest first. With a delay, only bars closed that long ago: a delayed caller's
+        history must not reveal what its quotes hold back."""
         inst = self.instrument(raw_ticker)
         start, end = _aware(start), _aware(end)
         end = end or self.clock.now() + interval.delta
+        if delay:
+            end = min(end, self.clock.now() - timedelta(seconds=delay) - interval.delta
+                      + timedelta(microseconds=1))
         if start is None:
             start = end - DEFAULT_WINDOW.get(interval, DEFAULT_INTRADAY_WINDOW)
         if start >= end:
