@@ -9,6 +9,7 @@ from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
+from fastapi.security import HTTPBearer
 from starlette.responses import Response
 
 from stockflow.core.envelope import json_response
@@ -27,7 +28,11 @@ OWNED_ERRORS: dict[int | str, dict[str, Any]] = {
     **AUTH_ERRORS, 404: {"description": "No such id among yours", **PROBLEM}}
 
 auth = APIRouter(prefix="/v1/auth", tags=["auth"], responses=AUTH_ERRORS)
-account = APIRouter(prefix="/v1", tags=["users"], responses=OWNED_ERRORS)
+# Declares the Bearer scheme in the OpenAPI description (the "Authorize" button of /docs); the
+# edge has already verified the token by the time this runs.
+bearer = HTTPBearer(auto_error=False, description="An access token from POST /v1/auth/login")
+account = APIRouter(prefix="/v1", tags=["users"], responses=OWNED_ERRORS,
+                    dependencies=[Depends(bearer)])
 jwks = APIRouter(tags=["auth"])
 
 
