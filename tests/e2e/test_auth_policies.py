@@ -1,7 +1,10 @@
-"""With anonymous access off, every /v1 data route needs a token; signing up still works."""
+"""Edge policies beyond the defaults: anonymous access off, CORS on refusals, key rotation."""
 
 from __future__ import annotations
 
+import jwt
+
+from stockflow.users.keys import generate_pem, load_key
 from tests.conftest import assert_problem
 from tests.e2e.users_support import app_with
 
@@ -36,3 +39,22 @@ async def test_edge_refusals_keep_request_ids_and_cors_and_preflights_need_no_to
             "Access-Control-Request-Headers": "authorization"})
         assert preflight.status_code == 200
         assert "authorization" in preflight.headers["access-control-allow-headers"].lower()
+
+
+async def test_configured_keys_rotate_old_tokens_verify_until_their_key_leaves(tmp_path):
+    old, new = generate_pem().decode(), generate_pem().decode()
+    async with app_with(tmp_path / "a", "memory", signing_keys=[old]) as client:
+        issued = (await client.post("/v1/auth/register", json={
+            "email": "rot@example.com", "password": "long enough"})).json()["data"]
+    before = {"Authorization": f"Bearer {issued['access_token']}"}
+    # Step 2 of the rotation: the new key signs, the old one still verifies.
+    async with app_with(tmp_path / "b", "memory", signing_keys=[new, old]) as client:
+        jwks = (await client.get("/.well-known/jwks.json")).json()["keys"]
+        assert [k["kid"] for k in jwks] == [load_key(new).kid, load_key(old).kid]
+        assert (await client.get("/v1/market-status", headers=before)).status_code == 200
+        fresh = (await client.post("/v1/auth/register", json={
+            "email": "rot2@example.com", "password": "long enough"})).json()["data"]
+        assert jwt.get_unverified_header(fresh["access_token"])["kid"] == load_key(new).kid
+    # Step 3: the old key is gone, and so are its tokens.
+    async with app_with(tmp_path / "c", "memory", signing_keys=[new]) as client:
+        assert_problem(await client.get("/v1/market-status", headers=before), 401)
