@@ -18,6 +18,7 @@ import httpx
 
 HERE = Path(__file__).resolve().parent
 RAW_PATH = "/__raw"
+UNREACHABLE_LIMIT = "1000000000/minute"
 WRK_SCRIPT = """
 done = function(summary, latency, requests)
   io.write(string.format('{"requests": %d, "duration_us": %d, "errors": %d, '
@@ -46,6 +47,11 @@ class Server:
         self.env = {**os.environ, "STOCKFLOW_DATA_DIR": self.tmp,
                     "STOCKFLOW_SIMULATOR__BACKFILL_YEARS": "1",
                     "STOCKFLOW_SIMULATOR__BACKFILL_MINUTE_DAYS": "1",
+                    # The benches measure throughput: anonymous callers get real-time data
+                    # through the full edge (auth and rate limiting included), under a limit
+                    # they never reach.
+                    "STOCKFLOW_AUTH__ANONYMOUS_TIER": "enterprise",
+                    "STOCKFLOW_AUTH__ANONYMOUS_RATE_LIMIT": UNREACHABLE_LIMIT,
                     **(extra_env or {})}
 
     def __enter__(self) -> Self:
@@ -68,12 +74,15 @@ class Server:
         shutil.rmtree(self.tmp, ignore_errors=True)
 
 
-def wrk(url: str, *, seconds: int = 8, connections: int = 32) -> dict[str, float]:
+def wrk(url: str, *, seconds: int = 8, connections: int = 32,
+        headers: dict[str, str] | None = None) -> dict[str, float]:
     if shutil.which("wrk") is None:
         sys.exit("bench needs wrk (Debian package 'wrk')")
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as f:
         f.write(WRK_SCRIPT)
-    out = subprocess.run(["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "-s", f.name, url],
+    extra = [arg for k, v in (headers or {}).items() for arg in ("-H", f"{k}: {v}")]
+    out = subprocess.run(["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "-s", f.name,
+                          *extra, url],
                          capture_output=True, text=True, check=True).stdout
     os.unlink(f.name)
     result = json.loads(out.strip().splitlines()[-1])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 
 import httpx
@@ -18,15 +19,51 @@ from stockflow.testing.fakes import FakeClock
 MARKET_TIME = datetime(2025, 11, 21, 15, 30, tzinfo=UTC)
 
 
+OPEN_ACCESS = {"anonymous_tier": "enterprise", "anonymous_rate_limit": "1000000/minute"}
+
+
 def make_settings(tmp_path, **overrides) -> Settings:
     base = {
         "data_dir": tmp_path,
         "simulator": {"seed": 7, "backfill_years": 1, "backfill_minute_days": 2},
         "services": {"live_quotes": False},
         "log": {"level": "WARNING"},
+        # The market suites predate accounts: they call as an anonymous caller with real-time
+        # access and no practical limit. The auth suites set their own policy.
+        "auth": OPEN_ACCESS,
     }
     base.update(overrides)
     return Settings(**base)
+
+
+PROBLEM = "application/problem+json"
+
+
+def assert_problem(resp: httpx.Response, status: int) -> dict:
+    """An RFC 9457 answer with `status`, naming the request path, without a traceback."""
+    assert resp.status_code == status, resp.text
+    assert resp.headers["content-type"].startswith(PROBLEM)
+    body = resp.json()
+    assert {"type", "title", "status", "detail", "instance"} <= set(body)
+    assert body["status"] == status
+    assert body["instance"] == resp.request.url.path
+    assert "Traceback" not in resp.text
+    return body
+
+
+@asynccontextmanager
+async def backfilled_client(container: Container) -> AsyncIterator[httpx.AsyncClient]:
+    """Start the container, wait for its history, and talk to its app in-process."""
+    app = create_app(container, manage_lifecycle=False)
+    await container.start()
+    assert container.initial_backfill is not None
+    await container.initial_backfill.done.wait()
+    transport = httpx.ASGITransport(app=app)
+    try:
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            yield client
+    finally:
+        await container.stop()
 
 
 @pytest_asyncio.fixture(loop_scope="session", scope="session")
@@ -34,14 +71,8 @@ async def market_app(tmp_path_factory) -> AsyncIterator[tuple[Container, httpx.A
     """One app for the API suite: backfilled once, shared read-only by the tests."""
     tmp = tmp_path_factory.mktemp("api")
     container = bootstrap(make_settings(tmp), clock=FakeClock(MARKET_TIME))
-    app = create_app(container, manage_lifecycle=False)
-    await container.start()
-    assert container.initial_backfill is not None
-    await container.initial_backfill.done.wait()
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+    async with backfilled_client(container) as client:
         yield container, client
-    await container.stop()
 
 
 @pytest.fixture

@@ -33,6 +33,10 @@ from stockflow.market.streaming import QuoteHub
 from stockflow.market.tasks import Backfill, StatusWatcher
 from stockflow.pipeline.metrics import PipelineMetrics
 from stockflow.settings import Settings, load_settings
+from stockflow.users.holdings import HoldingsService
+from stockflow.users.ratelimit import RateLimiter
+from stockflow.users.service import AccountService
+from stockflow.users.tokens import TokenService
 
 log = get_logger(__name__)
 
@@ -63,6 +67,10 @@ class Container:
     pubsub: PubSub
     hub: QuoteHub
     pipeline_metrics: PipelineMetrics
+    tokens: TokenService
+    limiter: RateLimiter
+    accounts: AccountService
+    holdings: HoldingsService
     workers: dict[str, Runnable] = field(default_factory=dict)
     background: list[Runnable] = field(default_factory=list)
     initial_backfill: OneShot | None = None
@@ -72,6 +80,8 @@ class Container:
         """Connect, migrate, load the universe, then start the enabled loops."""
         if self.started:
             return
+        # Every process shape verifies tokens, so every one loads the key ring.
+        self.accounts.load_keys(self.settings.data_dir)
         await self.db.connect()
         await self.db.migrate()
         await self.market.load_universe()
@@ -107,6 +117,7 @@ class Container:
         await self.sources.close()
         await self.pubsub.close()
         await self.cache.close()
+        await self.limiter.close()
         await self.db.close()
         self.started = False
 
@@ -157,7 +168,21 @@ def bootstrap(settings: Settings | None = None, *, clock: Clock | None = None,
                                calendars=calendars, metrics=metrics,
                                quote_ttl=settings.cache.quote_ttl_seconds,
                                last_quotes=last_quotes)
+    auth = settings.auth
+    tokens = TokenService(issuer=auth.issuer, audience=auth.audience,
+                          access_ttl=auth.access_ttl_seconds, leeway=auth.leeway_seconds)
+    limiter = RateLimiter(auth.rate_limit_url, prefix=auth.rate_limit_prefix)
+    from stockflow.users.holdings_repository import SqlHoldingsStore
+    from stockflow.users.passwords import Passwords
+    from stockflow.users.repository import SqlAccountStore
+
+    accounts = AccountService(
+        store=SqlAccountStore(db), tokens=tokens, limiter=limiter, bus=bus, settings=auth,
+        passwords=Passwords(time_cost=auth.argon2_time_cost, memory_kib=auth.argon2_memory_kib,
+                            parallelism=auth.argon2_parallelism))
+    holdings = HoldingsService(store=SqlHoldingsStore(db), market=market, bus=bus, clock=clock)
     return Container(
+        tokens=tokens, limiter=limiter, accounts=accounts, holdings=holdings,
         settings=settings, clock=clock, metrics=metrics, db=db, bus=bus, cache=cache,
         calendars=calendars, provider=provider, sources=sources, last_quotes=last_quotes,
         market=market,

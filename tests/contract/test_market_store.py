@@ -223,3 +223,12 @@ async def test_quotes_are_idempotent_and_latest_wins(store: SqlMarketStore) -> N
     assert latest.time.utcoffset() == timedelta(0) and latest.time.microsecond == 123456
     assert await store.latest_quote("MSFT") == quotes[3]
     assert await store.write_quotes([]) == 0
+
+
+async def test_last_bars_are_the_newest_before_an_instant_oldest_first(store: SqlMarketStore
+                                                                        ) -> None:
+    bars = make_bars(n=10)
+    await store.write_bars(bars)
+    assert await store.last_bars("AAPL", Interval.M1, bars[6].time, 3) == bars[3:6]
+    assert await store.last_bars("AAPL", Interval.M1, bars[0].time, 3) == []
+    assert await store.last_bars("AAPL", Interval.M1, bars[9].time + timedelta(days=1), 50) == bars

@@ -5,21 +5,9 @@ from __future__ import annotations
 import pytest
 
 from stockflow.market.domain import Bar, Interval, bar_is_valid
+from tests.conftest import assert_problem
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
-
-PROBLEM = "application/problem+json"
-
-
-def assert_problem(resp, status: int) -> dict:
-    assert resp.status_code == status, resp.text
-    assert resp.headers["content-type"].startswith(PROBLEM)
-    body = resp.json()
-    assert {"type", "title", "status", "detail", "instance"} <= set(body)
-    assert body["status"] == status
-    assert body["instance"] == resp.request.url.path
-    assert "Traceback" not in resp.text
-    return body
 
 
 async def test_quote_has_envelope_and_consistent_fields(market_app):

@@ -27,7 +27,9 @@ def test_stockflow_up_serves_health_and_exits_cleanly_on_sigterm(tmp_path):
     env = {**os.environ,
            "STOCKFLOW_DATA_DIR": str(tmp_path),
            "STOCKFLOW_SIMULATOR__BACKFILL_YEARS": "1",
-           "STOCKFLOW_SIMULATOR__BACKFILL_MINUTE_DAYS": "1"}
+           "STOCKFLOW_SIMULATOR__BACKFILL_MINUTE_DAYS": "1",
+           # A live quote right after start: free-tier (delayed) quotes wait for stored bars.
+           "STOCKFLOW_AUTH__ANONYMOUS_TIER": "enterprise"}
     proc = subprocess.Popen([str(STOCKFLOW), "up", "--port", str(port)], env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:

@@ -47,3 +47,25 @@ def unavailable(detail: str, retry_after: int | None = None) -> Problem:
     headers = {"Retry-After": str(retry_after)} if retry_after else None
     return Problem(503, "Service Unavailable", detail, type_=TYPE_BASE + "unavailable",
                    headers=headers)
+
+
+def unauthorized(detail: str, *, error: str = "invalid_token") -> Problem:
+    # RFC 6750 §3: a Bearer challenge; "invalid_token" tells clients to sign in or refresh.
+    challenge = f'Bearer realm="stockflow", error="{error}"' if error else 'Bearer realm="stockflow"'
+    return Problem(401, "Unauthorized", detail, type_=TYPE_BASE + "unauthorized",
+                   headers={"WWW-Authenticate": challenge})
+
+
+def forbidden(detail: str) -> Problem:
+    return Problem(403, "Forbidden", detail, type_=TYPE_BASE + "forbidden")
+
+
+def conflict(detail: str) -> Problem:
+    return Problem(409, "Conflict", detail, type_=TYPE_BASE + "conflict")
+
+
+def too_many_requests(detail: str, retry_after: int, headers: dict[str, str] | None = None,
+                      ) -> Problem:
+    return Problem(429, "Too Many Requests", detail, type_=TYPE_BASE + "rate-limit-exceeded",
+                   headers={"Retry-After": str(retry_after), **(headers or {})},
+                   retry_after=retry_after)

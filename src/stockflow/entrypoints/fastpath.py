@@ -37,6 +37,9 @@ _PROBLEM_TYPE = (b"content-type", PROBLEM_CONTENT_TYPE.encode())
 class FastRoute:
     path: str  # the FastAPI template; at most one parameter, as the last segment
     answer: FastAnswer
+    # Whether the fast path may answer this request (e.g. only for real-time callers);
+    # the rest go on to the FastAPI route.
+    admits: Callable[[Scope], bool] | None = None
 
 
 class FastPath:
@@ -45,18 +48,18 @@ class FastPath:
         self.app = app
         self.context = context
         gets = _get_routes(api_routes)
-        self._exact: dict[str, tuple[FastAnswer, BaseRoute]] = {}
-        self._prefixed: list[tuple[str, FastAnswer, BaseRoute]] = []
+        self._exact: dict[str, tuple[FastRoute, BaseRoute]] = {}
+        self._prefixed: list[tuple[str, FastRoute, BaseRoute]] = []
         for route in routes:
             api_route = gets.get(route.path)
             if api_route is None:
                 raise ValueError(f"fast route {route.path} mirrors no FastAPI GET route")
             brace = route.path.find("{")
             if brace < 0:
-                self._exact[route.path] = (route.answer, api_route)
+                self._exact[route.path] = (route, api_route)
             elif route.path.endswith("}") and route.path.count("{") == 1 \
                     and route.path[brace - 1] == "/":
-                self._prefixed.append((route.path[:brace], route.answer, api_route))
+                self._prefixed.append((route.path[:brace], route, api_route))
             else:
                 raise ValueError(f"fast route {route.path}: one parameter, as the last segment")
 
@@ -64,10 +67,10 @@ class FastPath:
         # A root_path (behind a prefixing proxy) changes how FastAPI matches; leave it to FastAPI.
         if scope["type"] == "http" and scope["method"] == "GET" and not scope.get("root_path"):
             match = self._match(scope["path"])
-            if match is not None:
-                answer, api_route, param = match
+            if match is not None and (match[0].admits is None or match[0].admits(scope)):
+                route, api_route, param = match
                 try:
-                    body = await answer(self.context, param, scope["query_string"])
+                    body = await route.answer(self.context, param, scope["query_string"])
                 except Problem as problem:
                     scope["route"] = api_route
                     await _send_problem(send, problem, scope["path"])
@@ -83,16 +86,16 @@ class FastPath:
                     return
         await self.app(scope, receive, send)
 
-    def _match(self, path: str) -> tuple[FastAnswer, BaseRoute, str] | None:
+    def _match(self, path: str) -> tuple[FastRoute, BaseRoute, str] | None:
         exact = self._exact.get(path)
         if exact is not None:
             return exact[0], exact[1], ""
-        for prefix, answer, api_route in self._prefixed:
+        for prefix, route, api_route in self._prefixed:
             # Starlette's "{param}" matches one non-empty segment: [^/]+
             if path.startswith(prefix):
                 param = path[len(prefix):]
                 if param and "/" not in param:
-                    return answer, api_route, param
+                    return route, api_route, param
         return None
 
 

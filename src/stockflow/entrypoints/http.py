@@ -20,6 +20,7 @@ from stockflow.core.problems import unavailable
 from stockflow.entrypoints.errors import install_error_handlers
 from stockflow.entrypoints.fastpath import FastPath, FastRoute
 from stockflow.entrypoints.middleware import EdgeMiddleware
+from stockflow.users.edge import AuthEdge
 
 
 def _market_router() -> APIRouter:
@@ -38,16 +39,29 @@ def _market_fast_routes() -> list[FastRoute]:
     return FAST_ROUTES
 
 
-# Context name -> factory of its admin routes. Each router's paths are relative to /api/admin;
-# the controller mounts them all behind one X-API-Key check, so no admin route can forget it.
+def _users_router() -> APIRouter:
+    from stockflow.users.api import router
+
+    return router()
+
+
+def _users_admin_router() -> APIRouter:
+    from stockflow.users.api import admin_router
+
+    return admin_router()
+
+
 def _providers_admin() -> APIRouter:
     from stockflow.market.admin_api import router
 
     return router
 
 
+# Context name -> factory of its admin routes. Each router's paths are relative to /api/admin;
+# the controller mounts them all behind one X-API-Key check, so no admin route can forget it.
 ADMIN_ROUTERS: dict[str, Callable[[], APIRouter]] = {
     "providers": _providers_admin,
+    "users": _users_admin_router,
 }
 
 
@@ -63,6 +77,7 @@ def _controller_router() -> APIRouter:
 # Service name -> router factory. Later contexts (news, users, ...) register here.
 SERVICES: dict[str, Callable[[], APIRouter]] = {
     "market-data": _market_router,
+    "users": _users_router,
     "controller": _controller_router,
 }
 # Service name -> the routes its edge answers before FastAPI (entrypoints/fastpath.py).
@@ -95,8 +110,8 @@ async def metrics(request: Request) -> Response:
 
 
 class EdgeApp(FastAPI):
-    """FastAPI behind a pure-ASGI edge: edge middleware, then CORS, then the fast path, then
-    FastAPI itself. Every request, fast or not, gets a request id, metrics and an access line;
+    """FastAPI behind a pure-ASGI edge: edge middleware, then CORS, then auth (tokens, tiers,
+    rate limits), then the fast path, then FastAPI itself. Every request, fast or not, gets a request id, metrics and an access line;
     the fast path skips FastAPI's own middleware, routing and dependency injection.
 
     The stack is built on first use, as Starlette builds its middleware stack, so it sees every
@@ -116,6 +131,10 @@ class EdgeApp(FastAPI):
         app: ASGIApp = super().__call__
         if self.fast_routes:
             app = FastPath(app, self.fast_routes, self.routes, self.state.container)
+        container = self.state.container
+        # Inside CORS, so refusals carry CORS headers and preflights need no token.
+        app = AuthEdge(app, tokens=container.tokens, limiter=container.limiter,
+                       settings=container.settings.auth)
         if self.cors_origins:
             app = CORSMiddleware(app, allow_origins=self.cors_origins, allow_methods=["*"],
                                  allow_headers=["*"])

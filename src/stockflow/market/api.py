@@ -8,17 +8,24 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 from starlette.responses import Response
 
-from stockflow.core.envelope import JSON_CONTENT_TYPE, envelope_bytes, json_response
+from stockflow.core.envelope import (
+    JSON_CONTENT_TYPE,
+    envelope_bytes,
+    json_response,
+    raw_json_response,
+)
+from stockflow.core.principal import principal_of
 from stockflow.entrypoints.fastpath import FastRoute
 from stockflow.market import schemas
 from stockflow.market.domain import Interval
 from stockflow.market.service import MAX_BATCH, MarketDataService
+from stockflow.users.domain import READ_QUOTES_REALTIME
 
 if TYPE_CHECKING:
     from stockflow.bootstrap import Container
@@ -53,26 +60,48 @@ async def quotes_body(svc: MarketDataService, tickers: str) -> bytes:
     return envelope_bytes(data, **meta)
 
 
+def realtime(scope: Any) -> bool:
+    """Whether the caller may see live prices. The auth edge always leaves a principal on /v1;
+    without one (an app built without the edge) nothing is known to restrict."""
+    principal = principal_of(scope)
+    return principal is None or principal.can(READ_QUOTES_REALTIME)
+
+
+def _delay(request: Request) -> int:
+    return request.app.state.container.settings.auth.free_delay_seconds
+
+
+def _delayed_response(data: bytes, at: datetime, delay: int) -> Response:
+    return raw_json_response(data, delayed=True, delay_seconds=delay, as_of=at.isoformat())
+
+
 @router.get("/quotes/{ticker}", response_model=schemas.QuoteEnvelope, responses=ERRORS,
-            summary="Latest quote for one ticker")
-async def get_quote(ticker: Ticker, svc: Market) -> Response:
-    return Response(await quote_body(svc, ticker), media_type=JSON_CONTENT_TYPE)
+            summary="Latest quote for one ticker (15 minutes old on the free tier)")
+async def get_quote(ticker: Ticker, svc: Market, request: Request) -> Response:
+    if realtime(request):
+        return Response(await quote_body(svc, ticker), media_type=JSON_CONTENT_TYPE)
+    delay = _delay(request)
+    return _delayed_response(*await svc.delayed_quote_json(ticker, delay), delay)
 
 
 @router.get("/quotes", response_model=schemas.QuotesEnvelope, responses=ERRORS,
-            summary=f"Latest quotes for up to {MAX_BATCH} tickers")
+            summary=f"Latest quotes for up to {MAX_BATCH} tickers (delayed on the free tier)")
 async def get_quotes(
     svc: Market,
+    request: Request,
     tickers: Annotated[str, Query(min_length=1, description="Comma-separated, e.g. NVDA,MSFT")],
 ) -> Response:
-    return Response(await quotes_body(svc, tickers), media_type=JSON_CONTENT_TYPE)
+    if realtime(request):
+        return Response(await quotes_body(svc, tickers), media_type=JSON_CONTENT_TYPE)
+    delay = _delay(request)
+    return _delayed_response(*await svc.delayed_quotes_json(tickers, delay), delay)
 
 
 # -- the fast path ------------------------------------------------------------------------
-# Each answer accepts only input the FastAPI route would accept and returns None for the rest;
-# a None or an exception (unknown ticker, too many tickers) sends the request on to the FastAPI
-# route, which produces the 422 or 404 problem as it always has. The service raises its
-# problems while validating, before it reads the cache or publishes, so nothing happens twice.
+# Each answer accepts only input the FastAPI route would accept and returns None for the rest,
+# which the FastAPI route then refuses with its 422. A problem the service raises (unknown
+# ticker, too many tickers, providers down) is rendered by the fast path with the same renderer
+# FastAPI's handler uses; any other exception goes on to the FastAPI route and its 500.
 
 async def _fast_quote(container: Container, ticker: str, query: bytes) -> bytes | None:
     if len(ticker) > TICKER_MAX_LENGTH or _TICKER.fullmatch(ticker) is None:
@@ -97,9 +126,10 @@ def _last_query_value(query: bytes, name: str) -> str | None:
     return value
 
 
+# Delayed (free-tier) callers take the FastAPI route: at 100 requests a minute, speed is moot.
 FAST_ROUTES = [
-    FastRoute("/v1/quotes/{ticker}", _fast_quote),
-    FastRoute("/v1/quotes", _fast_quotes),
+    FastRoute("/v1/quotes/{ticker}", _fast_quote, admits=realtime),
+    FastRoute("/v1/quotes", _fast_quotes, admits=realtime),
 ]
 
 
@@ -108,13 +138,17 @@ FAST_ROUTES = [
 async def get_historical(
     ticker: Ticker,
     svc: Market,
+    request: Request,
     interval: Interval = Interval.D1,
     start: Annotated[datetime | None, Query(description="ISO 8601; inclusive")] = None,
     end: Annotated[datetime | None, Query(description="ISO 8601; exclusive")] = None,
     limit: Annotated[int, Query(ge=1, le=5000)] = 500,
     cursor: Annotated[str | None, Query(max_length=512)] = None,
 ) -> Response:
-    data, meta = await svc.history(ticker, interval, start, end, limit, cursor)
+    delay = 0 if realtime(request) else _delay(request)
+    data, meta = await svc.history(ticker, interval, start, end, limit, cursor, delay)
+    if delay:
+        meta = {**meta, "delayed": True, "delay_seconds": delay}
     return json_response(data, **meta)
 
 

@@ -42,6 +42,13 @@ def _read_bars_statement(lower: str | None, upper: bool) -> sa.Select[Any]:
 _READ_BARS = {(lower, upper): _read_bars_statement(lower, upper)
               for lower in (None, ">=", ">") for upper in (False, True)}
 
+_LAST_BARS = (sa.select(ohlcv.c.time, ohlcv.c.open, ohlcv.c.high, ohlcv.c.low, ohlcv.c.close,
+                       ohlcv.c.volume, ohlcv.c.provider)
+              .where(ohlcv.c.ticker == sa.bindparam("ticker"),
+                     ohlcv.c.interval == sa.bindparam("interval"),
+                     ohlcv.c.time < sa.bindparam("before", type_=ohlcv.c.time.type))
+              .order_by(ohlcv.c.time.desc()).limit(sa.bindparam("limit", type_=sa.Integer)))
+
 _BAR_SPAN = sa.select(
     sa.select(ohlcv.c.time).where(ohlcv.c.ticker == sa.bindparam("ticker"),
                                   ohlcv.c.interval == sa.bindparam("interval"))
@@ -125,6 +132,16 @@ class SqlMarketStore:
             result = await conn.execute(_READ_BARS[lower, end is not None], params)
             return [Bar(ticker, interval, t, o, h, lo, c, v, p)
                     for t, o, h, lo, c, v, p in result.all()]
+
+    async def last_bars(self, ticker: str, interval: Interval, before: datetime, limit: int,
+                        ) -> list[Bar]:
+        """The `limit` newest bars with time < before, oldest first (a backward index scan)."""
+        interval = Interval(interval)
+        params = {"ticker": ticker, "interval": interval.value, "before": before, "limit": limit}
+        async with self.db.engine.connect() as conn:
+            rows = (await conn.execute(_LAST_BARS, params)).all()
+        return [Bar(ticker, interval, t, o, h, lo, c, v, p)
+                for t, o, h, lo, c, v, p in reversed(rows)]
 
     async def bar_span(self, ticker: str, interval: Interval) -> tuple[datetime, datetime] | None:
         async with self.db.engine.connect() as conn:

@@ -90,14 +90,22 @@ class QuoteOut(BaseModel):
     provider: str
 
 
+class QuoteMeta(Meta):
+    """Free-tier answers are delayed and say so: how long, and the instant they show."""
+
+    delayed: bool | None = None
+    delay_seconds: int | None = None
+    as_of: datetime | None = None
+
+
 class QuoteEnvelope(BaseModel):
     data: QuoteOut
-    meta: Meta
+    meta: QuoteMeta
 
 
 class QuotesEnvelope(BaseModel):
     data: list[QuoteOut]
-    meta: Meta
+    meta: QuoteMeta
 
 
 class RatesMeta(Meta):

@@ -14,7 +14,13 @@ from stockflow.core.pagination import decode_cursor, encode_cursor
 from stockflow.core.ports import Cache, Clock, EventBus, MarketDataProvider, MarketStore
 from stockflow.core.problems import invalid, not_found, unavailable
 from stockflow.market.calendar import MarketCalendars
-from stockflow.market.domain import Instrument, Interval, Quote, normalise_ticker, normalise_tickers
+from stockflow.market.domain import (
+    Instrument,
+    Interval,
+    Quote,
+    normalise_ticker,
+    normalise_tickers,
+)
 from stockflow.market.quote_cache import LastQuote, LastQuotes, last_known_or_503, stale_meta
 from stockflow.market.schemas import bar_to_wire, instrument_to_wire, quote_to_wire
 
@@ -27,6 +33,7 @@ EXCHANGES = ("XNYS", "XNAS", "XNSE", "CRYPTO")
 # What a provider (or a whole failover chain) raises when it cannot answer now.
 FALLBACK_ON = (ProviderError, TimeoutError)
 NO_META: dict[str, Any] = {}
+SESSION_MINUTES = 24 * 60  # the longest session (crypto, a UTC day) in 1-minute bars
 
 
 def quote_key(ticker: str) -> str:
@@ -146,6 +153,37 @@ class MarketDataService:
         self.metrics.stale_quotes_served.inc(len(stale))
         return stale
 
+    # -- delayed quotes (the free tier) ---------------------------------------------------
+    async def delayed_quotes_json(self, raw_tickers: str, delay: float,
+                                  ) -> tuple[bytes, datetime]:
+        """Quotes as they stood `delay` seconds ago, from stored 1-minute bars: any provider's
+        history serves, and a delayed caller can never be handed a live price by mistake."""
+        at = self.clock.now() - timedelta(seconds=delay)
+        quotes = [await self._quote_at(t, at) for t in parse_tickers(raw_tickers)]
+        return b"".join((b"[", b",".join(quotes), b"]")), at
+
+    async def delayed_quote_json(self, raw_ticker: str, delay: float) -> tuple[bytes, datetime]:
+        at = self.clock.now() - timedelta(seconds=delay)
+        return await self._quote_at(self.instrument(raw_ticker).ticker, at), at
+
+    async def _quote_at(self, ticker: str, at: datetime) -> bytes:
+        inst = self._universe.get(ticker) or self.instrument(ticker)
+        # A minute bar stamped t covers [t, t + 1 min): closed by `at` when t <= at - 1 min.
+        before = at - Interval.M1.delta + timedelta(microseconds=1)
+        bars = await self.store.last_bars(inst.ticker, Interval.M1, before, SESSION_MINUTES)
+        if not bars:
+            raise unavailable(f"no delayed quote for {inst.ticker} yet", retry_after=60)
+        last = bars[-1]
+        day = [b for b in bars if b.time.date() == last.time.date()]
+        earlier = bars[-len(day) - 1] if len(day) < len(bars) else None
+        quote = Quote(ticker=inst.ticker, time=last.time + Interval.M1.delta, price=last.close,
+                      bid=last.close, ask=last.close, bid_size=0, ask_size=0,
+                      volume=sum(b.volume for b in day), open=day[0].open,
+                      high=max(b.high for b in day), low=min(b.low for b in day),
+                      prev_close=earlier.close if earlier else day[0].open,
+                      provider=last.provider)
+        return orjson.dumps(quote_to_wire(quote, currency=inst.currency, exchange=inst.exchange))
+
     async def refresh_quotes(self, at: datetime | None = None) -> int:
         """Pull fresh quotes for the whole universe into the cache and announce them."""
         tickers = list(self._universe)
@@ -157,10 +195,15 @@ class MarketDataService:
     # -- history --------------------------------------------------------------------------
     async def history(self, raw_ticker: str, interval: Interval, start: datetime | None,
                       end: datetime | None, limit: int, cursor: str | None,
-                      ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+                      delay: float = 0.0) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+        """Bars oldest first. With a delay, only bars closed that long ago: a delayed caller's
+        history must not reveal what its quotes hold back."""
         inst = self.instrument(raw_ticker)
         start, end = _aware(start), _aware(end)
         end = end or self.clock.now() + interval.delta
+        if delay:
+            end = min(end, self.clock.now() - timedelta(seconds=delay) - interval.delta
+                      + timedelta(microseconds=1))
         if start is None:
             start = end - DEFAULT_WINDOW.get(interval, DEFAULT_INTRADAY_WINDOW)
         if start >= end:

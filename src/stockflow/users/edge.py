@@ -1,0 +1,160 @@
+"""The auth edge: one pure-ASGI step before routing that authenticates, authorises by path and
+rate-limits every /v1 request and stream handshake, fast path included.
+
+It sits inside the request-id/access-log middleware, so its refusals carry request ids and
+access lines like any answer, and it leaves the principal in scope["state"]["principal"].
+"""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qsl
+
+import orjson
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from stockflow.core.principal import Principal
+from stockflow.core.problems import (
+    PROBLEM_CONTENT_TYPE,
+    Problem,
+    forbidden,
+    too_many_requests,
+    unauthorized,
+)
+from stockflow.settings import AuthSettings
+from stockflow.users.domain import ACCOUNT, PUBLIC, Tier, permissions_for, required_permission
+from stockflow.users.ratelimit import RateLimiter
+from stockflow.users.tokens import InvalidToken, TokenService
+
+_PROTECTED = "/v1/"
+_ANONYMOUS_CACHE = 100_000  # principals of anonymous addresses, made once each
+_CONTENT_TYPE = (b"content-type", PROBLEM_CONTENT_TYPE.encode())
+
+
+class AuthEdge:
+    def __init__(self, app: ASGIApp, *, tokens: TokenService, limiter: RateLimiter,
+                 settings: AuthSettings) -> None:
+        self.app = app
+        self.tokens = tokens
+        self.limiter = limiter
+        self.tier_limits = settings.rate_limits
+        self.anonymous_limit = settings.anonymous_rate_limit
+        anon = settings.anonymous_tier
+        self.anonymous_permissions = None if anon == "none" else permissions_for(Tier(anon))
+        self.anonymous_tier = anon
+        self._anonymous_by_ip: dict[tuple[str, frozenset[str]], Principal] = {}
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        kind = scope["type"]
+        if kind not in ("http", "websocket") or not scope["path"].startswith(_PROTECTED):
+            await self.app(scope, receive, send)
+            return
+        try:
+            principal = self._authenticate(scope)
+            self._authorise(scope["path"], principal)
+            if principal is None:  # public routes with anonymous access off: limit per address
+                principal = self._anonymous(scope, frozenset())
+            decision = await self.limiter.hit(self._limit_of(principal), principal.subject)
+        except Problem as problem:
+            await self._refuse(scope, receive, send, problem)
+            return
+        if not decision.allowed:
+            problem = too_many_requests(
+                f"rate limit of {decision.limit} requests per {decision.window} s exceeded",
+                decision.reset_after,
+                {k.decode(): v.decode() for k, v in decision.headers()})
+            await self._refuse(scope, receive, send, problem)
+            return
+        scope.setdefault("state", {})["principal"] = principal
+        if kind == "websocket":
+            await self.app(scope, receive, send)
+            return
+        extra = decision.headers()
+
+        async def send_with_limits(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", ()), *extra]
+            await send(message)
+
+        await self.app(scope, receive, send_with_limits)
+
+    def _authenticate(self, scope: Scope) -> Principal | None:
+        token = _bearer(scope)
+        if token is None:
+            return (None if self.anonymous_permissions is None
+                    else self._anonymous(scope, self.anonymous_permissions))
+        try:
+            return self.tokens.verify(token)
+        except InvalidToken as exc:
+            raise unauthorized(str(exc)) from None
+
+    def _anonymous(self, scope: Scope, permissions: frozenset[str]) -> Principal:
+        client = scope.get("client")
+        address = client[0] if client else "-"
+        cached = self._anonymous_by_ip.get((address, permissions))
+        if cached is None:
+            if len(self._anonymous_by_ip) >= _ANONYMOUS_CACHE:
+                self._anonymous_by_ip.clear()
+            cached = self._anonymous_by_ip[address, permissions] = Principal(
+                subject=f"ip:{address}", tier=self.anonymous_tier, permissions=permissions,
+                anonymous=True)
+        return cached
+
+    def _authorise(self, path: str, principal: Principal | None) -> None:
+        needed = required_permission(path)
+        if needed == PUBLIC:
+            return
+        if principal is None:
+            raise unauthorized("this API needs an access token (Authorization: Bearer ...)",
+                               error="")
+        if needed == ACCOUNT and principal.anonymous:
+            raise unauthorized("sign in: this route belongs to an account", error="")
+        if needed is None or needed == ACCOUNT or principal.can(needed):
+            return
+        if principal.anonymous:
+            raise unauthorized(f"sign in with a tier that grants {needed}", error="")
+        raise forbidden(f"the {principal.tier} tier does not include {needed}")
+
+    def _limit_of(self, principal: Principal) -> str:
+        if principal.anonymous:
+            return self.anonymous_limit
+        return self.tier_limits.get(principal.tier, self.tier_limits["free"])
+
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send,
+                      problem: Problem) -> None:
+        body = orjson.dumps(problem.to_dict(instance=scope["path"]))
+        headers = [_CONTENT_TYPE, (b"content-length", str(len(body)).encode()),
+                   *((k.lower().encode(), v.encode()) for k, v in problem.headers.items())]
+        if scope["type"] == "http":
+            await send({"type": "http.response.start", "status": problem.status,
+                        "headers": headers})
+            await send({"type": "http.response.body", "body": body})
+            return
+        # A WebSocket handshake is refused with a real HTTP answer where the server supports
+        # the ASGI denial-response extension (uvicorn does); otherwise a bare close (403).
+        message = await receive()
+        if message["type"] != "websocket.connect":
+            return
+        if "websocket.http.response" in scope.get("extensions", {}):
+            await send({"type": "websocket.http.response.start", "status": problem.status,
+                        "headers": headers})
+            await send({"type": "websocket.http.response.body", "body": body})
+        else:
+            await send({"type": "websocket.close", "code": 1008})
+
+
+def _bearer(scope: Scope) -> str | None:
+    """The token from `Authorization: Bearer`, or (streams only, per SPEC) `?token=`.
+
+    Browsers cannot set headers on a WebSocket, hence the query parameter; plain HTTP does not
+    accept it, since URLs end up in logs and histories."""
+    for key, value in scope.get("headers", ()):
+        if key == b"authorization":
+            scheme, _, token = value.decode("latin-1").partition(" ")
+            if scheme.lower() != "bearer" or not token.strip():
+                raise unauthorized("Authorization must be 'Bearer <token>'")
+            return token.strip()
+    if scope["type"] == "websocket" and scope.get("query_string"):
+        for name, value in parse_qsl(scope["query_string"].decode("latin-1")):
+            if name == "token":
+                return value
+    return None
