@@ -73,12 +73,15 @@ Reason = Annotated[str, Query(max_length=500, description="why, kept with the st
 
 
 # GET as well as POST: seed 001's runbook enables maintenance with a GET.
-@admin.api_route("/maintenance/on", methods=["GET", "POST"], summary="Enable maintenance mode")
+@admin.get("/maintenance/on", summary="Enable maintenance mode", operation_id="maintenance_on_get")
+@admin.post("/maintenance/on", summary="Enable maintenance mode", operation_id="maintenance_on")
 async def maintenance_on(request: Request, reason: Reason = "") -> Response:
     return await _switch(request, True, reason)
 
 
-@admin.api_route("/maintenance/off", methods=["GET", "POST"], summary="Disable maintenance mode")
+@admin.get("/maintenance/off", summary="Disable maintenance mode",
+           operation_id="maintenance_off_get")
+@admin.post("/maintenance/off", summary="Disable maintenance mode", operation_id="maintenance_off")
 async def maintenance_off(request: Request, reason: Reason = "") -> Response:
     return await _switch(request, False, reason)
 
