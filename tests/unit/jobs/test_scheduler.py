@@ -185,7 +185,7 @@ async def test_run_history_records_ok_failed_skipped_with_stats_and_errors(db):
     assert (trouble.status, trouble.stats) == ("failed", {"failed": 1})
     stored = {r.job: r for r in await jobs.store.recent_runs()}
     assert stored["boom"].to_dict() == boom.to_dict()
-    assert set((await jobs.store.last_runs())) == {"ok", "boom", "idle", "trouble"}
+    assert set(await jobs.store.last_runs()) == {"ok", "boom", "idle", "trouble"}
     assert [r.job for r in await jobs.store.recent_failures()] == ["trouble", "boom"]
     assert await jobs.store.lock_holder("ok", clock.now()) is None  # released after each run
 
