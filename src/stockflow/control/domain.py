@@ -62,8 +62,8 @@ def overall(components: list[ComponentHealth]) -> str:
 
 
 # A key whose name says it holds a credential; its value never leaves the process.
-_SECRET_KEY = re.compile(r"(api_?key|apikey|token|secret|password|passwd|credential|"
-                         r"authorization|private_?key|^key$|_key$)", re.IGNORECASE)
+_SECRET_KEY = re.compile(r"(api[_-]?key|token|secret|password|passwd|credential|"
+                         r"authorization|cookie|^key$|[_-]key$)", re.IGNORECASE)
 REDACTED = "[redacted]"
 
 
