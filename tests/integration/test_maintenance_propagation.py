@@ -48,7 +48,7 @@ async def test_two_instances_follow_one_switch(tmp_path, shared_redis):
     shared = {"data_dir": tmp_path, "cache": {"url": prefixed}, "pubsub": {"url": prefixed}}
     try:
         async with AsyncExitStack() as stack:
-            a, a_client = await stack.enter_async_context(admin_app(tmp_path, **shared))
+            _, a_client = await stack.enter_async_context(admin_app(tmp_path, **shared))
             b, b_client = await stack.enter_async_context(admin_app(tmp_path, **shared))
             assert (await b_client.get("/v1/quotes/NVDA")).status_code == 200
             await a_client.get("/api/admin/maintenance/on", headers=ADMIN)
