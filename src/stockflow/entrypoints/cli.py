@@ -81,6 +81,7 @@ def worker(name: Annotated[str, typer.Argument(
     settings = load_settings()
     settings.services.market_data = False
     settings.services.workers = [name]
+    settings.jobs.enabled = False  # a pipeline worker does pipeline work; jobs run elsewhere
 
     async def run() -> None:
         stop = asyncio.Event()
