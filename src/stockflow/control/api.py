@@ -22,6 +22,7 @@ admin = APIRouter()
 public = APIRouter(tags=["operations"])
 PROBLEM = {"content": {"application/problem+json": {}}}
 DOWN_503 = {503: {"description": "A component is down", **PROBLEM}}
+PUBLIC_HEALTH_MAX_AGE = 2.0  # seconds an anonymous caller may see the same result
 
 
 def _container(request: Request) -> Container:
@@ -37,7 +38,7 @@ def _down(components: list[ComponentHealth], body: dict[str, Any]) -> Problem:
             "state", responses=DOWN_503)
 async def public_health(request: Request) -> Response:
     c = _container(request)
-    components = await c.health.check()
+    components = await c.health.check(max_age=PUBLIC_HEALTH_MAX_AGE)
     body = {"status": overall(components), "version": stockflow.__version__,
             "maintenance": c.maintenance.flag.enabled,
             "components": {x.name: x.state for x in components}}

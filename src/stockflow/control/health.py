@@ -93,8 +93,16 @@ class HealthService:
         self.context = context  # the container, set by the composition root
         self.timeout = timeout
         self.components = components if components is not None else COMPONENTS
+        self._last: tuple[float, list[ComponentHealth]] | None = None
 
-    async def check(self) -> list[ComponentHealth]:
-        return list(await asyncio.gather(*(
+    async def check(self, max_age: float = 0.0) -> list[ComponentHealth]:
+        """Check every component; with `max_age`, a result that recent is reused (the public
+        /api/health must not turn each anonymous request into a broker write)."""
+        now = time.monotonic()
+        if max_age and self._last is not None and now - self._last[0] < max_age:
+            return self._last[1]
+        result = list(await asyncio.gather(*(
             check_component(name, check, self.context, self.timeout)
             for name, check in self.components.items())))
+        self._last = (now, result)
+        return result

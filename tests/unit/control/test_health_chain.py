@@ -128,3 +128,28 @@ async def test_services_are_checked_over_http_when_targets_are_set(tmp_path):
     alert = dispatcher.requests[0].body
     assert alert["service"] == engine.url.removeprefix("http://")
     assert (alert["check"], alert["error"]) == ("/api/health", "HTTP 503: down: storage")
+
+
+async def test_inside_kubernetes_the_snapshot_holds_pods_and_warning_events(tmp_path):
+    def k8s(seen, _n):
+        if seen.path.endswith("/pods"):
+            return 200, {"items": [{"metadata": {"name": "se-1"}, "status": {
+                "phase": "Running", "containerStatuses": [{"ready": False, "restartCount": 3}]}}]}
+        return 200, {"items": [
+            {"type": "Normal", "reason": "Pulled", "message": "ok"},
+            {"type": "Warning", "reason": "BackOff", "message": "restarting failed container",
+             "involvedObject": {"kind": "Pod", "name": "se-1"}}]}
+
+    with StandIn(k8s) as api:
+        kube = {"enabled": True, "api_url": api.url, "namespace": "prod",
+                "token_path": tmp_path / "none", "ca_path": None}
+        async with admin_app(tmp_path, control={"kubernetes": kube}) as (container, _):
+            snapshot_id = await container.snapshots.capture("operator")
+            snapshot = await container.control_store.get_snapshot(snapshot_id)
+    assert [r.path for r in api.requests] == ["/api/v1/namespaces/prod/pods",
+                                              "/api/v1/namespaces/prod/events"]
+    cluster = snapshot["data"]["kubernetes"]
+    assert cluster["pods"] == [{"name": "se-1", "phase": "Running", "ready": False,
+                                "restarts": 3}]
+    assert [e["reason"] for e in cluster["events"]] == ["BackOff"]
+    assert cluster["events"][0]["object"] == "Pod/se-1"
