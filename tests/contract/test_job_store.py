@@ -23,10 +23,23 @@ async def test_one_lease_among_racing_holders(database: SqlDatabase):
     assert await store.acquire("j", winner, NOW + timedelta(seconds=30), 60)  # renewal
     assert not await store.acquire("j", "other", NOW + timedelta(seconds=89), 60)
     assert await store.acquire("j", "other", NOW + timedelta(seconds=90), 60)  # expired
-    await store.release("j", winner)  # not the holder any more: nothing happens
-    assert await store.lock_holder("j", NOW + timedelta(seconds=91)) == "other"
-    await store.release("j", "other")
-    assert await store.lock_holder("j", NOW + timedelta(seconds=91)) is None
+    later = NOW + timedelta(seconds=91)
+    await store.release("j", winner, later)  # not the holder any more: nothing happens
+    assert await store.lock_holder("j", later) == "other"
+    await store.release("j", "other", later)
+    assert await store.lock_holder("j", later) is None
+
+
+async def test_a_scheduled_fire_is_taken_once_even_after_its_run_ended(database: SqlDatabase):
+    store = SqlJobStore(database)
+    fire = NOW.replace(minute=1)
+    assert await store.acquire("j", "a", NOW, 60, fire)
+    await store.release("j", "a", NOW)
+    # b wakes late for the same fire: the lease is free, but that fire has been run.
+    assert not await store.acquire("j", "b", NOW, 60, fire)
+    assert await store.acquire("j", "b", NOW, 60)  # a manual run is not a fire
+    await store.release("j", "b", NOW)
+    assert await store.acquire("j", "b", NOW, 60, fire + timedelta(minutes=1))
 
 
 async def test_run_history_round_trip(database: SqlDatabase):

@@ -63,27 +63,37 @@ class SqlJobStore:
         async with self.db.engine.connect() as conn:
             return {r.job: _run(r) for r in (await conn.execute(stmt)).all()}
 
-    async def acquire(self, job: str, holder: str, now: datetime, ttl: float) -> bool:
-        """Take (or renew) the job's lease; False while another holder's lease is unexpired.
+    async def acquire(self, job: str, holder: str, now: datetime, ttl: float,
+                      fire: datetime | None = None) -> bool:
+        """Take (or renew) the job's lease; False while another holder's lease is unexpired,
+        or, for a scheduled `fire`, when that fire time was already taken by anyone.
 
         One atomic statement: insert the lease, or take over a row that has expired or is ours.
         Two instances racing both reach the row lock; only one of them sees the WHERE hold.
         """
         insert = postgresql.insert if self.db.dialect == "postgresql" else sqlite.insert
         expires = now + timedelta(seconds=ttl)
-        stmt = insert(job_locks).values(job=job, holder=holder, expires_at=expires)
+        c = job_locks.c
+        stmt = insert(job_locks).values(job=job, holder=holder, expires_at=expires,
+                                        last_fire=fire)
+        free = sa.or_(c.expires_at <= now, c.holder == holder)
+        if fire is not None:
+            free = sa.and_(free, sa.or_(c.last_fire.is_(None), c.last_fire < fire))
         stmt = stmt.on_conflict_do_update(
-            index_elements=[job_locks.c.job],
-            set_={"holder": holder, "expires_at": expires},
-            where=sa.or_(job_locks.c.expires_at <= now, job_locks.c.holder == holder))
+            index_elements=[c.job],
+            set_={"holder": holder, "expires_at": expires,
+                  "last_fire": fire if fire is not None else c.last_fire},
+            where=free)
         async with self.db.engine.begin() as conn:
             result = await conn.execute(stmt)
             return result.rowcount == 1
 
-    async def release(self, job: str, holder: str) -> None:
+    async def release(self, job: str, holder: str, now: datetime) -> None:
+        # The row stays (expired) so that it keeps the last fire time taken.
         async with self.db.engine.begin() as conn:
-            await conn.execute(job_locks.delete().where(job_locks.c.job == job,
-                                                        job_locks.c.holder == holder))
+            await conn.execute(job_locks.update()
+                               .where(job_locks.c.job == job, job_locks.c.holder == holder)
+                               .values(expires_at=now))
 
     async def lock_holder(self, job: str, now: datetime) -> str | None:
         stmt = sa.select(job_locks.c.holder).where(job_locks.c.job == job,

@@ -84,22 +84,24 @@ class JobService:
             self._fns[name] = self.spec(name).build(self.context)
         return self._fns[name]
 
-    async def launch(self, name: str, trigger: str = "manual") -> JobRun:
+    async def launch(self, name: str, trigger: str = "manual",
+                     fire: datetime | None = None) -> JobRun:
         """Take the lock, record the start and run the job in the background.
 
-        Raises 409 when the job is running here or on another instance."""
+        Raises 409 when the job is running here or on another instance, or when the scheduled
+        `fire` time has already been run by another instance."""
         fn = self._fn(name)
         if name in self.active:
             raise job_busy(name, self.instance)
         now = self.clock.now()
-        if not await self.store.acquire(name, self.instance, now, self.lock_ttl):
+        if not await self.store.acquire(name, self.instance, now, self.lock_ttl, fire):
             raise job_busy(name, await self.store.lock_holder(name, now))
         run = JobRun(id=uuid.uuid4().hex, job=name, started_at=now, status=RUNNING,
                      instance=self.instance, trigger=trigger)
         try:
             await self.store.record_start(run)
         except BaseException:
-            await self.store.release(name, self.instance)
+            await self.store.release(name, self.instance, self.clock.now())
             raise
         self.active[name] = asyncio.create_task(self._execute(run, fn), name=f"job:{name}")
         return run
@@ -137,7 +139,7 @@ class JobService:
 
     async def _finish(self, run: JobRun) -> None:
         await self.store.record_finish(run)
-        await self.store.release(run.job, self.instance)
+        await self.store.release(run.job, self.instance, self.clock.now())
 
     async def _keep_lease(self, name: str) -> None:
         # A job may outlive its lease; renewing at a third of it keeps other instances out.
@@ -202,20 +204,20 @@ class Scheduler:
             for name, due in list(self.next_runs.items()):
                 if due <= now:
                     self.next_runs[name] = next_fire(self.jobs.crons[name], now)
-                    await self._fire(name)
+                    await self._fire(name, due)
             if not self.next_runs:
                 return
             wake = min(self.next_runs.values())
             pause = (wake - self.clock.now()).total_seconds()
             await self.clock.sleep(min(max(pause, 0.0), self.max_sleep))
 
-    async def _fire(self, name: str) -> None:
+    async def _fire(self, name: str, due: datetime) -> None:
         self.fired += 1
         try:
             if name in self.jobs.active:
                 await self.jobs.record_skip(name, "previous run still running", "schedule")
                 return
-            await self.jobs.launch(name, "schedule")
+            await self.jobs.launch(name, "schedule", fire=due)
         except Problem:
             log.info("job runs on another instance", job=name)
         except Exception:  # storage trouble must not stop the other jobs

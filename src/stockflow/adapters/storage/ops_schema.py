@@ -38,6 +38,9 @@ job_locks = sa.Table(
     sa.Column("job", sa.String(64), primary_key=True),
     sa.Column("holder", sa.String(128), nullable=False),
     sa.Column("expires_at", UtcDateTime, nullable=False),
+    # The last scheduled fire time taken: an instance that wakes after the run has finished
+    # must not run the same fire again.
+    sa.Column("last_fire", UtcDateTime),
 )
 
 snapshots = sa.Table(

@@ -48,6 +48,7 @@ def upgrade() -> None:
         sa.Column("job", sa.String(64), primary_key=True),
         sa.Column("holder", sa.String(128), nullable=False),
         sa.Column("expires_at", UtcDateTime, nullable=False),
+        sa.Column("last_fire", UtcDateTime),
     )
     op.create_table(
         "snapshots",
