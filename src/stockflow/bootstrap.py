@@ -22,6 +22,7 @@ from stockflow.core.logging import configure_logging, get_logger
 from stockflow.core.metrics import Metrics
 from stockflow.core.ports import Cache, Clock, Database, EventBus, MarketDataProvider, PubSub
 from stockflow.core.resilience.backoff import RetryPolicy
+from stockflow.jobs.metrics import JobMetrics
 from stockflow.jobs.repository import SqlJobStore
 from stockflow.jobs.service import JobService, Scheduler
 from stockflow.jobs.table import JOBS
@@ -158,7 +159,8 @@ def bootstrap(settings: Settings | None = None, *, clock: Clock | None = None,
         refresh_seconds=settings.control.maintenance_refresh_seconds)
     jobs = JobService(JOBS, SqlJobStore(db), clock, schedules=settings.jobs.schedules,
                       disabled=set(settings.jobs.disabled),
-                      lock_ttl=settings.jobs.lock_ttl_seconds)
+                      lock_ttl=settings.jobs.lock_ttl_seconds,
+                      metrics=JobMetrics(metrics.registry))
     health = HealthService(timeout=settings.control.health_timeout_seconds)
     snapshots = SnapshotService(
         store=control_store, health=health, clock=clock, settings=settings,

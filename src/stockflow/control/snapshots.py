@@ -16,11 +16,12 @@ from stockflow.core.logging import get_logger
 from stockflow.core.ports import Clock
 
 log = get_logger(__name__)
-# Families worth reading first after a failure: dead letters, retries, drops, readiness, and
+# Families worth reading first after a failure: dead letters, retries, drops, readiness, jobs,
+# and
 # the HTTP request counter (its 5xx samples only).
 KEY_METRICS = ("stockflow_bus_dead_lettered", "stockflow_bus_retried", "stockflow_bus_redelivered",
                "stockflow_bus_consumer_lag", "stockflow_pubsub_dropped", "stockflow_ready",
-               "stockflow_ws_dropped")
+               "stockflow_ws_dropped", "stockflow_job_runs", "stockflow_job_last")
 MAX_SAMPLES = 200
 
 

@@ -27,6 +27,7 @@ from stockflow.jobs.domain import (
     next_fire,
     validate_cron,
 )
+from stockflow.jobs.metrics import JobMetrics
 from stockflow.jobs.repository import SqlJobStore
 
 log = get_logger(__name__)
@@ -48,11 +49,12 @@ class JobService:
     def __init__(self, specs: Mapping[str, JobSpec], store: SqlJobStore, clock: Clock, *,
                  schedules: Mapping[str, str] | None = None, disabled: set[str] | None = None,
                  lock_ttl: float = 300.0, instance: str | None = None,
-                 context: Any = None) -> None:
+                 context: Any = None, metrics: JobMetrics | None = None) -> None:
         self.specs = dict(specs)
         self.store = store
         self.clock = clock
         self.lock_ttl = lock_ttl
+        self.metrics = metrics
         self.instance = instance or instance_id()
         # What spec.build receives (the container); set by the composition root once built.
         self.context = context
@@ -138,6 +140,8 @@ class JobService:
         return run
 
     async def _finish(self, run: JobRun) -> None:
+        if self.metrics is not None:
+            self.metrics.finished(run)
         await self.store.record_finish(run)
         await self.store.release(run.job, self.instance, self.clock.now())
 
@@ -153,6 +157,8 @@ class JobService:
                      status=SKIPPED, error=reason, instance=self.instance, trigger=trigger)
         await self.store.record_start(run)
         await self.store.record_finish(run)
+        if self.metrics is not None:
+            self.metrics.finished(run)
         return run
 
     async def stop(self) -> None:

@@ -6,10 +6,12 @@ import asyncio
 from datetime import UTC, datetime
 
 import pytest
+from prometheus_client import CollectorRegistry
 
 from stockflow.adapters.storage.database import SqlDatabase
 from stockflow.core.problems import Problem
 from stockflow.jobs.domain import JobFailed, JobSkipped, JobSpec, next_fire, validate_cron
+from stockflow.jobs.metrics import JobMetrics
 from stockflow.jobs.repository import SqlJobStore
 from stockflow.jobs.service import JobService, Scheduler
 from stockflow.testing.fakes import FakeClock
@@ -172,7 +174,8 @@ async def test_run_history_records_ok_failed_skipped_with_stats_and_errors(db):
              JobSpec("boom", "0 * * * *", "", lambda _c: fails),
              JobSpec("idle", "0 * * * *", "", lambda _c: nothing_to_do),
              JobSpec("trouble", "0 * * * *", "", lambda _c: found_trouble)]
-    jobs = service(db, clock, specs)
+    registry = CollectorRegistry()
+    jobs = service(db, clock, specs, metrics=JobMetrics(registry))
     ok = await jobs.run("ok")
     boom = await jobs.run("boom", "cli")
     idle = await jobs.run("idle")
@@ -188,6 +191,13 @@ async def test_run_history_records_ok_failed_skipped_with_stats_and_errors(db):
     assert set(await jobs.store.last_runs()) == {"ok", "boom", "idle", "trouble"}
     assert [r.job for r in await jobs.store.recent_failures()] == ["trouble", "boom"]
     assert await jobs.store.lock_holder("ok", clock.now()) is None  # released after each run
+    sample = registry.get_sample_value
+    assert sample("stockflow_job_runs_total", {"job": "boom", "status": "failed"}) == 1
+    assert sample("stockflow_job_runs_total", {"job": "idle", "status": "skipped"}) == 1
+    assert sample("stockflow_job_last_duration_seconds", {"job": "boom"}) == 2.0
+    assert sample("stockflow_job_last_success_timestamp_seconds", {"job": "ok"}) == \
+        ok.finished_at.timestamp()
+    assert sample("stockflow_job_last_success_timestamp_seconds", {"job": "boom"}) is None
 
 
 async def _stats():
