@@ -13,7 +13,7 @@ import stockflow
 from stockflow.control.domain import DOWN, ComponentHealth, overall
 from stockflow.core.envelope import json_response
 from stockflow.core.pagination import decode_cursor, encode_cursor
-from stockflow.core.problems import Problem, invalid, not_found
+from stockflow.core.problems import TYPE_BASE, Problem, invalid, not_found
 
 if TYPE_CHECKING:
     from stockflow.bootstrap import Container
@@ -31,7 +31,10 @@ def _container(request: Request) -> Container:
 
 def _down(components: list[ComponentHealth], body: dict[str, Any]) -> Problem:
     names = ", ".join(c.name for c in components if c.state == DOWN)
-    return Problem(503, "Service Unavailable", f"down: {names}", **body)
+    # The problem's own "status" is the HTTP status (503 says "down"); the rest goes along.
+    extra = {k: v for k, v in body.items() if k != "status"}
+    return Problem(503, "Service Unavailable", f"down: {names}", type_=TYPE_BASE + "unavailable",
+                   **extra)
 
 
 @public.get("/api/health", summary="Public health summary: overall status and each component's "
