@@ -35,8 +35,8 @@ class StandIn:
             def _handle(self) -> None:
                 length = int(self.headers.get("content-length") or 0)
                 raw = self.rfile.read(length) if length else b""
-                seen = Seen(self.command, self.path, {k.lower(): v for k, v in self.headers.items()},
-                            json.loads(raw) if raw else None)
+                headers = {k.lower(): v for k, v in self.headers.items()}
+                seen = Seen(self.command, self.path, headers, json.loads(raw) if raw else None)
                 with stand_in._lock:
                     n = len(stand_in.requests)
                     stand_in.requests.append(seen)

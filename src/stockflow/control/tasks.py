@@ -68,11 +68,12 @@ class HealthCheckJob:
                      "snapshot_id": snapshot_id, "time": now}
             await self.bus.publish(HEALTH_ALERT_TOPIC,
                                    make_event(HEALTH_ALERT_TOPIC, alert, key=f.service))
-            if self.alerts is None:
+            sink = self.alerts
+            if sink is None:
                 continue
             try:
-                await retry(lambda a=alert: self.alerts.send(a), self.policy,  # type: ignore[union-attr]
-                            clock=self.clock, on_retry=_log_retry)
+                await retry(lambda a=alert, s=sink: s.send(a), self.policy, clock=self.clock,
+                            on_retry=_log_retry)
                 delivered += 1
             except Exception as e:  # noqa: BLE001 - the other alerts still go out
                 log.error("health alert not delivered", check=f.check, error=str(e))

@@ -190,22 +190,13 @@ def job_run(name: Annotated[str, typer.Argument(help="Job name, see `stockflow j
 @job_app.command("list")
 def job_list() -> None:
     """Every job with its schedule (settings overrides applied) and next run."""
-    from stockflow.jobs.service import JobService
-    from stockflow.jobs.table import JOBS
+    from stockflow.bootstrap import bootstrap
 
-    settings = _job_settings()
-    jobs = JobService(JOBS, None, _system_clock(), schedules=settings.jobs.schedules,  # type: ignore[arg-type]
-                      disabled=set(settings.jobs.disabled))
+    jobs = bootstrap(_job_settings(), configure_logs=False).jobs  # builds only; no I/O
     for job in jobs.describe():
         state = "enabled" if job["enabled"] else "disabled"
         typer.echo(f"{job['name']:<16} {job['cron']:<18} {state:<9} next {job['next_run']}  "
                    f"{job['description']}")
-
-
-def _system_clock() -> Any:
-    from stockflow.core.clock import SystemClock
-
-    return SystemClock()
 
 
 def main() -> None:

@@ -88,7 +88,6 @@ def _public_health_router() -> APIRouter:
     return public
 
 
-
 @ops.get("/health", summary="Liveness: the process answers")
 async def health() -> Response:
     return json_response({"status": "ok", "version": stockflow.__version__})
@@ -112,8 +111,9 @@ async def metrics(request: Request) -> Response:
 
 class EdgeApp(FastAPI):
     """FastAPI behind a pure-ASGI edge: edge middleware, then CORS, then the maintenance gate,
-    then the fast path, then FastAPI itself. Every request, fast or not, gets a request id, metrics and an access line;
-    the fast path skips FastAPI's own middleware, routing and dependency injection.
+    then the fast path, then FastAPI itself. Every request, fast or not, gets a request id,
+    metrics and an access line; the fast path skips FastAPI's own middleware, routing and
+    dependency injection.
 
     The stack is built on first use, as Starlette builds its middleware stack, so it sees every
     route included after construction.
