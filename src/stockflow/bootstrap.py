@@ -11,6 +11,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
+from stockflow.control.domain import Cluster, SnapshotSource
+from stockflow.control.health import HealthService
+from stockflow.control.maintenance import MaintenanceService
+from stockflow.control.repository import SqlControlStore
+from stockflow.control.snapshots import SnapshotService
+from stockflow.control.tasks import HealthCheckJob
 from stockflow.core import registry
 from stockflow.core.clock import SystemClock
 from stockflow.core.events import make_event
@@ -18,6 +24,11 @@ from stockflow.core.lifecycle import OneShot, PeriodicTask
 from stockflow.core.logging import configure_logging, get_logger
 from stockflow.core.metrics import Metrics
 from stockflow.core.ports import Cache, Clock, Database, EventBus, MarketDataProvider, PubSub
+from stockflow.core.resilience.backoff import RetryPolicy
+from stockflow.jobs.metrics import JobMetrics
+from stockflow.jobs.repository import SqlJobStore
+from stockflow.jobs.service import JobService, Scheduler
+from stockflow.jobs.table import JOBS
 from stockflow.market.calendar import MarketCalendars
 from stockflow.market.providers import (
     MarketSources,
@@ -71,6 +82,13 @@ class Container:
     limiter: RateLimiter
     accounts: AccountService
     holdings: HoldingsService
+    control_store: SqlControlStore
+    maintenance: MaintenanceService
+    health: HealthService
+    snapshots: SnapshotService
+    health_job: HealthCheckJob
+    jobs: JobService
+    scheduler: Scheduler
     workers: dict[str, Runnable] = field(default_factory=dict)
     background: list[Runnable] = field(default_factory=list)
     initial_backfill: OneShot | None = None
@@ -86,6 +104,8 @@ class Container:
         await self.db.migrate()
         await self.market.load_universe()
         await self.bus.start()
+        # First, so that a process started during maintenance never serves a public request.
+        self.background.append(self.maintenance)
         services, sim = self.settings.services, self.settings.simulator
         roles = set(services.workers)
         if "ingestion" in roles and sim.enabled and sim.backfill_on_start:
@@ -101,6 +121,8 @@ class Container:
         if "ingestion" in roles and services.live_quotes:
             self.background.append(PeriodicTask("market-status", 15.0,
                                                 self.status_watcher.check, self.clock))
+        if self.settings.jobs.enabled:
+            self.background.append(self.scheduler)
         for task in self.background:
             await task.start()
         self.started = True
@@ -181,7 +203,22 @@ def bootstrap(settings: Settings | None = None, *, clock: Clock | None = None,
         passwords=Passwords(time_cost=auth.argon2_time_cost, memory_kib=auth.argon2_memory_kib,
                             parallelism=auth.argon2_parallelism))
     holdings = HoldingsService(store=SqlHoldingsStore(db), market=market, bus=bus, clock=clock)
-    return Container(
+    control_store = SqlControlStore(db)
+    cluster = _cluster(settings)
+    maintenance = MaintenanceService(
+        store=control_store, cache=cache, bus=bus, pubsub=pubsub, clock=clock, cluster=cluster,
+        refresh_seconds=settings.control.maintenance_refresh_seconds)
+    jobs = JobService(JOBS, SqlJobStore(db), clock, schedules=settings.jobs.schedules,
+                      disabled=set(settings.jobs.disabled),
+                      lock_ttl=settings.jobs.lock_ttl_seconds,
+                      metrics=JobMetrics(metrics.registry))
+    health = HealthService(timeout=settings.control.health_timeout_seconds)
+    snapshots = SnapshotService(
+        store=control_store, health=health, clock=clock, settings=settings,
+        registry=metrics.registry, recent_runs=jobs.store.recent_failures,
+        maintenance=maintenance, cluster=cluster, kubesnap=_kubesnap(settings),
+        deploy_type=settings.control.deploy_type)
+    container = Container(
         tokens=tokens, limiter=limiter, accounts=accounts, holdings=holdings,
         settings=settings, clock=clock, metrics=metrics, db=db, bus=bus, cache=cache,
         calendars=calendars, provider=provider, sources=sources, last_quotes=last_quotes,
@@ -195,7 +232,57 @@ def bootstrap(settings: Settings | None = None, *, clock: Clock | None = None,
         pubsub=pubsub,
         hub=QuoteHub(pubsub, pipeline_metrics),
         pipeline_metrics=pipeline_metrics,
+        control_store=control_store, maintenance=maintenance, health=health,
+        snapshots=snapshots, health_job=_health_job(settings, health, snapshots, bus, clock),
+        jobs=jobs, scheduler=Scheduler(jobs, clock),
     )
+    # Job bodies and component checks are built from the container, so they see every part.
+    jobs.context = health.context = container
+    return container
+
+
+def _secret(value: Any) -> str | None:
+    return value.get_secret_value() if value is not None else None
+
+
+def _cluster(settings: Settings) -> Cluster | None:
+    k8s = settings.control.kubernetes
+    if not k8s.enabled:
+        return None
+    from stockflow.adapters.ops.kubernetes import KubernetesClient
+
+    return KubernetesClient(api_url=k8s.api_url, namespace=k8s.namespace,
+                            configmap=k8s.configmap, restart_deployments=k8s.restart_deployments,
+                            token_path=k8s.token_path, ca_path=k8s.ca_path,
+                            timeout=k8s.timeout_seconds)
+
+
+def _kubesnap(settings: Settings) -> SnapshotSource | None:
+    control = settings.control
+    if not control.kubesnap_url:
+        return None
+    from stockflow.adapters.ops.http import KubesnapClient
+
+    return KubesnapClient(control.kubesnap_url, _secret(control.kubesnap_api_key),
+                          timeout=control.health_timeout_seconds)
+
+
+def _health_job(settings: Settings, health: HealthService, snapshots: SnapshotService,
+                bus: EventBus, clock: Clock) -> HealthCheckJob:
+    control = settings.control
+    alerts = None
+    if control.event_dispatcher_url:
+        from stockflow.adapters.ops.http import EventDispatcherClient
+
+        alerts = EventDispatcherClient(control.event_dispatcher_url,
+                                       _secret(control.event_dispatcher_api_key),
+                                       timeout=control.health_timeout_seconds)
+    policy = RetryPolicy(attempts=control.alert_attempts, base=control.alert_backoff_base_seconds,
+                         cap=control.alert_backoff_cap_seconds)
+    return HealthCheckJob(health=health, snapshots=snapshots, bus=bus, clock=clock,
+                          alerts=alerts, targets=control.health_targets,
+                          api_key=_secret(control.api_key),
+                          timeout=control.health_timeout_seconds, policy=policy)
 
 
 def _provider_events(bus: EventBus) -> Callable[[str, dict[str, Any]], Awaitable[None]]:

@@ -1,4 +1,4 @@
-"""The `stockflow` command: up, serve, db upgrade, backfill."""
+"""The `stockflow` command: up, serve, worker, db upgrade, backfill, job run/list."""
 
 from __future__ import annotations
 
@@ -11,6 +11,8 @@ import typer
 app = typer.Typer(help="StockFlow: market data and research platform.", no_args_is_help=True)
 db_app = typer.Typer(help="Database commands.")
 app.add_typer(db_app, name="db")
+job_app = typer.Typer(help="Scheduled jobs: what a Kubernetes CronJob calls.")
+app.add_typer(job_app, name="job")
 
 
 # How every HTTP process is served; bench/_serve.py uses the same, so the bench measures what
@@ -79,6 +81,7 @@ def worker(name: Annotated[str, typer.Argument(
     settings = load_settings()
     settings.services.market_data = False
     settings.services.workers = [name]
+    settings.jobs.enabled = False  # a pipeline worker does pipeline work; jobs run elsewhere
 
     async def run() -> None:
         stop = asyncio.Event()
@@ -142,6 +145,58 @@ def backfill(
 
     written = asyncio.run(run())
     typer.echo(f"{written} bars written")
+
+
+def _job_settings() -> Any:
+    from stockflow.settings import load_settings
+
+    # Only what a job needs: no HTTP, no workers, no scheduler, no start-up backfill.
+    settings = load_settings()
+    settings.services.market_data = False
+    settings.services.live_quotes = False
+    settings.services.workers = []
+    settings.simulator.backfill_on_start = False
+    settings.jobs.enabled = False
+    return settings
+
+
+@job_app.command("run")
+def job_run(name: Annotated[str, typer.Argument(help="Job name, see `stockflow job list`")],
+            ) -> None:
+    """Run one job once, now, under its lock; the run is recorded. Exit status 1 if it failed."""
+    import orjson
+
+    from stockflow.bootstrap import bootstrap
+    from stockflow.jobs.domain import FAILED
+    from stockflow.jobs.table import JOBS
+
+    if name not in JOBS:
+        raise typer.BadParameter(f"unknown job {name!r}; known: {', '.join(sorted(JOBS))}")
+
+    async def run() -> Any:
+        container = bootstrap(_job_settings())
+        await container.start()
+        try:
+            return await container.jobs.run(name, "cli")
+        finally:
+            await container.stop()
+
+    result = asyncio.run(run())
+    typer.echo(orjson.dumps(result.to_dict()).decode())
+    if result.status == FAILED:
+        raise typer.Exit(1)
+
+
+@job_app.command("list")
+def job_list() -> None:
+    """Every job with its schedule (settings overrides applied) and next run."""
+    from stockflow.bootstrap import bootstrap
+
+    jobs = bootstrap(_job_settings(), configure_logs=False).jobs  # builds only; no I/O
+    for job in jobs.describe():
+        state = "enabled" if job["enabled"] else "disabled"
+        typer.echo(f"{job['name']:<16} {job['cron']:<18} {state:<9} next {job['next_run']}  "
+                   f"{job['description']}")
 
 
 def main() -> None:

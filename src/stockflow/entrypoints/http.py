@@ -14,6 +14,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 import stockflow
 from stockflow.bootstrap import Container
+from stockflow.control.gate import MaintenanceGate
 from stockflow.core.envelope import json_response
 from stockflow.core.metrics import Metrics
 from stockflow.core.problems import unavailable
@@ -57,11 +58,25 @@ def _providers_admin() -> APIRouter:
     return router
 
 
+def _control_admin_router() -> APIRouter:
+    from stockflow.control.api import admin
+
+    return admin
+
+
+def _jobs_admin_router() -> APIRouter:
+    from stockflow.jobs.api import router
+
+    return router
+
+
 # Context name -> factory of its admin routes. Each router's paths are relative to /api/admin;
 # the controller mounts them all behind one X-API-Key check, so no admin route can forget it.
 ADMIN_ROUTERS: dict[str, Callable[[], APIRouter]] = {
     "providers": _providers_admin,
     "users": _users_admin_router,
+    "control": _control_admin_router,
+    "jobs": _jobs_admin_router,
 }
 
 
@@ -88,6 +103,13 @@ FAST_ROUTES: dict[str, Callable[[], list[FastRoute]]] = {
 ops = APIRouter(tags=["operations"])
 
 
+def _public_health_router() -> APIRouter:
+    # GET /api/health: every service answers it (seed 000's health check calls it on each).
+    from stockflow.control.api import public
+
+    return public
+
+
 @ops.get("/health", summary="Liveness: the process answers")
 async def health() -> Response:
     return json_response({"status": "ok", "version": stockflow.__version__})
@@ -110,9 +132,10 @@ async def metrics(request: Request) -> Response:
 
 
 class EdgeApp(FastAPI):
-    """FastAPI behind a pure-ASGI edge: edge middleware, then CORS, then auth (tokens, tiers,
-    rate limits), then the fast path, then FastAPI itself. Every request, fast or not, gets a request id, metrics and an access line;
-    the fast path skips FastAPI's own middleware, routing and dependency injection.
+    """FastAPI behind a pure-ASGI edge: edge middleware, then CORS, then the maintenance gate,
+    then auth (tokens, tiers, rate limits), then the fast path, then FastAPI itself. Every
+    request, fast or not, gets a request id, metrics and an access line; the fast path skips
+    FastAPI's own middleware, routing and dependency injection.
 
     The stack is built on first use, as Starlette builds its middleware stack, so it sees every
     route included after construction.
@@ -128,13 +151,18 @@ class EdgeApp(FastAPI):
         self.edge_stack: ASGIApp | None = None
 
     def build_edge_stack(self) -> ASGIApp:
+        container = self.state.container
         app: ASGIApp = super().__call__
         if self.fast_routes:
-            app = FastPath(app, self.fast_routes, self.routes, self.state.container)
-        container = self.state.container
+            app = FastPath(app, self.fast_routes, self.routes, container)
         # Inside CORS, so refusals carry CORS headers and preflights need no token.
         app = AuthEdge(app, tokens=container.tokens, limiter=container.limiter,
                        settings=container.settings.auth)
+        # Before auth and the fast path, so maintenance covers every public route without
+        # spending a rate-limit token; inside CORS and the edge middleware, so refusals keep
+        # CORS headers, request ids, metrics and access lines.
+        app = MaintenanceGate(app, container.maintenance.flag,
+                              container.settings.control.maintenance_retry_after)
         if self.cors_origins:
             app = CORSMiddleware(app, allow_origins=self.cors_origins, allow_methods=["*"],
                                  allow_headers=["*"])
@@ -187,6 +215,7 @@ def create_app(container: Container, services: Iterable[str] | None = None, *,
     app.state.container = container
     install_error_handlers(app)
     app.include_router(ops)
+    app.include_router(_public_health_router())
     for name in names:
         app.include_router(SERVICES[name]())
     return app

@@ -1,0 +1,1 @@
+"""Clients of the operations services around StockFlow: Kubesnap, Event Dispatcher, Kubernetes."""

@@ -1,0 +1,54 @@
+"""SQL schema of the operations contexts (controller and jobs), on the shared metadata."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from stockflow.adapters.storage.schema import Json, UtcDateTime, metadata
+
+# Small operational state shared by every instance (e.g. "maintenance"), one JSON value per key.
+settings_kv = sa.Table(
+    "settings_kv",
+    metadata,
+    sa.Column("key", sa.String(64), primary_key=True),
+    sa.Column("value", Json, nullable=False),
+    sa.Column("updated_at", UtcDateTime, nullable=False),
+)
+
+job_runs = sa.Table(
+    "job_runs",
+    metadata,
+    sa.Column("id", sa.String(32), primary_key=True),
+    sa.Column("job", sa.String(64), nullable=False),
+    sa.Column("started_at", UtcDateTime, nullable=False),
+    sa.Column("finished_at", UtcDateTime),
+    sa.Column("status", sa.String(16), nullable=False),  # running, ok, failed, skipped
+    sa.Column("error", sa.Text),
+    sa.Column("stats", Json, nullable=False),
+    sa.Column("instance", sa.String(128), nullable=False),
+    sa.Column("trigger", sa.String(16), nullable=False),  # schedule, manual, cli
+)
+sa.Index("ix_job_runs_job_started", job_runs.c.job, job_runs.c.started_at)
+sa.Index("ix_job_runs_started", job_runs.c.started_at)
+
+# One lease per job: whoever holds an unexpired row runs the job; the others skip.
+job_locks = sa.Table(
+    "job_locks",
+    metadata,
+    sa.Column("job", sa.String(64), primary_key=True),
+    sa.Column("holder", sa.String(128), nullable=False),
+    sa.Column("expires_at", UtcDateTime, nullable=False),
+    # The last scheduled fire time taken: an instance that wakes after the run has finished
+    # must not run the same fire again.
+    sa.Column("last_fire", UtcDateTime),
+)
+
+snapshots = sa.Table(
+    "snapshots",
+    metadata,
+    sa.Column("id", sa.String(32), primary_key=True),
+    sa.Column("time", UtcDateTime, nullable=False),
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Column("data", Json, nullable=False),
+)
+sa.Index("ix_snapshots_time", snapshots.c.time)

@@ -1,0 +1,230 @@
+"""Running jobs: one run at a time per job across every instance, each run recorded."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import socket
+import uuid
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from stockflow.core.logging import get_logger
+from stockflow.core.ports import Clock
+from stockflow.core.problems import Problem, not_found
+from stockflow.jobs.domain import (
+    FAILED,
+    OK,
+    RUNNING,
+    SKIPPED,
+    JobFailed,
+    JobFn,
+    JobRun,
+    JobSkipped,
+    JobSpec,
+    next_fire,
+    validate_cron,
+)
+from stockflow.jobs.metrics import JobMetrics
+from stockflow.jobs.repository import SqlJobStore
+
+log = get_logger(__name__)
+
+
+def instance_id() -> str:
+    # Host and pid say where a run happened; the suffix tells apart two containers in one process.
+    return f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
+
+
+def job_busy(name: str, holder: str | None) -> Problem:
+    return Problem(409, "Conflict", f"job {name!r} is already running"
+                   + (f" on {holder}" if holder else ""))
+
+
+class JobService:
+    """The job table bound to this process: schedules, manual runs, history."""
+
+    def __init__(self, specs: Mapping[str, JobSpec], store: SqlJobStore, clock: Clock, *,
+                 schedules: Mapping[str, str] | None = None, disabled: set[str] | None = None,
+                 lock_ttl: float = 300.0, instance: str | None = None,
+                 context: Any = None, metrics: JobMetrics | None = None) -> None:
+        self.specs = dict(specs)
+        self.store = store
+        self.clock = clock
+        self.lock_ttl = lock_ttl
+        self.metrics = metrics
+        self.instance = instance or instance_id()
+        # What spec.build receives (the container); set by the composition root once built.
+        self.context = context
+        unknown = set(schedules or {}) - set(self.specs)
+        if unknown:
+            raise ValueError(f"schedules for unknown jobs: {sorted(unknown)}")
+        self.crons = {name: validate_cron((schedules or {}).get(name, spec.cron))
+                      for name, spec in self.specs.items()}
+        self.enabled = {name for name, spec in self.specs.items()
+                        if spec.enabled and name not in (disabled or set())}
+        self._fns: dict[str, JobFn] = {}
+        self.active: dict[str, asyncio.Task[JobRun]] = {}
+
+    def spec(self, name: str) -> JobSpec:
+        if name not in self.specs:
+            raise not_found("job", name)
+        return self.specs[name]
+
+    def describe(self, now: datetime | None = None) -> list[dict[str, Any]]:
+        now = now or self.clock.now()
+        return [{"name": name, "cron": self.crons[name], "description": spec.description,
+                 "enabled": name in self.enabled, "running": name in self.active,
+                 "next_run": next_fire(self.crons[name], now).isoformat()
+                 if name in self.enabled else None}
+                for name, spec in sorted(self.specs.items())]
+
+    def _fn(self, name: str) -> JobFn:
+        if name not in self._fns:
+            self._fns[name] = self.spec(name).build(self.context)
+        return self._fns[name]
+
+    async def launch(self, name: str, trigger: str = "manual",
+                     fire: datetime | None = None) -> JobRun:
+        """Take the lock, record the start and run the job in the background.
+
+        Raises 409 when the job is running here or on another instance, or when the scheduled
+        `fire` time has already been run by another instance."""
+        fn = self._fn(name)
+        if name in self.active:
+            raise job_busy(name, self.instance)
+        now = self.clock.now()
+        if not await self.store.acquire(name, self.instance, now, self.lock_ttl, fire):
+            raise job_busy(name, await self.store.lock_holder(name, now))
+        run = JobRun(id=uuid.uuid4().hex, job=name, started_at=now, status=RUNNING,
+                     instance=self.instance, trigger=trigger)
+        try:
+            await self.store.record_start(run)
+        except BaseException:
+            await self.store.release(name, self.instance, self.clock.now())
+            raise
+        self.active[name] = asyncio.create_task(self._execute(run, fn), name=f"job:{name}")
+        return run
+
+    async def run(self, name: str, trigger: str = "manual") -> JobRun:
+        """Run the job now and wait for it (what `stockflow job run NAME` does)."""
+        await self.launch(name, trigger)
+        return await self.active[name]
+
+    async def _execute(self, run: JobRun, fn: JobFn) -> JobRun:
+        renew = asyncio.create_task(self._keep_lease(run.job))
+        try:
+            stats = await fn()
+            run.status, run.stats = OK, dict(stats or {})
+        except JobSkipped as e:
+            run.status, run.error = SKIPPED, str(e) or None
+        except JobFailed as e:
+            run.status, run.error, run.stats = FAILED, str(e), e.stats
+        except asyncio.CancelledError:
+            run.status, run.error = FAILED, "cancelled (the instance stopped)"
+            raise
+        except Exception as e:  # a job's failure is recorded, the scheduler goes on
+            run.status, run.error = FAILED, f"{type(e).__name__}: {e}"
+            log.exception("job failed", job=run.job, run=run.id)
+        finally:
+            renew.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await renew
+            run.finished_at = self.clock.now()
+            # Recorded even when cancelled: shielded, so the history never keeps a "running" ghost.
+            with contextlib.suppress(Exception):
+                await asyncio.shield(self._finish(run))
+            self.active.pop(run.job, None)
+        return run
+
+    async def _finish(self, run: JobRun) -> None:
+        if self.metrics is not None:
+            self.metrics.finished(run)
+        await self.store.record_finish(run)
+        await self.store.release(run.job, self.instance, self.clock.now())
+
+    async def _keep_lease(self, name: str) -> None:
+        # A job may outlive its lease; renewing at a third of it keeps other instances out.
+        while True:
+            await self.clock.sleep(self.lock_ttl / 3)
+            await self.store.acquire(name, self.instance, self.clock.now(), self.lock_ttl)
+
+    async def record_skip(self, name: str, reason: str, trigger: str) -> JobRun:
+        now = self.clock.now()
+        run = JobRun(id=uuid.uuid4().hex, job=name, started_at=now, finished_at=now,
+                     status=SKIPPED, error=reason, instance=self.instance, trigger=trigger)
+        await self.store.record_start(run)
+        await self.store.record_finish(run)
+        if self.metrics is not None:
+            self.metrics.finished(run)
+        return run
+
+    async def stop(self) -> None:
+        for task in list(self.active.values()):
+            task.cancel()
+        await asyncio.gather(*self.active.values(), return_exceptions=True)
+
+
+class Scheduler:
+    """Fires every enabled job on its cron, from the clock.
+
+    The next fire is computed from the time the loop wakes, so a run missed while the process
+    slept or was down is not stacked: however late, a job fires once and goes back on schedule.
+    A job still running when it is due again is skipped (and the skip recorded); a job running on
+    another instance is left to it.
+    """
+
+    name = "scheduler"
+
+    def __init__(self, jobs: JobService, clock: Clock, *, max_sleep: float = 60.0) -> None:
+        self.jobs = jobs
+        self.clock = clock
+        # Wake at least this often, so a wall-clock jump cannot make the loop oversleep.
+        self.max_sleep = max_sleep
+        self._task: asyncio.Task[None] | None = None
+        self.next_runs: dict[str, datetime] = {}
+        self.fired = 0
+
+    @property
+    def running(self) -> bool:
+        return self._task is not None and not self._task.done()
+
+    async def start(self) -> None:
+        now = self.clock.now()
+        self.next_runs = {n: next_fire(self.jobs.crons[n], now) for n in sorted(self.jobs.enabled)}
+        self._task = asyncio.create_task(self._loop(), name="scheduler")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+        await self.jobs.stop()
+
+    async def _loop(self) -> None:
+        while True:
+            now = self.clock.now()
+            for name, due in list(self.next_runs.items()):
+                if due <= now:
+                    self.next_runs[name] = next_fire(self.jobs.crons[name], now)
+                    await self._fire(name, due)
+            if not self.next_runs:
+                return
+            wake = min(self.next_runs.values())
+            pause = (wake - self.clock.now()).total_seconds()
+            await self.clock.sleep(min(max(pause, 0.0), self.max_sleep))
+
+    async def _fire(self, name: str, due: datetime) -> None:
+        self.fired += 1
+        try:
+            if name in self.jobs.active:
+                await self.jobs.record_skip(name, "previous run still running", "schedule")
+                return
+            await self.jobs.launch(name, "schedule", fire=due)
+        except Problem:
+            log.info("job runs on another instance", job=name)
+        except Exception:  # storage trouble must not stop the other jobs
+            log.exception("could not start job", job=name)
