@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any, Protocol
 
 from stockflow.control.domain import Cluster, SnapshotSource
@@ -30,19 +29,15 @@ from stockflow.jobs.repository import SqlJobStore
 from stockflow.jobs.service import JobService, Scheduler
 from stockflow.jobs.table import JOBS
 from stockflow.market.calendar import MarketCalendars
-from stockflow.market.providers import (
-    MarketSources,
-    ProviderCollector,
-    ProviderConfigError,
-    build_sources,
-    enabled_vendors,
-)
+from stockflow.market.providers import MarketSources, ProviderCollector, build_sources
 from stockflow.market.quote_cache import LastQuotes
 from stockflow.market.rates import CryptoRates
 from stockflow.market.service import MarketDataService
 from stockflow.market.streaming import QuoteHub
 from stockflow.market.tasks import Backfill, StatusWatcher
+from stockflow.pipeline.ingestion import IngestionPlan
 from stockflow.pipeline.metrics import PipelineMetrics
+from stockflow.pipeline.workers import IngestionWorker
 from stockflow.settings import Settings, load_settings
 from stockflow.users.holdings import HoldingsService
 from stockflow.users.ratelimit import RateLimiter
@@ -90,6 +85,7 @@ class Container:
     jobs: JobService
     scheduler: Scheduler
     workers: dict[str, Runnable] = field(default_factory=dict)
+    poller: IngestionWorker | None = None
     background: list[Runnable] = field(default_factory=list)
     initial_backfill: OneShot | None = None
     started: bool = False
@@ -116,7 +112,12 @@ class Container:
             self.background.append(self.initial_backfill)
         if services.market_data:
             self.background.append(self.hub)
-        self.workers = build_workers(self, roles)
+        from stockflow.pipeline.ingestion import plan_ingestion, quote_poller
+
+        plan = plan_ingestion(self)
+        # Polling real providers is the quote-ingestion job's, wherever the scheduler runs it.
+        self.poller = quote_poller(self, plan)
+        self.workers = build_workers(self, roles, plan)
         self.background.extend(self.workers.values())
         if "ingestion" in roles and services.live_quotes:
             self.background.append(PeriodicTask("market-status", 15.0,
@@ -299,89 +300,18 @@ def _provider_latency(metrics: Metrics) -> Callable[[str, str, float, bool], Non
     return observe
 
 
-def _ingestion_workers(c: Container) -> dict[str, Runnable]:
-    """Simulated ticks every second for the asset classes no vendor covers; real providers
-    polled through their chains (every 15 s by default) for the rest."""
-    from stockflow.pipeline import workers as w
-    from stockflow.pipeline.sources import ProviderQuoteSource, SimulatedTickSource
-
-    s, pm = c.settings, c.pipeline_metrics
-    watched = {t.upper() for t in s.ingestion.tickers}
-    tickers = [i.ticker for i in c.market.universe if not watched or i.ticker in watched]
-    built: dict[str, Runnable] = {}
-    for worker, covered in _stream_workers(c, tickers):
-        built[worker.name] = worker
-        tickers = [t for t in tickers if t not in covered]
-    router = c.sources.router
-    live: dict[str, tuple[MarketDataProvider, list[str]]] = {}
-    simulated: list[str] = []
-    for t in tickers:
-        chain = router.route(t) if router is not None else None
-        if chain is None or chain.name not in c.sources.chains:
-            simulated.append(t)
-        else:
-            live.setdefault(chain.name, (chain, []))[1].append(t)
-    sim = router.reference if router is not None else c.provider
-    if simulated and hasattr(sim, "quote_sync"):
-        built["ingestion"] = w.IngestionWorker(SimulatedTickSource(sim, simulated), c.bus,
-                                               c.clock, pm,
-                                               interval=s.simulator.tick_interval_seconds)
-    if live:
-        exchange = {i.ticker: i.exchange for i in c.market.universe}
-
-        def is_open(ticker: str, at: datetime) -> bool:
-            return c.calendars.is_trading_time(exchange[ticker], at)  # CRYPTO: always
-
-        source = ProviderQuoteSource(live, is_open=is_open,
-                                     market_hours_only=s.ingestion.market_hours_only)
-        built["ingestion-providers"] = w.IngestionWorker(
-            source, c.bus, c.clock, pm, interval=s.ingestion.quote_interval_seconds,
-            name="ingestion-providers")
-    return built
-
-
-def _stream_workers(c: Container, tickers: list[str]) -> list[tuple[Runnable, set[str]]]:
-    """A streaming ingestion worker per vendor whose feed is switched on (`stream: true`),
-    with the tickers it covers."""
-    from stockflow.adapters.providers.markets import is_crypto_pair, nse_symbol
-    from stockflow.pipeline.streams import StreamIngestion
-    from stockflow.pipeline.workers import RAW, RAW_DLQ
-
-    out: list[tuple[Runnable, set[str]]] = []
-    for name, conf in enabled_vendors(c.settings).items():
-        if not conf.stream:
-            continue
-        feed: Any
-        if name == "binance":
-            from stockflow.adapters.providers.binance.stream import BinanceTradeFeed
-
-            covered = [t for t in tickers if is_crypto_pair(t)]
-            feed = BinanceTradeFeed(covered, base_url=conf.stream_url)
-        elif name == "dhan":
-            from stockflow.adapters.providers.dhan.stream import DhanLiveFeed
-
-            covered = [t for t in tickers if nse_symbol(t) is not None]
-            assert conf.api_key is not None  # enabled_vendors requires Dhan's key
-            feed = DhanLiveFeed(covered, token=conf.api_key, client_id=conf.client_id or "",
-                                base_url=conf.stream_url)
-        else:
-            raise ProviderConfigError(f"provider {name} has no stream; only binance and dhan")
-        out.append((StreamIngestion(feed, c.bus, c.clock, c.pipeline_metrics, raw_topic=RAW,
-                                    dlq_topic=RAW_DLQ), set(covered)))
-    return out
-
-
-def build_workers(c: Container, roles: set[str]) -> dict[str, Runnable]:
+def build_workers(c: Container, roles: set[str], plan: IngestionPlan) -> dict[str, Runnable]:
     """The pipeline workers this process runs, wired to the container's adapters."""
     from stockflow.market.repository import SqlMarketStore
     from stockflow.pipeline import workers as w
+    from stockflow.pipeline.ingestion import ingestion_workers
     from stockflow.pipeline.processor import TickProcessor
     from stockflow.pipeline.repository import SqlTickStore
 
     s, pm = c.settings, c.pipeline_metrics
     built: dict[str, Runnable] = {}
     if "ingestion" in roles and s.services.live_quotes:
-        built.update(_ingestion_workers(c))
+        built.update(ingestion_workers(c, plan))
     if "processor" in roles:
         universe = {i.ticker: i for i in c.market.universe}
         processor = TickProcessor(

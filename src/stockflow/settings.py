@@ -119,11 +119,11 @@ class FailoverSettings(BaseModel):
 
 
 class IngestionSettings(BaseModel):
-    """Scheduled pulls from real providers into the pipeline (seed 002 §8)."""
+    """Scheduled pulls from real providers into the pipeline (seed 002 §8); the cadence is the
+    `quote-ingestion` and `daily-bars` jobs' (jobs.schedules)."""
 
     tickers: list[str] = Field(default_factory=list,
                                description="watched tickers; empty = the whole universe")
-    quote_interval_seconds: float = Field(15.0, gt=0)
     market_hours_only: bool = True
     daily_bars_days: int = Field(5, ge=1, description="days of daily bars fetched after close")
 

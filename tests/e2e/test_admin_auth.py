@@ -83,3 +83,23 @@ async def test_no_configured_key_means_closed(tmp_path):
         assert r.status_code == 401
         r = await client.get("/api/admin/health", headers=ADMIN)
         assert r.status_code == 401
+
+
+async def test_a_users_access_token_opens_no_admin_route(app_and_client):
+    """The user's own JWT is no admin credential, even for an enterprise account."""
+    container, client = app_and_client
+    creds = {"email": "ops-user@example.com", "password": "a long enough passphrase 42"}
+    assert (await client.post("/v1/auth/register", json=creds)).status_code == 201
+    login = await client.post("/v1/auth/login", json=creds)
+    token = login.json()["data"]["access_token"]
+    user_id = (await client.get("/v1/users/me", headers={"Authorization": f"Bearer {token}"})
+               ).json()["data"]["id"]
+    await client.patch(f"/api/admin/users/{user_id}", json={"tier": "enterprise"}, headers=ADMIN)
+    refreshed = await client.post("/v1/auth/refresh",
+                                  json={"refresh_token": login.json()["data"]["refresh_token"]})
+    for bearer in (token, refreshed.json()["data"]["access_token"]):
+        for method, path in admin_routes(create_app(container, manage_lifecycle=False)):
+            r = await client.request(method, path, headers={"Authorization": f"Bearer {bearer}"})
+            assert r.status_code == 401, (method, path, r.status_code)
+            assert r.headers["content-type"] == "application/problem+json"
+    assert not container.maintenance.flag.enabled

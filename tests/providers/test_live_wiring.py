@@ -37,6 +37,8 @@ def live_settings(tmp_path, vendor, **failover):
         },
         failover={"retries": 0, "max_jump_pct": None, "max_stale_seconds": 900,
                   "breaker": {"failure_threshold": 3, "reset_timeout": 30}, **failover},
+        # The tests run jobs themselves; a scheduled poll would ask the vendors in between.
+        jobs={"enabled": False},
     )
 
 
@@ -234,9 +236,6 @@ async def test_scheduled_polling_feeds_the_pipeline_in_market_hours(tmp_path, ve
     container = bootstrap(settings, clock=FakeClock(MARKET_TIME), configure_logs=False)
     await container.start()
     try:
-        poller = container.workers["ingestion-providers"]
-        await poller.stop()  # the test turns the crank itself
-        poller.source.runs.clear()
         # NSE has no vendor here: its ticker keeps the simulated market's one-second ticks.
         assert container.workers["ingestion"].source.tickers == ["RELIANCE"]
         for p in POLY:
@@ -248,11 +247,12 @@ async def test_scheduled_polling_feeds_the_pipeline_in_market_hours(tmp_path, ve
         vendor.route(CG_SIMPLE, status=500, body={})
         vendor.route(BINANCE_24H, body=[{**_binance_ticker("BTCUSDT", "91000.5"),
                                          "closeTime": at * 1000 - 1000}])
-        assert await poller.run_once() == 2
-        assert await poller.run_once() == 0  # nothing moved: no tick twice
-        run, again = poller.source.runs
-        assert run["asked"] == 2 and run["quotes"] == 2 and run["ticks"] == 2
-        assert again["ticks"] == 0
+        done = await container.jobs.run("quote-ingestion")
+        assert done.status == "ok", done.error
+        assert done.stats["asked"] == 2 and done.stats["quotes"] == 2
+        assert done.stats["ticks"] == 2
+        again = await container.jobs.run("quote-ingestion")
+        assert again.stats["ticks"] == 0  # nothing moved: no tick twice
         for _ in range(3):
             await container.bus.drain()
         cached = {t: orjson.loads(await container.cache.get(f"quote:{t}"))
@@ -260,8 +260,14 @@ async def test_scheduled_polling_feeds_the_pipeline_in_market_hours(tmp_path, ve
         assert cached["AAPL"]["provider"] == "yahoo" and cached["BTC-USD"]["price"] == 91000.5
         container.clock.advance(8 * 3600)  # 23:30 UTC: New York closed, crypto trades
         vendor.requests.clear()
-        await poller.run_once()
+        await container.jobs.run("quote-ingestion")
         assert {r.path for r in vendor.requests} == {CG_SIMPLE, BINANCE_24H}
+        vendor.route(BINANCE_24H, status=500, body={})
+        failed = await container.jobs.run("quote-ingestion")
+        assert failed.status == "failed" and "crypto" in failed.stats["failed_chains"]
+        container.poller.source.groups.pop("crypto")  # only New York left, and it is closed
+        skipped = await container.jobs.run("quote-ingestion")
+        assert skipped.status == "skipped"
     finally:
         await container.stop()
 
@@ -276,7 +282,7 @@ async def test_a_switched_on_stream_takes_its_tickers_off_polling(tmp_path, vend
     try:
         stream = container.workers["stream-binance"]
         assert "btcusdt@trade" in stream.feed.url()
-        polled = container.workers["ingestion-providers"].source.groups
+        polled = container.poller.source.groups
         assert "crypto" not in polled and "AAPL" in polled["equity"][1]
     finally:
         await container.stop()
@@ -332,3 +338,23 @@ async def test_breaker_state_is_shared_through_redis(tmp_path, vendor):
     finally:
         for c in containers:
             await c.stop()
+
+
+async def test_provider_health_is_degraded_then_down_as_breakers_open(live, vendor):
+    container, client = live
+
+    async def providers_state():
+        resp = await client.get("/api/admin/health", headers={"X-API-Key": ADMIN_KEY})
+        body = resp.json()  # 200 with data, or the 503 problem when a component is down
+        components = body["data"]["components"] if resp.status_code == 200 else body["components"]
+        [row] = [c for c in components if c["name"] == "providers"]
+        return row["state"], row["detail"]
+
+    assert (await providers_state())[0] == "ok"
+    for p in (*POLY, YAHOO):
+        vendor.route(p, status=500, body={})
+    for _ in range(3):  # threshold 3: both equity vendors' breakers open
+        await client.get("/v1/quotes/AAPL")
+    state, detail = await providers_state()
+    assert state == "down" and detail["chains_down"] == ["equity"]
+    assert set(detail["open_breakers"]) == {"equity:polygon", "equity:yahoo"}

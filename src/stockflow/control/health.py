@@ -12,7 +12,7 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from stockflow.control.domain import DISABLED, DOWN, OK, ComponentHealth
+from stockflow.control.domain import DEGRADED, DISABLED, DOWN, OK, ComponentHealth
 from stockflow.core.events import make_event
 
 Check = Callable[[Any], Awaitable[tuple[str, Any]]]
@@ -57,7 +57,15 @@ async def _scheduler(c: Any) -> tuple[str, Any]:
 
 
 async def _providers(c: Any) -> tuple[str, Any]:
-    return OK, {"provider": getattr(c.provider, "name", type(c.provider).__name__)}
+    """Degraded while any vendor's breaker is open; down when every vendor of an asset class is
+    (that class is then served stale or not at all)."""
+    rows = c.sources.health()
+    tripped = [f"{r['chain']}:{r['provider']}" for r in rows if r["breaker_state"] == "open"]
+    chains_down = [chain for chain in c.sources.chains
+                   if all(r["breaker_state"] == "open" for r in rows if r["chain"] == chain)]
+    state = DOWN if chains_down else DEGRADED if tripped else OK
+    return state, {"live": c.sources.live, "simulated": c.sources.simulated_classes,
+                   "open_breakers": tripped, "chains_down": chains_down}
 
 
 COMPONENTS: dict[str, Check] = {

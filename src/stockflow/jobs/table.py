@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from stockflow.jobs.domain import JobFn, JobSpec
+from stockflow.jobs.domain import JobFailed, JobFn, JobSkipped, JobSpec
 
 
 def _health_check(c: Any) -> JobFn:
@@ -27,10 +27,50 @@ def _backfill(c: Any) -> JobFn:
     return run
 
 
+def _quote_ingestion(c: Any) -> JobFn:
+    async def run() -> dict[str, Any]:
+        if c.poller is None:
+            raise JobSkipped("no real provider is switched on: the simulated market ticks itself")
+        await c.poller.run_once()
+        stats = dict(c.poller.source.runs[-1])
+        if stats["asked"] == 0:
+            raise JobSkipped("no watched market is in session")
+        if stats["failed_chains"] and not stats["quotes"]:
+            raise JobFailed("every provider chain failed", stats)
+        return stats
+
+    return run
+
+
+def _daily_bars(c: Any) -> JobFn:
+    async def run() -> dict[str, Any]:
+        from stockflow.market.tasks import DailyBars
+        from stockflow.pipeline.ingestion import watched_tickers
+
+        exchange = {i.ticker: i.exchange for i in c.market.universe}
+        job = DailyBars(backfill=c.backfill, calendars=c.calendars,
+                        exchange_of=exchange.__getitem__, clock=c.clock,
+                        days=c.settings.ingestion.daily_bars_days)
+        stats = await job.run(watched_tickers(c))
+        if stats["failed"] and not stats["bars"]:
+            raise JobFailed("no daily bars could be fetched", stats)
+        return stats
+
+    return run
+
+
 JOBS: dict[str, JobSpec] = {spec.name: spec for spec in (
     JobSpec("health-check", "0 * * * *",
             "checks every component (or every service in health_targets); on a failure, "
             "captures a diagnostic snapshot and posts a health alert", _health_check),
+    JobSpec("quote-ingestion", "*/15 * * * * *",
+            "quotes of the watched tickers from the real providers' failover chains every 15 s, "
+            "for markets in session, into the tick pipeline (skipped with no provider on)",
+            _quote_ingestion),
+    # 22:30 UTC: after New York's close in summer and winter time; Mumbai closed hours before.
+    JobSpec("daily-bars", "30 22 * * 1-5",
+            "daily bars of the last days for every watched ticker whose session has ended",
+            _daily_bars),
     JobSpec("backfill", "0 2 * * 0",
             "weekly historical backfill: fills any gap in the last year of daily bars and the "
             "recent intraday bars", _backfill),
