@@ -351,9 +351,16 @@ async def test_provider_health_is_degraded_then_down_as_breakers_open(live, vend
         return row["state"], row["detail"]
 
     assert (await providers_state())[0] == "ok"
-    for p in (*POLY, YAHOO):
+    for p in POLY:
         vendor.route(p, status=500, body={})
-    for _ in range(3):  # threshold 3: both equity vendors' breakers open
+    yahoo_up(vendor)
+    for _ in range(3):  # threshold 3: polygon's breaker opens, yahoo answers
+        await client.get("/v1/quotes/AAPL")
+        await container.cache.delete("quote:AAPL")
+    state, detail = await providers_state()
+    assert state == "degraded" and detail["open_breakers"] == ["equity:polygon"]
+    vendor.route(YAHOO, status=500, body={})
+    for _ in range(3):  # and now yahoo's
         await client.get("/v1/quotes/AAPL")
     state, detail = await providers_state()
     assert state == "down" and detail["chains_down"] == ["equity"]
