@@ -360,7 +360,9 @@ async def test_provider_health_is_degraded_then_down_as_breakers_open(live, vend
     state, detail = await providers_state()
     assert state == "degraded" and detail["open_breakers"] == ["equity:polygon"]
     vendor.route(YAHOO, status=500, body={})
+    await container.bus.drain()  # the realtime worker has re-cached the last fresh quote
     for _ in range(3):  # and now yahoo's
+        await container.cache.delete("quote:AAPL")
         await client.get("/v1/quotes/AAPL")
     state, detail = await providers_state()
     assert state == "down" and detail["chains_down"] == ["equity"]
