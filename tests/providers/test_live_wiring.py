@@ -31,7 +31,8 @@ def live_settings(tmp_path, vendor, **failover):
         control={"api_key": ADMIN_KEY},
         providers={
             "polygon": {"api_key": POLYGON_KEY, "base_url": vendor.url, "timeout": 2},
-            "yahoo": {"base_url": vendor.url, "timeout": 2},
+            # A bucket that a test's burst never empties (the fake clock refills nothing).
+            "yahoo": {"base_url": vendor.url, "timeout": 2, "capacity": 1000},
             "coingecko": {"base_url": vendor.url + "/api/v3", "timeout": 2},
             "binance": {"base_url": vendor.url, "timeout": 2},
         },
