@@ -67,7 +67,7 @@ class SqlTickStore:
     async def write_rows(self, rows: Sequence[tuple[Any, ...]]) -> int:
         """Store rows in COLUMNS order (`tick_row`, `unpack_rows`); returns how many were new."""
         return await self.db.bulk_insert("ticks", COLUMNS, rows, conflict_keys=IDENTITY,
-                                         skip_conflicts=self.dedup)
+                                         skip_conflicts=self.dedup, expect_conflicts=False)
 
     async def count(self) -> int:
         async with self.db.engine.connect() as conn:  # type: ignore[attr-defined]
