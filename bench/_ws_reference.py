@@ -1,5 +1,7 @@
 """The same-run reference for bench/ws_fanout: a minimal `websockets` broadcast server that reads
-quotes from the same Redis channel and sends each to the clients subscribed to its ticker."""
+quotes from the same Redis channel and sends each to the clients subscribed to its ticker.
+
+It speaks the same wire as StockFlow's server: no permessage-deflate (see UVICORN_OPTIONS)."""
 
 from __future__ import annotations
 
@@ -23,6 +25,8 @@ async def handler(ws) -> None:
                 for t in msg["tickers"]:
                     subscribers.setdefault(t, set()).add(ws)
                     mine.append(t)
+    except websockets.ConnectionClosed:
+        pass  # clients leave abruptly at the end of a run
     finally:
         for t in mine:
             subscribers.get(t, set()).discard(ws)
@@ -41,7 +45,8 @@ async def pump(url: str) -> None:
 
 
 async def main(port: int, redis_url: str) -> None:
-    async with websockets.serve(handler, "127.0.0.1", port, max_queue=16, ping_interval=None):
+    async with websockets.serve(handler, "127.0.0.1", port, max_queue=16, ping_interval=None,
+                                compression=None):
         await pump(redis_url)
 
 

@@ -64,20 +64,31 @@ async def test_ping_is_false_when_not_connected(database: SqlDatabase) -> None:
     assert await other.ping() is False
 
 
-async def test_bulk_insert_counts_only_new_rows(database: SqlDatabase) -> None:
+@pytest.mark.parametrize("expect_conflicts", [True, False])
+async def test_bulk_insert_counts_only_new_rows(database: SqlDatabase,
+                                                expect_conflicts: bool) -> None:
     cols = ("ticker", "time", "price", "bid", "ask", "bid_size", "ask_size", "volume", "open",
             "high", "low", "prev_close", "provider")
     row = ("MSFT", T0, 1.0, 0.9, 1.1, 1, 1, 1, 1.0, 1.0, 1.0, 1.0, "x")
     later = ("MSFT", T0 + timedelta(seconds=1), *row[2:])
     # A duplicate inside one batch is stored once.
     keys = ("ticker", "time")
-    assert await database.bulk_insert("quotes", cols, [row, row], conflict_keys=keys) == 1
-    assert await database.bulk_insert("quotes", cols, [row, later], conflict_keys=keys) == 1
-    assert await database.bulk_insert("quotes", cols, [], conflict_keys=keys) == 0
+
+    async def insert(rows: list[tuple]) -> int:
+        return await database.bulk_insert("quotes", cols, rows, conflict_keys=keys,
+                                          expect_conflicts=expect_conflicts)
+
+    assert await insert([row, row]) == 1
+    assert await insert([row, later]) == 1
+    assert await insert([]) == 0
     # Big enough for PostgreSQL's COPY path; `row` and `later` are among them, every row twice.
     many = [("MSFT", T0 + timedelta(milliseconds=i), *row[2:]) for i in range(1500)]
-    assert await database.bulk_insert("quotes", cols, many[:750], conflict_keys=keys) == 749
-    assert await database.bulk_insert("quotes", cols, many + many, conflict_keys=keys) == 749
+    assert await insert(many[:750]) == 749
+    assert await insert(many + many) == 749
+    # New rows only: with expect_conflicts=False, PostgreSQL's straight COPY takes them all.
+    fresh = [("MSFT", T0 + timedelta(seconds=10, milliseconds=i), *row[2:]) for i in range(900)]
+    assert await insert(fresh) == 900
+    assert await insert(fresh) == 0
 
 
 # -- instruments ---------------------------------------------------------------------------------

@@ -87,7 +87,8 @@ class Database(Protocol):
     async def ping(self) -> bool: ...
     async def bulk_insert(self, table: str, columns: Sequence[str],
                           rows: Sequence[Sequence[Any]], *, conflict_keys: Sequence[str],
-                          skip_conflicts: bool = True) -> int: ...
+                          skip_conflicts: bool = True, expect_conflicts: bool = True,
+                          ) -> int: ...
 
 
 @runtime_checkable

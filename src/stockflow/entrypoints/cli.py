@@ -18,8 +18,12 @@ app.add_typer(job_app, name="job")
 # How every HTTP process is served; bench/_serve.py uses the same, so the bench measures what
 # `stockflow up` runs. "auto" picks uvloop and httptools, which uvicorn[standard] installs where
 # they exist (uvloop does not on Windows). Our edge middleware writes the access lines.
+# No permessage-deflate on WebSockets: its zlib state costs ~40 KB per connection, and every frame
+# would be compressed once per client (frames are shared, compressors are not), for quote frames
+# of a few hundred bytes that barely shrink.
 UVICORN_OPTIONS: dict[str, Any] = {"loop": "auto", "http": "auto", "log_config": None,
-                                   "access_log": False, "timeout_graceful_shutdown": 10}
+                                   "access_log": False, "timeout_graceful_shutdown": 10,
+                                   "ws_per_message_deflate": False}
 
 
 def _serve(services: list[str] | None, host: str | None, port: int | None) -> None:

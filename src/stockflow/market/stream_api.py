@@ -74,9 +74,7 @@ async def _handle(text: str, client: ClientQueue, hub: Any, market: Any) -> None
 
 async def _pump(ws: WebSocket, client: ClientQueue, heartbeat: float) -> None:
     while True:
-        try:
-            await asyncio.wait_for(client.ready.wait(), heartbeat)
-        except TimeoutError:
+        if not await client.wait(heartbeat):
             await ws.send_text(orjson.dumps({"type": "heartbeat", "ts": time.time()}).decode())
             continue
         for frame in client.take():

@@ -53,6 +53,21 @@ class ClientQueue:
     def pending(self) -> int:
         return len(self.control) + len(self.quotes)
 
+    async def wait(self, timeout: float) -> bool:
+        """Until frames are queued (True), or `timeout` seconds pass without any (False).
+
+        Frames queued while the last ones were being sent return at once, with no timer. Else
+        `asyncio.timeout`, not `asyncio.wait_for`: on Python 3.11 wait_for wraps the wait in a
+        new task, once per wake-up of every client."""
+        if self.ready.is_set():
+            return True
+        try:
+            async with asyncio.timeout(timeout):
+                await self.ready.wait()
+        except TimeoutError:
+            return False
+        return True
+
 
 class QuoteHub:
     name = "quote-hub"

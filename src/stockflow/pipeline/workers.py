@@ -23,7 +23,7 @@ from stockflow.market.quote_cache import LastQuotes
 from stockflow.market.service import quote_key
 from stockflow.pipeline.metrics import PipelineMetrics
 from stockflow.pipeline.processor import TickProcessor
-from stockflow.pipeline.repository import SqlTickStore
+from stockflow.pipeline.repository import SqlTickStore, pack_ticks, tick_row, unpack_rows
 from stockflow.pipeline.sources import TickSource
 
 log = get_logger(__name__)
@@ -137,7 +137,7 @@ class ProcessorWorker:
     async def _publish(self, result: Any) -> None:
         if result.processed:
             await self.bus.publish_many(PROCESSED, [
-                make_event(PROCESSED, {"ticks": list(c)}) for c in chunks(result.processed)])
+                make_event(PROCESSED, pack_ticks(c)) for c in chunks(result.processed)])
         if result.bars:
             for bar in result.bars:
                 self.metrics.bars.labels(bar.interval.value).inc()
@@ -179,18 +179,16 @@ class StorageWriter:
         return None
 
     async def handle_ticks(self, events: list[Event]) -> None:
-        ticks, malformed = ticks_of(events)
-        if malformed:
-            raise ValueError(f"{len(malformed)} processed-tick events without a 'ticks' list")
+        rows = processed_rows(events)
         started = time.perf_counter()
-        inserted = await self.ticks.write_ticks(ticks)
-        duplicates = len(ticks) - inserted
+        inserted = await self.ticks.write_rows(rows)
+        duplicates = len(rows) - inserted
         self.metrics.ticks.labels("storage").inc(inserted)
-        self.metrics.batch_size.labels("storage").observe(len(ticks))
+        self.metrics.batch_size.labels("storage").observe(len(rows))
         if duplicates:
             self.metrics.duplicates.labels("storage").inc(duplicates)
         self.commits += 1
-        log.info("ticks stored", rows=len(ticks), inserted=inserted, duplicates=duplicates,
+        log.info("ticks stored", rows=len(rows), inserted=inserted, duplicates=duplicates,
                  ms=round((time.perf_counter() - started) * 1000, 2))
         if self.crash_after_commits and self.commits >= self.crash_after_commits:
             # Crash drill: the worst moment to die is after the commit and before the ack, when
@@ -239,6 +237,21 @@ class RealtimeBroadcaster:
         if self.last_quotes is not None:
             await self.last_quotes.put_many(encoded, at=max(e.time for e in events))
         await self.pubsub.publish(QUOTE_CHANNEL, b"[" + b",".join(encoded.values()) + b"]")
+
+
+def processed_rows(events: Sequence[Event]) -> list[tuple[Any, ...]]:
+    """The tick rows of processed-tick events: columnar (`pack_ticks`), or a list of tick dicts
+    as earlier versions published, so events already on the bus during an upgrade still store.
+    Raises ValueError for an event that is neither, which the bus retries and dead-letters."""
+    rows: list[tuple[Any, ...]] = []
+    for e in events:
+        if "columns" in e.data:
+            rows.extend(unpack_rows(e.data))
+        elif isinstance(e.data.get("ticks"), list):
+            rows.extend(tick_row(t) for t in e.data["ticks"])
+        else:
+            raise ValueError(f"processed-tick event {e.id} has neither 'columns' nor 'ticks'")
+    return rows
 
 
 def bar_to_event(bar: Any) -> dict[str, Any]:

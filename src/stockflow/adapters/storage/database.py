@@ -121,11 +121,15 @@ class SqlDatabase:
 
     async def bulk_insert(self, table: str, columns: Sequence[str],
                           rows: Sequence[Sequence[Any]], *, conflict_keys: Sequence[str],
-                          skip_conflicts: bool = True) -> int:
+                          skip_conflicts: bool = True, expect_conflicts: bool = True) -> int:
         """Insert rows, skipping those that collide on `conflict_keys`; returns how many were new.
 
         With skip_conflicts=False rows go in as they are (PostgreSQL: a plain COPY into the table),
         which is the raw reference of the benchmarks and the no-dedup control of the crash test.
+
+        expect_conflicts=False says conflicts are rare (a redelivered batch): on PostgreSQL a
+        large batch is then first COPied straight into the table, and only if that hits a
+        unique violation, which undoes it whole, written again the conflict-skipping way.
 
         Values are Python values as the schema's column types take them (aware datetimes, floats);
         the type processors of known tables run here, so SQLite gets its integer timestamps.
@@ -147,6 +151,8 @@ class SqlDatabase:
             array_types = self._array_types(table, columns)
             if array_types is not None and len(records) <= _UNNEST_MAX_ROWS:
                 return await self._unnest_insert(target, cols, array_types, on_conflict, records)
+            if not expect_conflicts and await self._copy_unless_conflict(table, columns, records):
+                return len(records)
             return await self._copy_insert(table, target, columns, cols, on_conflict, records)
         marks = ", ".join("?" * len(columns))
         sql = f"INSERT INTO {target} ({cols}) VALUES ({marks}) {on_conflict}"
@@ -193,6 +199,25 @@ class SqlDatabase:
                 status = await pg.execute(
                     f"INSERT INTO {target} ({cols}) SELECT {cols} FROM {stage} {on_conflict}")
         return int(status.rsplit(" ", 1)[-1])  # "INSERT 0 <n>"
+
+    async def _copy_unless_conflict(self, table: str, columns: tuple[str, ...],
+                                    records: list[tuple[Any, ...]]) -> bool:
+        """COPY into the table in one transaction; False (and nothing written) on a conflict.
+
+        The staging table and its INSERT ... ON CONFLICT cost about as much again as the COPY
+        itself, and a batch nobody stored before, the common case, needs neither."""
+        from asyncpg import UniqueViolationError  # asyncpg is only imported for PostgreSQL
+
+        async with self.engine.connect() as conn:
+            raw = await conn.get_raw_connection()
+            pg = raw.driver_connection
+            try:
+                async with pg.transaction():
+                    await pg.copy_records_to_table(table, records=records, columns=list(columns),
+                                                   schema_name=self.schema)
+            except UniqueViolationError:
+                return False
+        return True
 
     async def _copy_direct(self, table: str, columns: tuple[str, ...],
                            records: list[tuple[Any, ...]]) -> int:
