@@ -117,6 +117,9 @@ class Container:
         plan = plan_ingestion(self)
         # Polling real providers is the quote-ingestion job's, wherever the scheduler runs it.
         self.poller = quote_poller(self, plan)
+        if self.poller is None:
+            # Nothing to poll: no run every 15 s that would only record "skipped".
+            self.jobs.enabled.discard("quote-ingestion")
         self.workers = build_workers(self, roles, plan)
         self.background.extend(self.workers.values())
         if "ingestion" in roles and services.live_quotes:
@@ -212,7 +215,8 @@ def bootstrap(settings: Settings | None = None, *, clock: Clock | None = None,
     jobs = JobService(JOBS, SqlJobStore(db), clock, schedules=settings.jobs.schedules,
                       disabled=set(settings.jobs.disabled),
                       lock_ttl=settings.jobs.lock_ttl_seconds,
-                      metrics=JobMetrics(metrics.registry))
+                      metrics=JobMetrics(metrics.registry),
+                      history_days=settings.jobs.history_days)
     health = HealthService(timeout=settings.control.health_timeout_seconds)
     snapshots = SnapshotService(
         store=control_store, health=health, clock=clock, settings=settings,

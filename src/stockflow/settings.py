@@ -183,6 +183,7 @@ class JobsSettings(BaseModel):
     schedules: dict[str, str] = Field(default_factory=dict, description="job -> cron override")
     disabled: list[str] = Field(default_factory=list, description="jobs the scheduler skips")
     lock_ttl_seconds: float = Field(300.0, gt=0, description="lease, renewed while a job runs")
+    history_days: float = Field(14.0, gt=0, description="finished runs kept in job_runs")
 
 
 # OWASP's argon2id baseline (Password Storage Cheat Sheet): 19 MiB, two passes, one lane.

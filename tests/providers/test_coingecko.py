@@ -73,9 +73,9 @@ async def test_rates(vendor, cg):
                              "last_updated_at": 1711356300.0}}
 
 
-async def test_rates_unknown_id_absent_all_unknown_is_bad_data(vendor, cg):
+async def test_rates_unknown_id_absent_all_unknown_is_not_found(vendor, cg):
     vendor.route("/simple/price", body={})
-    with pytest.raises(ProviderBadData):
+    with pytest.raises(ProviderNotFound):
         await cg.rates(["nocoin"], ["usd"])
 
 

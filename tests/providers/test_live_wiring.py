@@ -368,3 +368,13 @@ async def test_provider_health_is_degraded_then_down_as_breakers_open(live, vend
     state, detail = await providers_state()
     assert state == "down" and detail["chains_down"] == ["equity"]
     assert set(detail["open_breakers"]) == {"equity:polygon", "equity:yahoo"}
+
+
+async def test_unknown_coins_never_trip_the_coingecko_breaker(live, vendor):
+    container, client = live
+    vendor.route(CG_SIMPLE, body={})  # CoinGecko leaves unknown ids out of its answer
+    for _ in range(6):  # more than the breaker's threshold of 3
+        resp = await client.get("/v1/crypto/rates", params={"ids": "notacoin"})
+        assert resp.status_code == 404
+    coingecko = container.sources.chains["crypto"].breakers["coingecko"]
+    assert coingecko.state == "closed" and coingecko.consecutive_failures == 0

@@ -39,6 +39,13 @@ class SqlJobStore:
                 finished_at=run.finished_at, status=run.status, error=run.error,
                 stats=run.stats))
 
+    async def prune(self, before: datetime) -> int:
+        """Forget finished runs that started before `before`; → rows deleted."""
+        async with self.db.engine.begin() as conn:
+            result = await conn.execute(job_runs.delete().where(
+                job_runs.c.started_at < before, job_runs.c.finished_at.is_not(None)))
+        return result.rowcount or 0
+
     async def recent_runs(self, job: str | None = None, limit: int = 50) -> list[JobRun]:
         stmt = sa.select(*_RUN_COLUMNS).order_by(job_runs.c.started_at.desc(),
                                                  job_runs.c.id.desc()).limit(limit)

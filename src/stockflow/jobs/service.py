@@ -8,7 +8,7 @@ import os
 import socket
 import uuid
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from stockflow.core.logging import get_logger
@@ -38,6 +38,9 @@ def instance_id() -> str:
     return f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
 
 
+PRUNE_EVERY = 500
+
+
 def job_busy(name: str, holder: str | None) -> Problem:
     return Problem(409, "Conflict", f"job {name!r} is already running"
                    + (f" on {holder}" if holder else ""))
@@ -49,7 +52,8 @@ class JobService:
     def __init__(self, specs: Mapping[str, JobSpec], store: SqlJobStore, clock: Clock, *,
                  schedules: Mapping[str, str] | None = None, disabled: set[str] | None = None,
                  lock_ttl: float = 300.0, instance: str | None = None,
-                 context: Any = None, metrics: JobMetrics | None = None) -> None:
+                 context: Any = None, metrics: JobMetrics | None = None,
+                 history_days: float = 14.0) -> None:
         self.specs = dict(specs)
         self.store = store
         self.clock = clock
@@ -67,6 +71,11 @@ class JobService:
                         if spec.enabled and name not in (disabled or set())}
         self._fns: dict[str, JobFn] = {}
         self.active: dict[str, asyncio.Task[JobRun]] = {}
+        # Jobs between the busy check and their task: reserved before the first await, so two
+        # launches in this process (the scheduler and a manual run) can never both pass.
+        self._starting: set[str] = set()
+        self.history = timedelta(days=history_days)
+        self._until_prune = 0  # prune at the first finish, then every PRUNE_EVERY finishes
 
     def spec(self, name: str) -> JobSpec:
         if name not in self.specs:
@@ -93,19 +102,23 @@ class JobService:
         Raises 409 when the job is running here or on another instance, or when the scheduled
         `fire` time has already been run by another instance."""
         fn = self._fn(name)
-        if name in self.active:
+        if name in self.active or name in self._starting:
             raise job_busy(name, self.instance)
-        now = self.clock.now()
-        if not await self.store.acquire(name, self.instance, now, self.lock_ttl, fire):
-            raise job_busy(name, await self.store.lock_holder(name, now))
-        run = JobRun(id=uuid.uuid4().hex, job=name, started_at=now, status=RUNNING,
-                     instance=self.instance, trigger=trigger)
+        self._starting.add(name)
         try:
-            await self.store.record_start(run)
-        except BaseException:
-            await self.store.release(name, self.instance, self.clock.now())
-            raise
-        self.active[name] = asyncio.create_task(self._execute(run, fn), name=f"job:{name}")
+            now = self.clock.now()
+            if not await self.store.acquire(name, self.instance, now, self.lock_ttl, fire):
+                raise job_busy(name, await self.store.lock_holder(name, now))
+            run = JobRun(id=uuid.uuid4().hex, job=name, started_at=now, status=RUNNING,
+                         instance=self.instance, trigger=trigger)
+            try:
+                await self.store.record_start(run)
+            except BaseException:
+                await self.store.release(name, self.instance, self.clock.now())
+                raise
+            self.active[name] = asyncio.create_task(self._execute(run, fn), name=f"job:{name}")
+        finally:
+            self._starting.discard(name)
         return run
 
     async def run(self, name: str, trigger: str = "manual") -> JobRun:
@@ -130,8 +143,8 @@ class JobService:
             log.exception("job failed", job=run.job, run=run.id)
         finally:
             renew.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await renew
+            # Whatever the renewal loop ended with, the run is still recorded and released.
+            await asyncio.gather(renew, return_exceptions=True)
             run.finished_at = self.clock.now()
             # Recorded even when cancelled: shielded, so the history never keeps a "running" ghost.
             with contextlib.suppress(Exception):
@@ -144,12 +157,24 @@ class JobService:
             self.metrics.finished(run)
         await self.store.record_finish(run)
         await self.store.release(run.job, self.instance, self.clock.now())
+        self._until_prune -= 1
+        if self._until_prune <= 0:
+            # A 15-second job writes ~5,800 runs a day: the history keeps `history_days`.
+            self._until_prune = PRUNE_EVERY
+            await self.store.prune(self.clock.now() - self.history)
 
     async def _keep_lease(self, name: str) -> None:
         # A job may outlive its lease; renewing at a third of it keeps other instances out.
         while True:
             await self.clock.sleep(self.lock_ttl / 3)
-            await self.store.acquire(name, self.instance, self.clock.now(), self.lock_ttl)
+            try:
+                held = await self.store.acquire(name, self.instance, self.clock.now(),
+                                                self.lock_ttl)
+            except Exception as e:  # noqa: BLE001 - a blip: try again at the next third
+                log.warning("job lease renewal failed", job=name, error=repr(e))
+                continue
+            if not held:
+                log.warning("job lease lost to another instance", job=name)
 
     async def record_skip(self, name: str, reason: str, trigger: str) -> JobRun:
         now = self.clock.now()

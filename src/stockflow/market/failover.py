@@ -192,6 +192,12 @@ class ProviderChain:
             result, probe = await self._attempt(member, lambda: call(member))
         except _Skip as e:
             raise ProviderUnavailable(provider, str(e)) from None
+        except ProviderError:
+            raise
+        except Exception as e:
+            # An adapter's own bug (already counted by _attempt) is an outage to the caller,
+            # who falls back as for any other provider failure.
+            raise ProviderUnavailable(provider, self._reason(e)) from e
         await self._verdict(member, probe, ok=True, reason="")
         return result
 

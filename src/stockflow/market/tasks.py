@@ -34,6 +34,7 @@ class Backfill:
 
     async def run(self, tickers: Sequence[str], *, years: int, minute_days: int,
                   progress: Progress | None = None, only_missing: bool = False) -> int:
+        self.failed = {}
         now = self.clock.now()
         end = now + timedelta(days=1)
         daily_start = now - timedelta(days=366 * years)
@@ -88,18 +89,17 @@ class DailyBars:
         now = self.clock.now()
         closed = [t for t in tickers if self.exchange_of(t) == "CRYPTO"
                   or not self.calendars.is_trading_time(self.exchange_of(t), now)]
-        self.backfill.failed.clear()
+        failed: dict[str, str] = {}
         bars = 0
         for ticker in closed:
             try:
                 bars += await self.backfill.load(ticker, Interval.D1,
                                                  now - timedelta(days=self.days), now)
             except (ProviderError, TimeoutError) as e:
-                self.backfill.failed[ticker] = str(e)[:300]
+                failed[ticker] = str(e)[:300]
         stats = {"tickers": len(closed), "skipped_open": len(tickers) - len(closed),
-                 "bars": bars, "failed": dict(self.backfill.failed)}
-        log.info("daily bars fetched", **{k: v for k, v in stats.items() if k != "failed"},
-                 failed=len(self.backfill.failed))
+                 "bars": bars, "failed": failed}
+        log.info("daily bars fetched", tickers=len(closed), bars=bars, failed=len(failed))
         return stats
 
 

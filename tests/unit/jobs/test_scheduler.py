@@ -243,3 +243,52 @@ async def test_lease_of_a_dead_instance_expires(db):
         await jobs.launch("j")
     clock.advance(301)
     assert (await jobs.run("j")).status == "ok"
+
+
+async def test_two_launches_in_one_instance_run_the_job_once(db):
+    clock, counter = FakeClock(START), Counter()
+    counter.gate = asyncio.Event()
+    jobs = service(db, clock, [JobSpec("j", "* * * * *", "", counter.build)])
+    first, second = await asyncio.gather(jobs.launch("j"), jobs.launch("j"),
+                                         return_exceptions=True)
+    outcomes = sorted(type(x).__name__ for x in (first, second))
+    assert outcomes == ["JobRun", "Problem"]
+    await until(lambda: counter.calls == 1)
+    counter.gate.set()
+    await until(lambda: not jobs.active)
+    assert counter.max_running == 1
+    assert [r.status for r in await runs(jobs, "j")] == ["ok"]
+
+
+async def test_a_failing_lease_renewal_neither_wedges_the_job_nor_hides_its_run(db):
+    clock, counter = FakeClock(START), Counter()
+    counter.gate = asyncio.Event()
+    jobs = service(db, clock, [JobSpec("j", "* * * * *", "", counter.build)], lock_ttl=30)
+    real_acquire = jobs.store.acquire
+    await jobs.launch("j")
+    await until(lambda: counter.calls == 1)
+    await asyncio.sleep(0.01)  # the renewal loop is asleep on the clock now
+
+    async def broken(*args, **kwargs):
+        raise ConnectionError("database went away")
+
+    jobs.store.acquire = broken
+    clock.advance(11)  # a third of the lease: the renewal fails
+    await asyncio.sleep(0.05)
+    jobs.store.acquire = real_acquire
+    counter.gate.set()
+    await until(lambda: not jobs.active)
+    assert [r.status for r in await runs(jobs, "j")] == ["ok"]
+    counter.gate = None
+    assert (await jobs.run("j")).status == "ok"  # not "already running" forever
+
+
+async def test_old_finished_runs_are_pruned(db):
+    clock, counter = FakeClock(START), Counter()
+    jobs = service(db, clock, [JobSpec("j", "* * * * *", "", counter.build)], history_days=1)
+    await jobs.run("j")
+    clock.advance(2 * 86_400)
+    jobs._until_prune = 0  # the next finish prunes
+    await jobs.run("j")
+    history = await runs(jobs, "j")
+    assert len(history) == 1 and history[0].started_at == clock.now()

@@ -15,7 +15,7 @@ from typing import Any
 
 from stockflow.adapters.providers import values as v
 from stockflow.adapters.providers.coingecko.symbols import from_vendor
-from stockflow.adapters.providers.errors import ProviderBadData
+from stockflow.adapters.providers.errors import ProviderBadData, ProviderNotFound
 from stockflow.market.domain import AssetClass, Bar, Instrument, Interval, Quote
 
 NAME = "coingecko"
@@ -69,7 +69,8 @@ def rates(body: Any, ids: list[str], vs: list[str]) -> dict[str, dict[str, float
                 clean[key] = v.number(NAME, val, f"{coin}.{key}")
         out[coin] = clean
     if ids and not out:
-        raise ProviderBadData(NAME, f"none of {ids} in /simple/price answer")
+        # Unknown ids are the caller's mistake, not the vendor's: no breaker should count them.
+        raise ProviderNotFound(NAME, f"none of {ids} in /simple/price answer")
     return out
 
 
