@@ -94,7 +94,9 @@ async def test_a_users_access_token_opens_no_admin_route(app_and_client):
     token = login.json()["data"]["access_token"]
     user_id = (await client.get("/v1/users/me", headers={"Authorization": f"Bearer {token}"})
                ).json()["data"]["id"]
-    await client.patch(f"/api/admin/users/{user_id}", json={"tier": "enterprise"}, headers=ADMIN)
+    raised = await client.patch(f"/api/admin/users/{user_id}", json={"tier": "enterprise"},
+                                headers=ADMIN)
+    assert raised.status_code == 200, raised.text
     refreshed = await client.post("/v1/auth/refresh",
                                   json={"refresh_token": login.json()["data"]["refresh_token"]})
     for bearer in (token, refreshed.json()["data"]["access_token"]):

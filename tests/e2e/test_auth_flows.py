@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
+import httpx
 import pytest
 from joserfc import jwt
 from joserfc.jwk import KeySet
@@ -100,6 +101,31 @@ async def test_two_concurrent_refreshes_with_one_token_give_at_most_one_success(
             client.post("/v1/auth/refresh", json={"refresh_token": session.refresh})
             for _ in range(2)))
         assert sorted(r.status_code for r in results) in ([200, 401], [401, 401])
+        for won in (r for r in results if r.status_code == 200):
+            # The loser's reuse revoked the family, the winner's new token included.
+            again = await client.post("/v1/auth/refresh",
+                                      json={"refresh_token": won.json()["data"]["refresh_token"]})
+            assert again.status_code == 401
+
+
+async def test_a_reuse_landing_while_the_winner_writes_its_session_revokes_that_too(
+        users_app, monkeypatch):
+    container, client, _ = users_app
+    session = await sign_up(client)
+    store = container.accounts.store
+    real_get_user = store.get_user
+    loser: list[httpx.Response] = []
+
+    async def reuse_in_between(user_id):
+        # The winner has claimed the token; the thief's copy arrives before its new session.
+        loser.append(await client.post("/v1/auth/refresh",
+                                       json={"refresh_token": session.refresh}))
+        return await real_get_user(user_id)
+
+    monkeypatch.setattr(store, "get_user", reuse_in_between)
+    winner = await client.post("/v1/auth/refresh", json={"refresh_token": session.refresh})
+    monkeypatch.setattr(store, "get_user", real_get_user)
+    assert loser[0].status_code == 401 and winner.status_code == 401
 
 
 async def test_logout_revokes_the_refresh_token(users_app):

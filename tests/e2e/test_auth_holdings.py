@@ -123,6 +123,9 @@ async def test_portfolio_positions_and_performance_from_stored_closes(users_app)
                                        "price": 150})
     assert_problem(oversell, 422)
 
+    for future in ("9999-12-31", "2099-01-01"):  # a day after today is the caller's mistake
+        assert_problem(await client.get(f"/v1/portfolios/{pf['id']}/performance",
+                                        params={"end": future}, headers=me.headers), 422)
     perf = (await client.get(f"/v1/portfolios/{pf['id']}/performance", headers=me.headers)
             ).json()["data"]
     from stockflow.market.domain import Interval

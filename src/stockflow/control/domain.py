@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any, Protocol
 from urllib.parse import urlsplit, urlunsplit
@@ -53,7 +53,6 @@ class HealthFailure:
     service: str
     check: str
     error: str
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def overall(components: list[ComponentHealth]) -> str:

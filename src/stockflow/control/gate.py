@@ -11,11 +11,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 
-import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from stockflow.control.domain import MAINTENANCE_DETAIL
-from stockflow.core.problems import PROBLEM_CONTENT_TYPE, unavailable
+from stockflow.core.problems import send_problem, unavailable
 
 OPEN_PATHS = frozenset({"/health", "/ready", "/metrics", "/api/health", "/docs", "/redoc",
                         "/docs/oauth2-redirect", "/openapi.json", "/api/admin"})
@@ -71,13 +70,8 @@ class MaintenanceGate:
             await self.app(scope, receive, send)
 
     async def _refuse(self, scope: Scope, send: Send) -> None:
-        problem = unavailable(MAINTENANCE_DETAIL, retry_after=self.retry_after)
-        body = orjson.dumps(problem.to_dict(instance=scope["path"]))
-        headers = [(b"content-type", PROBLEM_CONTENT_TYPE.encode()),
-                   (b"content-length", str(len(body)).encode()),
-                   *((k.lower().encode(), v.encode()) for k, v in problem.headers.items())]
-        await send({"type": "http.response.start", "status": 503, "headers": headers})
-        await send({"type": "http.response.body", "body": body})
+        await send_problem(send, unavailable(MAINTENANCE_DETAIL, retry_after=self.retry_after),
+                           scope["path"])
 
 
 async def _close_new(receive: Receive, send: Send) -> None:

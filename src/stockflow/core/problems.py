@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
+
+import orjson
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 TYPE_BASE = "https://stockflow.dev/problems/"
@@ -69,3 +72,21 @@ def too_many_requests(detail: str, retry_after: int, headers: dict[str, str] | N
     return Problem(429, "Too Many Requests", detail, type_=TYPE_BASE + "rate-limit-exceeded",
                    headers={"Retry-After": str(retry_after), **(headers or {})},
                    retry_after=retry_after)
+
+
+def problem_http(problem: Problem, path: str) -> tuple[list[tuple[bytes, bytes]], bytes]:
+    """The ASGI headers and body of a problem answer: what every pure-ASGI layer that refuses a
+    request (auth edge, maintenance gate, quote fast path) sends, byte for byte as FastAPI's."""
+    body = orjson.dumps(problem.to_dict(instance=path))
+    headers = [(b"content-type", PROBLEM_CONTENT_TYPE.encode()),
+               (b"content-length", str(len(body)).encode()),
+               *((k.lower().encode("latin-1"), v.encode("latin-1"))
+                 for k, v in problem.headers.items())]
+    return headers, body
+
+
+async def send_problem(send: Callable[[dict[str, Any]], Awaitable[None]], problem: Problem,
+                       path: str) -> None:
+    headers, body = problem_http(problem, path)
+    await send({"type": "http.response.start", "status": problem.status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})

@@ -4,25 +4,22 @@ from __future__ import annotations
 
 from typing import Any
 
-import orjson
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
 from stockflow.core.logging import get_logger
-from stockflow.core.problems import PROBLEM_CONTENT_TYPE, TYPE_BASE, Problem
+from stockflow.core.problems import PROBLEM_CONTENT_TYPE, TYPE_BASE, Problem, problem_http
 
 log = get_logger(__name__)
 
 
-def problem_body(problem: Problem, path: str) -> bytes:
-    return orjson.dumps(problem.to_dict(instance=path))
-
-
 def problem_response(problem: Problem, request: Request) -> Response:
-    return Response(problem_body(problem, request.url.path), status_code=problem.status,
-                    media_type=PROBLEM_CONTENT_TYPE, headers=problem.headers)
+    # The body the pure-ASGI layers send too (core/problems.problem_http).
+    _, body = problem_http(problem, request.url.path)
+    return Response(body, status_code=problem.status, media_type=PROBLEM_CONTENT_TYPE,
+                    headers=problem.headers)
 
 
 async def _on_problem(request: Request, exc: Exception) -> Response:

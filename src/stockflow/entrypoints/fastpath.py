@@ -24,13 +24,11 @@ from starlette.routing import BaseRoute
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from stockflow.core.envelope import JSON_CONTENT_TYPE
-from stockflow.core.problems import PROBLEM_CONTENT_TYPE, Problem
-from stockflow.entrypoints.errors import problem_body
+from stockflow.core.problems import Problem, send_problem
 
 # (container, path parameter or "", raw query string) -> the 200 body, or None: "FastAPI answers".
 FastAnswer = Callable[[Any, str, bytes], Awaitable[bytes | None]]
 _CONTENT_TYPE = (b"content-type", JSON_CONTENT_TYPE.encode())
-_PROBLEM_TYPE = (b"content-type", PROBLEM_CONTENT_TYPE.encode())
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,7 +71,7 @@ class FastPath:
                     body = await route.answer(self.context, param, scope["query_string"])
                 except Problem as problem:
                     scope["route"] = api_route
-                    await _send_problem(send, problem, scope["path"])
+                    await send_problem(send, problem, scope["path"])
                     return
                 except Exception:  # noqa: BLE001 - any failure is FastAPI's to render
                     body = None  # FastAPI runs the route again and renders the error
@@ -97,15 +95,6 @@ class FastPath:
                 if param and "/" not in param:
                     return route, api_route, param
         return None
-
-
-async def _send_problem(send: Send, problem: Problem, path: str) -> None:
-    body = problem_body(problem, path)
-    headers = [(k.lower().encode("latin-1"), v.encode("latin-1"))
-               for k, v in problem.headers.items()]
-    headers += [(b"content-length", str(len(body)).encode()), _PROBLEM_TYPE]
-    await send({"type": "http.response.start", "status": problem.status, "headers": headers})
-    await send({"type": "http.response.body", "body": body})
 
 
 def _get_routes(routes: Iterable[BaseRoute]) -> dict[str, BaseRoute]:

@@ -47,8 +47,6 @@ VENDORS: dict[str, Vendor] = {
     "dhan": Vendor("stockflow.adapters.providers.dhan:make_provider", True, 1.0, 1),
 }
 
-PROVIDER_EVENTS = ("provider.unavailable", "provider.recovered", "data.quality.issue")
-
 
 class ProviderConfigError(ValueError):
     pass

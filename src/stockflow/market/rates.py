@@ -16,15 +16,14 @@ from typing import Any
 import orjson
 
 from stockflow.adapters.providers.coingecko.symbols import SYMBOLS, VS_CURRENCIES
-from stockflow.adapters.providers.errors import ProviderError
 from stockflow.core.ports import Cache, MarketDataProvider
 from stockflow.core.problems import invalid, not_found
 from stockflow.market.failover import ProviderChain
 from stockflow.market.quote_cache import LastQuotes, last_known_or_503, stale_meta
+from stockflow.market.service import FALLBACK_ON
 
 MAX_IDS = 50
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
-FALLBACK_ON = (ProviderError, TimeoutError)
 
 
 def parse_list(raw: str, what: str, *, limit: int) -> list[str]:

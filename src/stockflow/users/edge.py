@@ -9,14 +9,14 @@ from __future__ import annotations
 
 from urllib.parse import parse_qsl
 
-import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from stockflow.core.principal import Principal
 from stockflow.core.problems import (
-    PROBLEM_CONTENT_TYPE,
     Problem,
     forbidden,
+    problem_http,
+    send_problem,
     too_many_requests,
     unauthorized,
 )
@@ -27,7 +27,6 @@ from stockflow.users.tokens import InvalidToken, TokenService
 
 _PROTECTED = "/v1/"
 _ANONYMOUS_CACHE = 100_000  # principals of anonymous addresses, made once each
-_CONTENT_TYPE = (b"content-type", PROBLEM_CONTENT_TYPE.encode())
 
 
 class AuthEdge:
@@ -121,14 +120,10 @@ class AuthEdge:
 
     async def _refuse(self, scope: Scope, receive: Receive, send: Send,
                       problem: Problem) -> None:
-        body = orjson.dumps(problem.to_dict(instance=scope["path"]))
-        headers = [_CONTENT_TYPE, (b"content-length", str(len(body)).encode()),
-                   *((k.lower().encode(), v.encode()) for k, v in problem.headers.items())]
         if scope["type"] == "http":
-            await send({"type": "http.response.start", "status": problem.status,
-                        "headers": headers})
-            await send({"type": "http.response.body", "body": body})
+            await send_problem(send, problem, scope["path"])
             return
+        headers, body = problem_http(problem, scope["path"])
         # A WebSocket handshake is refused with a real HTTP answer where the server supports
         # the ASGI denial-response extension (uvicorn does); otherwise a bare close (403).
         message = await receive()

@@ -160,7 +160,10 @@ class HoldingsService:
                           end: date | None = None) -> dict[str, Any]:
         await self._owned(user_id, portfolio_id)
         txs = await self.store.transactions(portfolio_id)
-        end = end or self.clock.now().date()
+        today = self.clock.now().date()
+        if end is not None and end > today:
+            raise invalid(f"end {end.isoformat()} is after today ({today.isoformat()})")
+        end = end or today
         closes: dict[str, list[tuple[date, float]]] = {}
         if txs:
             start = datetime.combine(min(t.executed_at for t in txs).date(), time(), UTC)

@@ -93,6 +93,12 @@ class SqlAccountStore:
             return (await conn.execute(sa.select(refresh_tokens).where(
                 refresh_tokens.c.token_hash == token_hash))).first()
 
+    async def family_revoked(self, family_id: str) -> bool:
+        t = refresh_tokens.c
+        async with self.db.engine.connect() as conn:
+            return (await conn.execute(sa.select(t.id).where(
+                t.family_id == family_id, t.revoked_at.is_not(None)).limit(1))).first() is not None
+
     async def revoke_family(self, family_id: str, now: datetime) -> int:
         return await self._revoke(refresh_tokens.c.family_id == family_id, now)
 

@@ -97,7 +97,13 @@ class AccountService:
             user = await self.store.get_user(row.user_id)
             if user is None:
                 raise unauthorized("the account no longer exists")
-            return await self._session(user, family_id=row.family_id)
+            session = await self._session(user, family_id=row.family_id)
+            # A concurrent reuse of the same token may have revoked the family while this
+            # session was being written: then the new refresh token must die with it.
+            if await self.store.family_revoked(row.family_id):
+                await self.store.revoke_family(row.family_id, now)
+                raise unauthorized("refresh token reuse detected; the session has been revoked")
+            return session
         row = await self.store.get_refresh(digest)
         if row is not None and row.used_at is not None and row.revoked_at is None:
             # A spent token came back: it was stolen, or its rotation was. Whoever holds the
