@@ -16,8 +16,9 @@ from stockflow.adapters.providers.polygon import PolygonProvider
 from stockflow.adapters.providers.yahoo import YahooProvider
 from stockflow.core.resilience import CircuitBreaker, TokenBucket
 from stockflow.market.domain import Interval, Quote
-from stockflow.market.failover import ChainExhausted, FailoverRouter, ProviderChain
+from stockflow.market.failover import ChainExhausted, ProviderChain
 from stockflow.market.quote_cache import LastQuotes, QuotesUnavailable
+from stockflow.market.routing import FailoverRouter
 from stockflow.testing.fakes import FakeClock
 from tests.providers.conftest import payload_json
 

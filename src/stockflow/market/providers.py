@@ -20,7 +20,8 @@ from stockflow.core.resilience import (
     RetryPolicy,
     TokenBucket,
 )
-from stockflow.market.failover import EventHook, FailoverRouter, LatencyHook, ProviderChain
+from stockflow.market.failover import EventHook, LatencyHook, ProviderChain
+from stockflow.market.routing import FailoverRouter
 from stockflow.settings import ProviderSettings, Settings
 
 
