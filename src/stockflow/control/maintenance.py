@@ -70,13 +70,15 @@ class MaintenanceService:
         self.flag.set(state.enabled)
 
     async def refresh(self, from_storage: bool = False) -> MaintenanceState:
-        """Follow the shared value; storage answers when the cache has nothing (a fresh Redis)."""
+        """Follow the shared value; storage answers when the cache has nothing (a fresh Redis).
+
+        Only `set` writes the cache: an instance that copied what it read from storage into the
+        cache could overwrite a switch made elsewhere in between with the older state."""
         try:
             raw = None if from_storage else await self.cache.get(CACHE_KEY)
             if raw is None:
                 stored = await self.store.get_setting(SETTING_KEY)
                 state = MaintenanceState.from_dict(stored) if stored else MaintenanceState()
-                await self.cache.set(CACHE_KEY, orjson.dumps(state.to_dict()))
             else:
                 state = MaintenanceState.from_dict(orjson.loads(raw))
         except Exception as e:  # keep the last known state; log once per outage
