@@ -23,7 +23,13 @@ from stockflow.market.quote_cache import LastQuotes
 from stockflow.market.service import quote_key
 from stockflow.pipeline.metrics import PipelineMetrics
 from stockflow.pipeline.processor import TickProcessor
-from stockflow.pipeline.repository import SqlTickStore, pack_columns, tick_row, unpack_rows
+from stockflow.pipeline.repository import (
+    WIRE_COLUMNS,
+    SqlTickStore,
+    pack_columns,
+    tick_row,
+    unpack_rows,
+)
 from stockflow.pipeline.sources import TickSource
 
 log = get_logger(__name__)
@@ -139,7 +145,7 @@ class ProcessorWorker:
             # Columns straight from the processor's records: no dict per tick on the hot path.
             n = len(result.records)
             await self.bus.publish_many(PROCESSED, [
-                make_event(PROCESSED, pack_columns(result.columns(i, i + CHUNK)))
+                make_event(PROCESSED, pack_columns(result.columns(WIRE_COLUMNS, i, i + CHUNK)))
                 for i in range(0, n, CHUNK)])
         if result.bars:
             for bar in result.bars:
@@ -182,7 +188,7 @@ class StorageWriter:
         return None
 
     async def handle_ticks(self, events: list[Event]) -> None:
-        rows = processed_rows(events, epoch_micros=True)
+        rows = processed_rows(events, epoch_micros=self.ticks.epoch_micros)
         started = time.perf_counter()
         inserted = await self.ticks.write_rows(rows)
         duplicates = len(rows) - inserted
