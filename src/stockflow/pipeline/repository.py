@@ -35,8 +35,19 @@ def pack_ticks(processed: Sequence[dict[str, Any]]) -> dict[str, Any]:
     return {"columns": {c: [t[c] for t in processed] for c in WIRE_COLUMNS}}
 
 
-def unpack_rows(payload: Mapping[str, Any]) -> list[tuple[Any, ...]]:
-    """The rows (in COLUMNS order) of a payload made by `pack_ticks`; ValueError if malformed."""
+def pack_columns(columns: Mapping[str, Sequence[Any]]) -> dict[str, Any]:
+    """Columns of processed ticks (`ProcessResult.columns()`) → the payload of
+    market.ticks.processed, as `pack_ticks` makes it from dicts."""
+    return {"columns": {c: columns[c] for c in WIRE_COLUMNS}}
+
+
+def unpack_rows(payload: Mapping[str, Any], *,
+                epoch_micros: bool = False) -> list[tuple[Any, ...]]:
+    """The rows (in COLUMNS order) of a payload made by `pack_ticks`; ValueError if malformed.
+
+    The time is an aware datetime, or with `epoch_micros` the payload's integer microseconds,
+    which the time column type takes as they are: SQLite stores exactly that integer, so the
+    storage writer skips a datetime per row each way."""
     columns = payload.get("columns")
     if not isinstance(columns, Mapping):
         raise ValueError("no 'columns' object")  # noqa: TRY004 - a malformed payload
@@ -46,8 +57,9 @@ def unpack_rows(payload: Mapping[str, Any]) -> list[tuple[Any, ...]]:
         raise ValueError(f"column {exc.args[0]!r} is missing") from None
     if not all(isinstance(v, list | tuple) and len(v) == len(values[0]) for v in values):
         raise ValueError("columns must be arrays of one length")
-    epoch, us = _EPOCH, timedelta
-    values[_TS] = [epoch + us(microseconds=ts) for ts in values[_TS]]
+    if not epoch_micros:
+        epoch, us = _EPOCH, timedelta
+        values[_TS] = [epoch + us(microseconds=ts) for ts in values[_TS]]
     return list(zip(*values, strict=True))
 
 
@@ -56,13 +68,18 @@ class SqlTickStore:
         self.db = db
         # dedup=False writes rows as they come; it exists as the crash test's negative control.
         self.dedup = dedup
+        # SQLite stores the time as the epoch microseconds of the payload, so rows for it keep
+        # them (`unpack_rows(epoch_micros=True)`); PostgreSQL's driver wants datetimes, which the
+        # comprehension in `unpack_rows` makes faster than the column type would.
+        self.epoch_micros = db.dialect == "sqlite"
 
     async def write_ticks(self, processed: Sequence[dict[str, Any]]) -> int:
         """Store a batch; returns how many rows were new (a redelivered batch returns 0)."""
         return await self.write_rows([tick_row(t) for t in processed])
 
     async def write_rows(self, rows: Sequence[tuple[Any, ...]]) -> int:
-        """Store rows in COLUMNS order (`tick_row`, `unpack_rows`); returns how many were new."""
+        """Store rows in COLUMNS order (`tick_row`, `unpack_rows`); returns how many were new.
+        The time may be an aware datetime or integer epoch microseconds."""
         return await self.db.bulk_insert("ticks", COLUMNS, rows, conflict_keys=IDENTITY,
                                          skip_conflicts=self.dedup, expect_conflicts=False)
 

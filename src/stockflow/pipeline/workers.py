@@ -23,7 +23,13 @@ from stockflow.market.quote_cache import LastQuotes
 from stockflow.market.service import quote_key
 from stockflow.pipeline.metrics import PipelineMetrics
 from stockflow.pipeline.processor import TickProcessor
-from stockflow.pipeline.repository import SqlTickStore, pack_ticks, tick_row, unpack_rows
+from stockflow.pipeline.repository import (
+    WIRE_COLUMNS,
+    SqlTickStore,
+    pack_columns,
+    tick_row,
+    unpack_rows,
+)
 from stockflow.pipeline.sources import TickSource
 
 log = get_logger(__name__)
@@ -123,7 +129,7 @@ class ProcessorWorker:
             await self._dead_letter({"event": e.model_dump(mode="json")}, "malformed_batch",
                                     "event data has no 'ticks' list")
         result = self.processor.process(raw, self._now_us())
-        self.metrics.ticks.labels("processor").inc(len(result.processed))
+        self.metrics.ticks.labels("processor").inc(len(result.records))
         self.metrics.batch_size.labels("processor").observe(len(raw))
         if result.duplicates:
             self.metrics.duplicates.labels("processor").inc(result.duplicates)
@@ -135,9 +141,12 @@ class ProcessorWorker:
         await self._publish(self.processor.flush(self._now_us()))
 
     async def _publish(self, result: Any) -> None:
-        if result.processed:
+        if result.records:
+            # Columns straight from the processor's records: no dict per tick on the hot path.
+            n = len(result.records)
             await self.bus.publish_many(PROCESSED, [
-                make_event(PROCESSED, pack_ticks(c)) for c in chunks(result.processed)])
+                make_event(PROCESSED, pack_columns(result.columns(WIRE_COLUMNS, i, i + CHUNK)))
+                for i in range(0, n, CHUNK)])
         if result.bars:
             for bar in result.bars:
                 self.metrics.bars.labels(bar.interval.value).inc()
@@ -179,7 +188,7 @@ class StorageWriter:
         return None
 
     async def handle_ticks(self, events: list[Event]) -> None:
-        rows = processed_rows(events)
+        rows = processed_rows(events, epoch_micros=self.ticks.epoch_micros)
         started = time.perf_counter()
         inserted = await self.ticks.write_rows(rows)
         duplicates = len(rows) - inserted
@@ -239,14 +248,16 @@ class RealtimeBroadcaster:
         await self.pubsub.publish(QUOTE_CHANNEL, b"[" + b",".join(encoded.values()) + b"]")
 
 
-def processed_rows(events: Sequence[Event]) -> list[tuple[Any, ...]]:
+def processed_rows(events: Sequence[Event], *,
+                   epoch_micros: bool = False) -> list[tuple[Any, ...]]:
     """The tick rows of processed-tick events: columnar (`pack_ticks`), or a list of tick dicts
     as earlier versions published, so events already on the bus during an upgrade still store.
-    Raises ValueError for an event that is neither, which the bus retries and dead-letters."""
+    Raises ValueError for an event that is neither, which the bus retries and dead-letters.
+    `epoch_micros`: columnar times stay integers (see `unpack_rows`)."""
     rows: list[tuple[Any, ...]] = []
     for e in events:
         if "columns" in e.data:
-            rows.extend(unpack_rows(e.data))
+            rows.extend(unpack_rows(e.data, epoch_micros=epoch_micros))
         elif isinstance(e.data.get("ticks"), list):
             rows.extend(tick_row(t) for t in e.data["ticks"])
         else:

@@ -33,7 +33,9 @@ class UtcDateTime(sa.types.TypeDecorator[datetime]):
     PostgreSQL: TIMESTAMPTZ. SQLite has no time type, so the value is an INTEGER of microseconds
     since the epoch: exact, compact, and ordered like the instants, so `time >= ?` range scans use
     the primary-key index (ISO text would also sort, but only while every writer uses one format).
-    Naive datetimes are taken as UTC; reads always return aware UTC datetimes.
+    Naive datetimes are taken as UTC; an int is taken as epoch microseconds, the stored form on
+    SQLite, so bulk writers holding that form need no datetime per value. Reads always return
+    aware UTC datetimes.
     """
 
     impl = sa.DateTime(timezone=True)
@@ -47,6 +49,8 @@ class UtcDateTime(sa.types.TypeDecorator[datetime]):
     def process_bind_param(self, value: datetime | None, dialect: Dialect) -> Any:
         if value is None:
             return None
+        if type(value) is int:
+            return value if dialect.name == "sqlite" else from_epoch_micros(value)
         if dialect.name == "sqlite":
             return to_epoch_micros(value)
         if value.tzinfo is None:
