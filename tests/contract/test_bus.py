@@ -144,6 +144,19 @@ async def test_every_group_gets_every_event_in_order(kit: Kit) -> None:
     assert [e.id for e in b.events] == [e.id for e in sent]
 
 
+async def test_a_burst_of_large_events_arrives_whole_and_in_order(kit: Kit) -> None:
+    # Several MiB in one publish_many: an adapter may send it in parts, never lose or reorder.
+    bus = kit.bus()
+    cap = EventCapture()
+    bus.subscribe("t", "g", cap)
+    await bus.start()
+    sent = [make_event("x", {"n": n, "pad": "x" * 300_000}) for n in range(12)]
+    await bus.publish_many("t", sent)
+    await eventually(lambda: len(cap.events) >= 12)
+    assert [e.id for e in cap.events] == [e.id for e in sent]
+    assert cap.events[-1].data == sent[-1].data
+
+
 async def test_events_of_one_key_keep_publish_order_with_one_member(kit: Kit) -> None:
     bus = kit.bus()
     cap = EventCapture()

@@ -20,8 +20,10 @@ from the query string or as keyword arguments (keywords win):
 - `retry_delay` (0.0) seconds times the attempt number between handler retries;
   `stop_grace_s` (5.0): how long stop() lets running handlers finish.
 
-publish_many appends up to 1000 events per EVALSHA (a Lua loop of XADD): ~4x the rate of a
-pipeline, whose client-side cost per command dominates. Acknowledgement: one XACK per read (a batch, or up to `prefetch` single events handled in
+publish_many appends up to 1000 events or ~1 MiB per EVALSHA (a Lua loop of XADD): ~4x the
+rate of a pipeline, whose client-side cost per command dominates; the byte bound lets consumers
+start on the first chunk of a burst of large events instead of after the whole burst.
+Acknowledgement: one XACK per read (a batch, or up to `prefetch` single events handled in
 order), sent after the handlers returned. The delivery count Redis keeps per pending entry
 (XPENDING) bounds redelivery: an entry delivered more than `max_retries + 1` times without an
 ack is dead-lettered instead of handed to a handler again.
@@ -59,6 +61,9 @@ log = get_logger(__name__)
 
 _FIELD = b"e"
 _PUBLISH_CHUNK = 1000
+# A script runs atomically: nobody reads the stream (or uses the server) until it returns, so
+# a burst of large events goes in ~1 MiB chunks, each encoded just before it is sent.
+_PUBLISH_BYTES = 1 << 20
 _XADD_MANY = """
 local maxlen = tonumber(ARGV[1])
 for i = 2, #ARGV do
@@ -212,14 +217,23 @@ class RedisStreamsBus(Subscriptions):
 
     async def publish_many(self, topic: str, events: Sequence[Event]) -> None:
         # One EVALSHA per chunk of XADDs: a pipeline spends ~4x more client time packing and
-        # parsing one command per event. Each chunk is also appended atomically.
+        # parsing one command per event. Each chunk is appended atomically; chunks are bounded
+        # in bytes too, so the consumers overlap with the rest of a large burst.
         if self._xadd_many is None:
             self._xadd_many = self.client.register_script(_XADD_MANY)
         key = [self.key(topic)]
-        for i in range(0, len(events), _PUBLISH_CHUNK):
-            await self._xadd_many(keys=key, args=[self._maxlen,
-                                                  *[e.to_bytes() for e in
-                                                    events[i:i + _PUBLISH_CHUNK]]])
+        args: list[Any] = [self._maxlen]
+        size = 0
+        for e in events:
+            raw = e.to_bytes()
+            args.append(raw)
+            size += len(raw)
+            if size >= _PUBLISH_BYTES or len(args) > _PUBLISH_CHUNK:
+                await self._xadd_many(keys=key, args=args)
+                args = [self._maxlen]
+                size = 0
+        if len(args) > 1:
+            await self._xadd_many(keys=key, args=args)
         if self._metrics:
             self._metrics.events_published.labels(topic).inc(len(events))
 
