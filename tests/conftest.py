@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -9,6 +11,7 @@ from datetime import UTC, datetime
 import httpx
 import pytest
 import pytest_asyncio
+import uvicorn
 
 from stockflow.bootstrap import Container, bootstrap
 from stockflow.entrypoints.http import create_app
@@ -78,3 +81,26 @@ async def market_app(tmp_path_factory) -> AsyncIterator[tuple[Container, httpx.A
 @pytest.fixture
 def anyio_backend():
     return "asyncio"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@asynccontextmanager
+async def serving(container: Container) -> AsyncIterator[str]:
+    """The container's app on a real uvicorn server (in this loop) for WebSocket clients;
+    yields the quote stream's URL. The app's lifespan starts and stops the container."""
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(create_app(container), host="127.0.0.1", port=port,
+                                           log_config=None, lifespan="on"))
+    task = asyncio.create_task(server.serve())
+    while not server.started:
+        await asyncio.sleep(0.05)
+    try:
+        yield f"ws://127.0.0.1:{port}/v1/stream/quotes"
+    finally:
+        server.should_exit = True
+        await asyncio.wait_for(task, 15)

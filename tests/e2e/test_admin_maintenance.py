@@ -7,16 +7,14 @@ import asyncio
 import json
 
 import pytest
-import uvicorn
 import websockets
 
 from stockflow.bootstrap import bootstrap
 from stockflow.control.domain import MAINTENANCE_TOPIC
-from stockflow.entrypoints.http import create_app
 from stockflow.testing.fakes import EventCapture
-from tests.conftest import make_settings
+from tests.conftest import make_settings, serving
 from tests.e2e.admin_app import ADMIN, API_KEY, admin_app
-from tests.e2e.test_stream_quotes import free_port, recv_until
+from tests.e2e.test_stream_quotes import recv_until
 from tests.standins import StandIn
 
 PUBLIC = ["/v1/quotes/NVDA", "/v1/quotes?tickers=AAPL,MSFT", "/v1/market-status",
@@ -68,15 +66,8 @@ async def served(tmp_path):
     container = bootstrap(make_settings(tmp_path, simulator={"backfill_on_start": False},
                                         control={"api_key": API_KEY},
                                         http={"access_log": False}))
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(container), host="127.0.0.1", port=port,
-                                           log_config=None, lifespan="on"))
-    task = asyncio.create_task(server.serve())
-    while not server.started:
-        await asyncio.sleep(0.05)
-    yield container, f"ws://127.0.0.1:{port}/v1/stream/quotes"
-    server.should_exit = True
-    await asyncio.wait_for(task, 15)
+    async with serving(container) as url:
+        yield container, url
 
 
 async def test_websockets_are_closed_with_the_reason_and_refused_while_on(served):

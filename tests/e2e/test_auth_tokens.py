@@ -3,7 +3,6 @@ routes and the quote fast path) and on the WebSocket handshake of a real server.
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import hashlib
 import hmac
@@ -13,17 +12,15 @@ import time
 import jwt
 import orjson
 import pytest
-import uvicorn
 import websockets
 from cryptography.hazmat.primitives import serialization
 from websockets.exceptions import InvalidStatus
 
 from stockflow.bootstrap import bootstrap
-from stockflow.entrypoints.http import create_app
 from stockflow.users.domain import Tier, permissions_for
 from stockflow.users.keys import generate_pem, load_key
-from tests.conftest import assert_problem, make_settings
-from tests.e2e.test_stream_quotes import free_port, recv_until
+from tests.conftest import assert_problem, make_settings, serving
+from tests.e2e.test_stream_quotes import recv_until
 from tests.e2e.users_support import AUTH, sign_up
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
@@ -144,15 +141,8 @@ async def test_a_key_taken_off_the_ring_stops_verifying(users_app):
 async def ws_server(tmp_path):
     container = bootstrap(make_settings(tmp_path, simulator={"backfill_on_start": False},
                                         http={"access_log": False}, auth=AUTH))
-    port = free_port()
-    srv = uvicorn.Server(uvicorn.Config(create_app(container), host="127.0.0.1", port=port,
-                                        log_config=None, lifespan="on"))
-    task = asyncio.create_task(srv.serve())
-    while not srv.started:
-        await asyncio.sleep(0.05)
-    yield container, f"ws://127.0.0.1:{port}/v1/stream/quotes"
-    srv.should_exit = True
-    await asyncio.wait_for(task, 15)
+    async with serving(container) as url:
+        yield container, url
 
 
 def access_token(container, tier: Tier) -> str:

@@ -7,7 +7,8 @@ import subprocess
 
 import orjson
 
-from tests.e2e.test_run_command import STOCKFLOW, _json_or_none, free_port
+from tests.conftest import free_port
+from tests.e2e.test_run_command import STOCKFLOW, _json_or_none
 from tests.standins import StandIn
 
 

@@ -5,24 +5,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import socket
 import time
 
 import orjson
 import pytest
-import uvicorn
 import websockets
 
 from stockflow.bootstrap import bootstrap
-from stockflow.entrypoints.http import create_app
 from stockflow.pipeline.workers import QUOTE_CHANNEL
-from tests.conftest import make_settings
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from tests.conftest import make_settings, serving
 
 
 @pytest.fixture
@@ -30,16 +21,8 @@ async def server(tmp_path):
     container = bootstrap(make_settings(tmp_path, simulator={"backfill_on_start": False},
                                         streams={"heartbeat_seconds": 0.3},
                                         http={"access_log": False}))
-    port = free_port()
-    config = uvicorn.Config(create_app(container), host="127.0.0.1", port=port,
-                            log_config=None, lifespan="on")
-    srv = uvicorn.Server(config)
-    task = asyncio.create_task(srv.serve())
-    while not srv.started:
-        await asyncio.sleep(0.05)
-    yield container, f"ws://127.0.0.1:{port}/v1/stream/quotes"
-    srv.should_exit = True
-    await asyncio.wait_for(task, 15)
+    async with serving(container) as url:
+        yield container, url
 
 
 async def push_quotes(container, quotes: list[dict]) -> None:

@@ -10,7 +10,6 @@ second. Requests only ever read the local flag: the edge check costs one attribu
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from typing import Any
 
 import orjson
@@ -19,7 +18,7 @@ from stockflow.control.domain import MAINTENANCE_TOPIC, Cluster, MaintenanceStat
 from stockflow.control.gate import MaintenanceFlag
 from stockflow.control.repository import SqlControlStore
 from stockflow.core.events import make_event
-from stockflow.core.lifecycle import PeriodicTask
+from stockflow.core.lifecycle import PeriodicTask, cancel_and_wait
 from stockflow.core.logging import get_logger
 from stockflow.core.ports import Cache, Clock, EventBus, PubSub
 
@@ -56,11 +55,8 @@ class MaintenanceService:
 
     async def stop(self) -> None:
         await self._poller.stop()
-        if self._listener is not None:
-            self._listener.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._listener
-            self._listener = None
+        await cancel_and_wait(self._listener)
+        self._listener = None
 
     def _apply(self, state: MaintenanceState) -> None:
         if state.enabled != self.flag.enabled:

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
+from stockflow.core.lifecycle import cancel_and_wait
 from stockflow.core.logging import get_logger
 from stockflow.core.ports import Clock
 from stockflow.core.problems import Problem, not_found
@@ -222,11 +223,8 @@ class Scheduler:
         self._task = asyncio.create_task(self._loop(), name="scheduler")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await cancel_and_wait(self._task)
+        self._task = None
         await self.jobs.stop()
 
     async def _loop(self) -> None:

@@ -8,12 +8,12 @@ makes the hub wait; fast clients are unaffected.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections import deque
 from typing import Any
 
 import orjson
 
+from stockflow.core.lifecycle import cancel_and_wait
 from stockflow.core.logging import get_logger
 from stockflow.core.ports import PubSub
 from stockflow.pipeline.metrics import PipelineMetrics
@@ -86,10 +86,7 @@ class QuoteHub:
         self._task = asyncio.create_task(self._run(subscription), name="quote-hub")
 
     async def stop(self) -> None:
-        if self._task:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        await cancel_and_wait(self._task)
 
     async def _run(self, subscription: Any) -> None:
         try:

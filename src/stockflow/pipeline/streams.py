@@ -9,12 +9,12 @@ connecting and how to turn one frame into raw ticks; everything else lives here.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import Sequence
 from typing import Any, Protocol
 
 from stockflow.adapters.providers.errors import ProviderAuthError, ProviderError
 from stockflow.core.events import make_event
+from stockflow.core.lifecycle import cancel_and_wait
 from stockflow.core.logging import get_logger
 from stockflow.core.ports import Clock, EventBus
 from stockflow.core.resilience import full_jitter
@@ -59,11 +59,8 @@ class StreamIngestion:
         self._task = asyncio.create_task(self._run(), name=self.name)
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await cancel_and_wait(self._task)
+        self._task = None
 
     async def _run(self) -> None:
         from websockets.asyncio.client import connect
