@@ -15,6 +15,7 @@ import uvicorn
 
 from stockflow.bootstrap import Container, bootstrap
 from stockflow.entrypoints.http import create_app
+from stockflow.market.tasks import InitialBackfill
 from stockflow.settings import Settings
 from stockflow.testing.fakes import FakeClock
 
@@ -59,8 +60,8 @@ async def backfilled_client(container: Container) -> AsyncIterator[httpx.AsyncCl
     """Start the container, wait for its history, and talk to its app in-process."""
     app = create_app(container, manage_lifecycle=False)
     await container.start()
-    assert container.initial_backfill is not None
-    await container.initial_backfill.done.wait()
+    assert container.port(InitialBackfill) is not None
+    await container.port(InitialBackfill).done.wait()
     transport = httpx.ASGITransport(app=app)
     try:
         async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:

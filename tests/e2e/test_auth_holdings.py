@@ -8,6 +8,7 @@ import itertools
 
 import pytest
 
+from stockflow.market.service import MarketDataService
 from tests.conftest import assert_problem
 from tests.e2e.users_support import sign_up
 
@@ -130,7 +131,7 @@ async def test_portfolio_positions_and_performance_from_stored_closes(users_app)
             ).json()["data"]
     from stockflow.market.domain import Interval
 
-    store = container.market.store
+    store = container.port(MarketDataService).store
     closes = {}
     for ticker in ("MSFT", "NVDA"):
         (bar,) = await store.last_bars(ticker, Interval.D1, container.clock.now(), 1)

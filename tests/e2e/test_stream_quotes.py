@@ -12,9 +12,11 @@ import pytest
 import websockets
 
 from stockflow.bootstrap import bootstrap
-from stockflow.pipeline.workers import QUOTE_CHANNEL
+from stockflow.core.catalogue import QUOTE_STREAM
+from stockflow.market.streaming import QuoteHub
 from tests.conftest import make_settings, serving
 
+QUOTE_CHANNEL = QUOTE_STREAM.name
 
 @pytest.fixture
 async def server(tmp_path):
@@ -89,7 +91,7 @@ async def test_a_client_that_never_reads_neither_slows_others_nor_grows(server):
         for ws in (stalled, reader):
             await ws.send(json.dumps({"action": "subscribe", "tickers": tickers}))
         await recv_until(reader, "snapshot")
-        hub = container.hub
+        hub = container.port(QuoteHub)
         while len(hub.by_ticker.get("NVDA", ())) < 2:
             await asyncio.sleep(0.01)
         reading = asyncio.create_task(read_all(reader))
@@ -105,7 +107,7 @@ async def test_a_client_that_never_reads_neither_slows_others_nor_grows(server):
         assert all(latest.get(t) == last for t in tickers), latest
         pending = max(c.pending() for c in hub.clients)
         assert pending <= len(tickers) + 32  # one slot per ticker plus the control frames
-        assert container.pipeline_metrics.ws_dropped.labels("quotes")._value.get() > 0
+        assert container.metrics.ws_dropped.labels("quotes")._value.get() > 0
         reading.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await reading

@@ -19,10 +19,12 @@ import pytest
 
 from stockflow.adapters.storage.database import SqlDatabase
 from stockflow.core import registry
+from stockflow.core.catalogue import PROCESSED_TICKS
 from stockflow.core.events import make_event
 from stockflow.pipeline.repository import SqlTickStore
-from stockflow.pipeline.workers import PROCESSED
 from stockflow.testing.services import require_service_url
+
+PROCESSED = PROCESSED_TICKS.name
 
 pytestmark = pytest.mark.slow
 STOCKFLOW = str(Path(sys.executable).with_name("stockflow"))

@@ -19,15 +19,17 @@ from websockets.asyncio.server import serve
 from stockflow.adapters.bus.memory import MemoryBus
 from stockflow.adapters.providers.binance.stream import BinanceTradeFeed
 from stockflow.adapters.providers.dhan.stream import DhanLiveFeed
+from stockflow.core.catalogue import RAW_TICKS
 from stockflow.core.clock import SystemClock
 from stockflow.core.metrics import Metrics
 from stockflow.pipeline.domain import normalise_symbol, parse_tick
 from stockflow.pipeline.metrics import PipelineMetrics
 from stockflow.pipeline.streams import StreamIngestion
-from stockflow.pipeline.workers import RAW, RAW_DLQ
 from stockflow.testing.fakes import EventCapture
 from tests.providers.conftest import payload_json
 
+RAW = RAW_TICKS.name
+RAW_DLQ = RAW_TICKS.dlq
 
 class FeedServer:
     """Sends each connection its script of frames; records the path and what clients sent."""
@@ -73,7 +75,7 @@ async def run_until(ingestion, condition, timeout=10.0):
 
 def make(feed, bus):
     return StreamIngestion(feed, bus, SystemClock(), PipelineMetrics(Metrics().registry),
-                           raw_topic=RAW, dlq_topic=RAW_DLQ, flush_seconds=0.05,
+                           flush_seconds=0.05,
                            backoff_base=0.01, backoff_cap=0.05)
 
 

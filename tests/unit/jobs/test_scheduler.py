@@ -47,7 +47,7 @@ class Counter:
         self.running = 0
         self.max_running = 0
 
-    def build(self, _context):
+    def build(self):
         async def body():
             self.calls += 1
             self.running += 1
@@ -78,7 +78,7 @@ def test_cron_five_fields_and_six_with_seconds_first():
 
 
 def test_settings_override_schedules_and_refuse_unknown_or_invalid(db):
-    clock, spec = FakeClock(START), JobSpec("a", "0 * * * *", "", Counter().build)
+    clock, spec = FakeClock(START), JobSpec("a", "0 * * * *", "", Counter().build())
     assert service(db, clock, [spec], schedules={"a": "*/5 * * * *"}).crons["a"] == "*/5 * * * *"
     with pytest.raises(ValueError, match="unknown"):
         service(db, clock, [spec], schedules={"nope": "* * * * *"})
@@ -90,7 +90,7 @@ def test_settings_override_schedules_and_refuse_unknown_or_invalid(db):
 
 async def test_cadence_every_15_seconds(db):
     clock, counter = FakeClock(START), Counter()
-    jobs = service(db, clock, [JobSpec("quotes", "*/15 * * * * *", "", counter.build)])
+    jobs = service(db, clock, [JobSpec("quotes", "*/15 * * * * *", "", counter.build())])
     scheduler = Scheduler(jobs, clock)
     await scheduler.start()
     try:
@@ -112,7 +112,7 @@ async def test_cadence_every_15_seconds(db):
 
 async def test_missed_runs_are_coalesced_not_stacked(db):
     clock, counter = FakeClock(START), Counter()
-    jobs = service(db, clock, [JobSpec("minutely", "* * * * *", "", counter.build)])
+    jobs = service(db, clock, [JobSpec("minutely", "* * * * *", "", counter.build())])
     scheduler = Scheduler(jobs, clock)
     await scheduler.start()
     try:
@@ -131,7 +131,7 @@ async def test_missed_runs_are_coalesced_not_stacked(db):
 async def test_no_overlap_a_due_run_is_skipped_while_the_last_one_runs(db):
     clock, counter = FakeClock(START), Counter()
     counter.gate = asyncio.Event()
-    jobs = service(db, clock, [JobSpec("slow", "* * * * *", "", counter.build)])
+    jobs = service(db, clock, [JobSpec("slow", "* * * * *", "", counter.build())])
     scheduler = Scheduler(jobs, clock)
     await scheduler.start()
     try:
@@ -170,10 +170,10 @@ async def test_run_history_records_ok_failed_skipped_with_stats_and_errors(db):
     async def found_trouble():
         raise JobFailed("1 check failed", {"failed": 1})
 
-    specs = [JobSpec("ok", "0 * * * *", "", lambda _c: _stats),
-             JobSpec("boom", "0 * * * *", "", lambda _c: fails),
-             JobSpec("idle", "0 * * * *", "", lambda _c: nothing_to_do),
-             JobSpec("trouble", "0 * * * *", "", lambda _c: found_trouble)]
+    specs = [JobSpec("ok", "0 * * * *", "", _stats),
+             JobSpec("boom", "0 * * * *", "", fails),
+             JobSpec("idle", "0 * * * *", "", nothing_to_do),
+             JobSpec("trouble", "0 * * * *", "", found_trouble)]
     registry = CollectorRegistry()
     jobs = service(db, clock, specs, metrics=JobMetrics(registry))
     ok = await jobs.run("ok")
@@ -208,8 +208,8 @@ async def test_two_instances_never_run_one_job_at_once(db):
     clock = FakeClock(START)
     a_counter, b_counter = Counter(), Counter()
     a_counter.gate = b_counter.gate = asyncio.Event()
-    a = service(db, clock, [JobSpec("j", "* * * * *", "", a_counter.build)], instance="a")
-    b = service(db, clock, [JobSpec("j", "* * * * *", "", b_counter.build)], instance="b")
+    a = service(db, clock, [JobSpec("j", "* * * * *", "", a_counter.build())], instance="a")
+    b = service(db, clock, [JobSpec("j", "* * * * *", "", b_counter.build())], instance="b")
     sa, sb = Scheduler(a, clock), Scheduler(b, clock)
     await sa.start()
     await sb.start()
@@ -237,7 +237,7 @@ async def test_lease_of_a_dead_instance_expires(db):
     clock = FakeClock(START)
     store = SqlJobStore(db)
     assert await store.acquire("j", "dead", clock.now(), ttl=300)
-    jobs = service(db, clock, [JobSpec("j", "0 * * * *", "", lambda _c: _stats)], instance="b",
+    jobs = service(db, clock, [JobSpec("j", "0 * * * *", "", _stats)], instance="b",
                    lock_ttl=300)
     with pytest.raises(Problem, match="dead"):
         await jobs.launch("j")
@@ -248,7 +248,7 @@ async def test_lease_of_a_dead_instance_expires(db):
 async def test_two_launches_in_one_instance_run_the_job_once(db):
     clock, counter = FakeClock(START), Counter()
     counter.gate = asyncio.Event()
-    jobs = service(db, clock, [JobSpec("j", "* * * * *", "", counter.build)])
+    jobs = service(db, clock, [JobSpec("j", "* * * * *", "", counter.build())])
     first, second = await asyncio.gather(jobs.launch("j"), jobs.launch("j"),
                                          return_exceptions=True)
     outcomes = sorted(type(x).__name__ for x in (first, second))
@@ -263,7 +263,7 @@ async def test_two_launches_in_one_instance_run_the_job_once(db):
 async def test_a_failing_lease_renewal_neither_wedges_the_job_nor_hides_its_run(db):
     clock, counter = FakeClock(START), Counter()
     counter.gate = asyncio.Event()
-    jobs = service(db, clock, [JobSpec("j", "* * * * *", "", counter.build)], lock_ttl=30)
+    jobs = service(db, clock, [JobSpec("j", "* * * * *", "", counter.build())], lock_ttl=30)
     real_acquire = jobs.store.acquire
     await jobs.launch("j")
     await until(lambda: counter.calls == 1)
@@ -285,7 +285,7 @@ async def test_a_failing_lease_renewal_neither_wedges_the_job_nor_hides_its_run(
 
 async def test_old_finished_runs_are_pruned(db):
     clock, counter = FakeClock(START), Counter()
-    jobs = service(db, clock, [JobSpec("j", "* * * * *", "", counter.build)], history_days=1)
+    jobs = service(db, clock, [JobSpec("j", "* * * * *", "", counter.build())], history_days=1)
     await jobs.run("j")
     clock.advance(2 * 86_400)
     jobs._until_prune = 0  # the next finish prunes

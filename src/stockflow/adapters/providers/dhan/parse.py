@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from stockflow.adapters.providers import values as v
 from stockflow.adapters.providers.dhan.symbols import SEGMENT_CODES
-from stockflow.adapters.providers.errors import (
+from stockflow.core.resilience.errors import (
     ProviderAuthError,
     ProviderBadData,
     ProviderError,
