@@ -69,6 +69,14 @@ async def set_tier(client: httpx.AsyncClient, user_id: str, tier: str) -> None:
 @asynccontextmanager
 async def app_with(tmp_path, backend: str, settings: dict | None = None, **auth_overrides):
     """A started app (no backfill) with accounts on, its rate limits on `backend`."""
+    async with container_with(tmp_path, backend, settings, **auth_overrides) as (_, client):
+        yield client
+
+
+@asynccontextmanager
+async def container_with(tmp_path, backend: str, settings: dict | None = None,
+                         **auth_overrides):
+    """`app_with`, yielding (container, client) for tests that look inside the app too."""
     url = "memory://"
     if backend == "redis":
         url = require_service_url("STOCKFLOW_TEST_REDIS_URL", "Redis")
@@ -81,6 +89,6 @@ async def app_with(tmp_path, backend: str, settings: dict | None = None, **auth_
     try:
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
                                      base_url="http://test") as client:
-            yield client
+            yield container, client
     finally:
         await container.stop()
