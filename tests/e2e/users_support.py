@@ -9,9 +9,8 @@ from dataclasses import dataclass
 import httpx
 
 from stockflow.bootstrap import bootstrap
-from stockflow.entrypoints.http import create_app
 from stockflow.testing.services import require_service_url
-from tests.conftest import make_settings
+from tests.conftest import make_settings, started_client
 
 ADMIN_KEY = "test-admin-key-0123456789"
 PASSWORD = "correct horse battery staple"
@@ -84,11 +83,5 @@ async def container_with(tmp_path, backend: str, settings: dict | None = None,
             **auth_overrides}
     container = bootstrap(make_settings(tmp_path, simulator={"backfill_on_start": False},
                                         auth=auth, **(settings or {})))
-    app = create_app(container, manage_lifecycle=False)
-    await container.start()
-    try:
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
-                                     base_url="http://test") as client:
-            yield container, client
-    finally:
-        await container.stop()
+    async with started_client(container) as client:
+        yield container, client
