@@ -26,7 +26,8 @@ from stockflow.pipeline.workers import PROCESSED
 from stockflow.testing.eventually import NotInTime, eventually_sync
 from stockflow.testing.services import require_service_url
 
-pytestmark = pytest.mark.slow
+# Each run crashes workers for up to 240 s and then lets the last one drain.
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]
 STOCKFLOW = str(Path(sys.executable).with_name("stockflow"))
 TOTAL = 200_000
 CHUNK = 500
