@@ -98,7 +98,16 @@ def _run_storage_worker_through_crashes(env: dict[str, str], pg_url: str, schema
                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         try:
             if kills < 4:
-                time.sleep(rng.uniform(2.5, 4.0))
+                # Kill mid-stream: once this incarnation has stored something (how long it
+                # takes to start depends on the machine's load), then after a random while.
+                stored = asyncio.run(_counts(pg_url, schema))[0]
+                with contextlib.suppress(NotInTime):
+                    eventually_sync(
+                        lambda proc=proc, stored=stored: (
+                            proc.poll() is not None
+                            or asyncio.run(_counts(pg_url, schema))[0] > stored),
+                        timeout=max(0.0, deadline - time.monotonic()), interval=0.1)
+                time.sleep(rng.uniform(0.2, 1.5))
                 if proc.poll() is None:
                     proc.send_signal(signal.SIGKILL)
                     kills += 1
