@@ -81,7 +81,7 @@ async def end_to_end(storage_url: str, bus_url: str, n: int) -> tuple[float, lis
                         services={"live_quotes": False, "market_data": False,
                                   "workers": ["processor", "storage"]},
                         log={"level": "WARNING"})
-    c = bootstrap(settings)
+    c = bootstrap(settings, services=())
     await c.start()
     ticks = raw_ticks(n, now_us())
     events = [make_event(RAW, {"ticks": list(ch)}) for ch in chunks(ticks)]

@@ -10,6 +10,7 @@ import pytest
 from joserfc import jwt
 from joserfc.jwk import KeySet
 
+from stockflow.testing.eventually import eventually
 from stockflow.users.passwords import Passwords
 from stockflow.users.service import AccountService
 from tests.conftest import assert_problem
@@ -32,11 +33,10 @@ async def test_register_login_profile_and_the_registered_event(users_app):
     me = (await client.get("/v1/users/me", headers=session.headers)).json()["data"]
     assert me["full_name"] == "Ada" and me["id"] == data["user"]["id"]
     assert "read:quotes" in me["permissions"] and "read:quotes:realtime" not in me["permissions"]
-    for _ in range(50):
-        if any(e.data["user_id"] == me["id"] for e in events.of_type("user.registered")):
-            break
-        await asyncio.sleep(0.02)
-    (event,) = [e for e in events.of_type("user.registered") if e.data["user_id"] == me["id"]]
+    mine = await eventually(lambda: [e for e in events.of_type("user.registered")
+                                     if e.data["user_id"] == me["id"]],
+                            message="user.registered published")
+    (event,) = mine
     assert event.data == {"user_id": me["id"], "tier": "free"}  # no password, no hash
 
 

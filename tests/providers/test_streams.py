@@ -5,10 +5,8 @@ processor makes of the ticks is the right instrument."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 import struct
-import time
 from contextlib import asynccontextmanager
 
 import orjson
@@ -25,6 +23,7 @@ from stockflow.core.metrics import Metrics
 from stockflow.pipeline.domain import normalise_symbol, parse_tick
 from stockflow.pipeline.metrics import PipelineMetrics
 from stockflow.pipeline.streams import StreamIngestion
+from stockflow.testing.eventually import eventually
 from stockflow.testing.fakes import EventCapture
 from tests.providers.conftest import payload_json
 
@@ -64,11 +63,8 @@ async def feed_server(scripts):
 
 async def run_until(ingestion, condition, timeout=10.0):
     await ingestion.start()
-    deadline = time.monotonic() + timeout
     try:
-        while not condition():
-            assert time.monotonic() < deadline, "stream did not deliver in time"
-            await asyncio.sleep(0.02)
+        await eventually(condition, timeout=timeout, message="stream delivered")
     finally:
         await ingestion.stop()
 

@@ -38,7 +38,8 @@ def build(p: Platform, plan: Plan) -> ContextParts:
     auth = p.settings.auth
     tokens = TokenService(issuer=auth.issuer, audience=auth.audience,
                           access_ttl=auth.access_ttl_seconds, leeway=auth.leeway_seconds)
-    limiter = RateLimiter(auth.rate_limit_url, prefix=auth.rate_limit_prefix)
+    limiter = RateLimiter(auth.rate_limit_url, prefix=auth.rate_limit_prefix,
+                          registry=p.metrics.registry)
     accounts = AccountService(
         store=SqlAccountStore(p.db), tokens=tokens, limiter=limiter, bus=p.bus, settings=auth,
         passwords=Passwords(time_cost=auth.argon2_time_cost, memory_kib=auth.argon2_memory_kib,

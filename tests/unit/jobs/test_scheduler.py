@@ -14,6 +14,7 @@ from stockflow.jobs.domain import JobFailed, JobSkipped, JobSpec, next_fire, val
 from stockflow.jobs.metrics import JobMetrics
 from stockflow.jobs.repository import SqlJobStore
 from stockflow.jobs.service import JobService, Scheduler
+from stockflow.testing.eventually import eventually
 from stockflow.testing.fakes import FakeClock
 
 START = datetime(2025, 11, 21, 15, 0, 0, tzinfo=UTC)
@@ -26,18 +27,6 @@ async def db(tmp_path):
     await db.migrate()
     yield db
     await db.close()
-
-
-async def until(predicate, timeout: float = 5.0) -> None:
-    """Let the loop (and SQLite's thread) work until `predicate` holds."""
-    async with asyncio.timeout(timeout):
-        while not await _value(predicate):
-            await asyncio.sleep(0.005)
-
-
-async def _value(predicate):
-    result = predicate()
-    return await result if asyncio.iscoroutine(result) else result
 
 
 class Counter:
@@ -98,8 +87,8 @@ async def test_cadence_every_15_seconds(db):
         assert counter.calls == 0  # 15:00:00 is the start, not a fire: the first is at :15
         for n in range(1, 5):
             clock.advance(15)
-            await until(lambda n=n: counter.calls == n)
-            await until(lambda: not jobs.active)
+            await eventually(lambda n=n: counter.calls == n)
+            await eventually(lambda: not jobs.active)
         clock.advance(14)
         await asyncio.sleep(0.05)
         assert counter.calls == 4
@@ -117,13 +106,13 @@ async def test_missed_runs_are_coalesced_not_stacked(db):
     await scheduler.start()
     try:
         clock.advance(3 * 3600)  # the process slept through 180 fire times
-        await until(lambda: counter.calls == 1)
-        await until(lambda: not jobs.active)
+        await eventually(lambda: counter.calls == 1)
+        await eventually(lambda: not jobs.active)
         await asyncio.sleep(0.05)
         assert counter.calls == 1
         assert scheduler.next_runs["minutely"] == datetime(2025, 11, 21, 18, 1, tzinfo=UTC)
         clock.advance(60)
-        await until(lambda: counter.calls == 2)
+        await eventually(lambda: counter.calls == 2)
     finally:
         await scheduler.stop()
 
@@ -136,20 +125,20 @@ async def test_no_overlap_a_due_run_is_skipped_while_the_last_one_runs(db):
     await scheduler.start()
     try:
         clock.advance(60)
-        await until(lambda: counter.calls == 1)
+        await eventually(lambda: counter.calls == 1)
         for fired in (2, 3):
             clock.advance(60)
-            await until(lambda fired=fired: scheduler.fired == fired)
+            await eventually(lambda fired=fired: scheduler.fired == fired)
 
         async def two_skips():
             return [r.status for r in await runs(jobs, "slow")].count("skipped") == 2
-        await until(two_skips)
+        await eventually(two_skips)
         assert counter.calls == 1 and counter.max_running == 1
         with pytest.raises(Problem) as busy:
             await jobs.launch("slow")
         assert busy.value.status == 409
         counter.gate.set()
-        await until(lambda: not jobs.active)
+        await eventually(lambda: not jobs.active)
         history = await runs(jobs, "slow")
         assert [r.status for r in history] == ["ok", "skipped", "skipped"]
         assert history[1].error == "previous run still running"
@@ -215,17 +204,17 @@ async def test_two_instances_never_run_one_job_at_once(db):
     await sb.start()
     try:
         clock.advance(60)
-        await until(lambda: a_counter.calls + b_counter.calls == 1)
-        await until(lambda: sa.fired == 1 and sb.fired == 1)
+        await eventually(lambda: a_counter.calls + b_counter.calls == 1)
+        await eventually(lambda: sa.fired == 1 and sb.fired == 1)
         await asyncio.sleep(0.05)
         assert a_counter.calls + b_counter.calls == 1  # the other one saw the lease and left it
         a_counter.gate.set()
-        await until(lambda: not a.active and not b.active)
+        await eventually(lambda: not a.active and not b.active)
         for fired in (2, 3, 4):
             clock.advance(60)
-            await until(lambda fired=fired: sa.fired == sb.fired == fired
+            await eventually(lambda fired=fired: sa.fired == sb.fired == fired
                         and a_counter.calls + b_counter.calls == fired)
-            await until(lambda: not a.active and not b.active)
+            await eventually(lambda: not a.active and not b.active)
         assert a_counter.calls + b_counter.calls == 4
         assert len(await runs(a, "j")) == 4  # one history, written by whichever ran
     finally:
@@ -253,9 +242,9 @@ async def test_two_launches_in_one_instance_run_the_job_once(db):
                                          return_exceptions=True)
     outcomes = sorted(type(x).__name__ for x in (first, second))
     assert outcomes == ["JobRun", "Problem"]
-    await until(lambda: counter.calls == 1)
+    await eventually(lambda: counter.calls == 1)
     counter.gate.set()
-    await until(lambda: not jobs.active)
+    await eventually(lambda: not jobs.active)
     assert counter.max_running == 1
     assert [r.status for r in await runs(jobs, "j")] == ["ok"]
 
@@ -266,7 +255,7 @@ async def test_a_failing_lease_renewal_neither_wedges_the_job_nor_hides_its_run(
     jobs = service(db, clock, [JobSpec("j", "* * * * *", "", counter.build())], lock_ttl=30)
     real_acquire = jobs.store.acquire
     await jobs.launch("j")
-    await until(lambda: counter.calls == 1)
+    await eventually(lambda: counter.calls == 1)
     await asyncio.sleep(0.01)  # the renewal loop is asleep on the clock now
 
     async def broken(*args, **kwargs):
@@ -277,7 +266,7 @@ async def test_a_failing_lease_renewal_neither_wedges_the_job_nor_hides_its_run(
     await asyncio.sleep(0.05)
     jobs.store.acquire = real_acquire
     counter.gate.set()
-    await until(lambda: not jobs.active)
+    await eventually(lambda: not jobs.active)
     assert [r.status for r in await runs(jobs, "j")] == ["ok"]
     counter.gate = None
     assert (await jobs.run("j")).status == "ok"  # not "already running" forever
