@@ -1,7 +1,8 @@
-"""EventBus contract, run on every adapter: in-process, Redis Streams and NATS JetStream.
+"""EventBus contract, run on every adapter: in-process, Redis Streams, NATS JetStream, RabbitMQ.
 
-Redis and NATS run against real servers (STOCKFLOW_TEST_REDIS_URL, STOCKFLOW_TEST_NATS_URL);
-each test gets its own key prefix / stream and subject prefix, removed afterwards.
+The brokers run as real servers (STOCKFLOW_TEST_REDIS_URL, STOCKFLOW_TEST_NATS_URL,
+STOCKFLOW_TEST_RABBITMQ_URL); each test gets its own key prefix / stream and subject prefix /
+exchange and queue prefix, removed afterwards.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import uuid
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
+import aio_pika
 import nats
 import pytest
 import redis.asyncio as aioredis
@@ -28,6 +30,7 @@ from stockflow.testing.services import require_service_url
 
 REDIS_URL_ENV = "STOCKFLOW_TEST_REDIS_URL"
 NATS_URL_ENV = "STOCKFLOW_TEST_NATS_URL"
+RABBITMQ_URL_ENV = "STOCKFLOW_TEST_RABBITMQ_URL"
 
 
 class Kit:
@@ -55,6 +58,13 @@ class Kit:
             await bus.publish_raw(topic, payload)
         elif self.kind == "redis":
             await bus.client.xadd(bus.key(topic), {"e": payload})
+        elif self.kind == "rabbitmq":
+            conn = await aio_pika.connect(self.server)
+            try:
+                exchange = await (await conn.channel()).get_exchange(bus.exchange(topic))
+                await exchange.publish(aio_pika.Message(payload), routing_key="")
+            finally:
+                await conn.close()
         else:
             nc = await nats.connect(self.server)
             try:
@@ -71,6 +81,17 @@ class Kit:
             if keys:
                 await client.delete(*keys)
             await client.aclose()
+        elif self.kind == "rabbitmq":
+            conn = await aio_pika.connect(self.server)
+            try:
+                channel = await conn.channel()
+                for name in {n for bus in self.buses for n in bus.declared}:
+                    if "/" in name or name.endswith(".dlq"):
+                        await channel.queue_delete(name)
+                for name in {n for bus in self.buses for n in bus.declared}:
+                    await channel.exchange_delete(name)
+            finally:
+                await conn.close()
         elif self.kind == "nats":
             nc = await nats.connect(self.server)
             try:
@@ -80,7 +101,7 @@ class Kit:
                 await nc.close()
 
 
-@pytest.fixture(params=["memory", "redis", "nats"])
+@pytest.fixture(params=["memory", "redis", "nats", "rabbitmq"])
 async def kit(request) -> AsyncIterator[Kit]:
     tag = uuid.uuid4().hex[:12]
     if request.param == "memory":
@@ -91,6 +112,11 @@ async def kit(request) -> AsyncIterator[Kit]:
         url = f"{base}{'&' if '?' in base else '?'}claim_idle_ms=300"
         k = Kit("redis", url, {"prefix": f"stockflow-test:{tag}:", "block_ms": 100,
                                "lag_interval_s": 0.1, "stop_grace_s": 1.0}, base)
+    elif request.param == "rabbitmq":
+        base = require_service_url(RABBITMQ_URL_ENV, "RabbitMQ")
+        k = Kit("rabbitmq", f"{base}{'&' if '?' in base else '?'}prefetch=10",
+                {"prefix": f"sftest.{tag}.", "fetch_timeout": 0.25, "lag_interval_s": 0.1,
+                 "stop_grace_s": 1.0}, base)
     else:
         url = require_service_url(NATS_URL_ENV, "NATS")
         k = Kit("nats", url, {"stream": f"SFTEST_{tag}", "subject_prefix": f"sftest_{tag}",
@@ -171,6 +197,21 @@ async def test_events_of_one_key_keep_publish_order_with_one_member(kit: Kit) ->
     await eventually(lambda: len(cap.events) >= 300)
     for k in keys:
         assert [e.id for e in cap.events if e.key == k] == [e.id for e in sent if e.key == k]
+
+
+async def test_a_declared_group_keeps_what_is_published_before_its_members_run(kit: Kit):
+    # Producers may start first (another process): a declared group misses nothing.
+    publisher = kit.bus()
+    await publisher.declare("t", "g")
+    await publisher.start()
+    sent = [make_event("x", {"n": n}, key="K") for n in range(20)]
+    await publisher.publish_many("t", sent)
+    consumer = kit.peer(publisher)
+    cap = EventCapture()
+    consumer.subscribe("t", "g", cap)
+    await consumer.start()
+    await eventually(lambda: len(cap.events) >= 20)
+    assert [e.id for e in cap.events] == [e.id for e in sent]
 
 
 async def test_subscribe_after_start_consumes(kit: Kit) -> None:
@@ -399,6 +440,11 @@ def test_bus_options_come_from_the_url_and_keywords_win() -> None:
     nats_bus = registry.build("bus", "nats://127.0.0.1:4222?ack_wait=2&stream=S")
     assert (nats_bus._ack_wait, nats_bus.stream) == (2.0, "S")
     assert nats_bus.subject("market.ticks.raw") == "stockflow.market.ticks.raw"
+    rabbit = registry.build("bus", "amqp://guest:guest@127.0.0.1:5672/?prefetch=7&prefix=p.",
+                            prefetch=3)
+    assert (rabbit._prefetch, rabbit.prefix) == (3, "p.")
+    assert rabbit._url == "amqp://guest:guest@127.0.0.1:5672/"
+    assert rabbit.exchange("market.ticks.raw") == "p.market.ticks.raw"
     with pytest.raises(TypeError, match="nonsense"):
         registry.build("bus", "memory://", nonsense=1)
 

@@ -21,7 +21,7 @@ from stockflow.adapters.storage.database import SqlDatabase
 from stockflow.core import registry
 from stockflow.core.events import make_event
 from stockflow.pipeline.repository import SqlTickStore
-from stockflow.pipeline.workers import PROCESSED
+from stockflow.pipeline.workers import BARS, PROCESSED
 from stockflow.testing.services import require_service_url
 
 pytestmark = pytest.mark.slow
@@ -45,6 +45,16 @@ async def _prepare(pg_url: str, schema: str, dedup: bool) -> None:
         async with db.engine.begin() as conn:
             await conn.exec_driver_sql("ALTER TABLE ticks DROP CONSTRAINT pk_ticks")
     await db.close()
+
+
+async def _declare_storage_group(bus_url: str) -> None:
+    """The storage group exists before the publisher starts, as a deployment declares it: a
+    RabbitMQ queue keeps only what is published once it exists (a no-op on the logs)."""
+    bus = registry.build("bus", bus_url)
+    try:
+        await bus.declare(PROCESSED, "storage")
+    finally:
+        await bus.stop()
 
 
 async def _publish(bus_url: str) -> None:
@@ -125,10 +135,14 @@ def _crash_run(bus_kind: str, dedup: bool) -> tuple[int, int, str, list[int]]:
     if bus_kind == "redis":
         base = require_service_url("STOCKFLOW_TEST_REDIS_URL", "Redis")
         bus_url = f"{base}?prefix=crash{tag}:&claim_idle_ms=1500"
+    elif bus_kind == "rabbitmq":
+        base = require_service_url("STOCKFLOW_TEST_RABBITMQ_URL", "RabbitMQ")
+        bus_url = f"{base}?prefix=crash{tag}."
     else:
         base = require_service_url("STOCKFLOW_TEST_NATS_URL", "NATS")
         bus_url = f"{base}?stream=CRASH{tag.upper()}&subject_prefix=crash{tag}&ack_wait=2"
     asyncio.run(_prepare(pg_url, schema, dedup))
+    asyncio.run(_declare_storage_group(bus_url))
     env = {**os.environ, "STOCKFLOW_STORAGE__URL": f"{pg_url}?schema={schema}",
            "STOCKFLOW_BUS__URL": bus_url, "STOCKFLOW_PIPELINE__DEDUP": str(dedup).lower(),
            "STOCKFLOW_PIPELINE__STORAGE_BATCH_EVENTS": "5", "STOCKFLOW_LOG__LEVEL": "INFO",
@@ -162,6 +176,9 @@ async def _drop_bus(bus_kind: str, base: str, tag: str) -> None:
         finally:
             await client.aclose()
         return
+    if bus_kind == "rabbitmq":
+        await _drop_rabbitmq(base, f"crash{tag}.")
+        return
     import nats
 
     nc = await nats.connect(base)
@@ -169,6 +186,23 @@ async def _drop_bus(bus_kind: str, base: str, tag: str) -> None:
         await nc.jetstream().delete_stream(f"CRASH{tag.upper()}")
     finally:
         await nc.close()
+
+
+async def _drop_rabbitmq(base: str, prefix: str) -> None:
+    import aio_pika
+
+    from stockflow.adapters.bus.rabbitmq import exchange_name, queue_name
+
+    topics = [PROCESSED, BARS, f"{PROCESSED}.dlq", f"{BARS}.dlq"]
+    conn = await aio_pika.connect(base)
+    try:
+        channel = await conn.channel()
+        for topic in topics:  # deleting what does not exist is not an error
+            await channel.queue_delete(queue_name(prefix, topic, "storage"))
+            await channel.queue_delete(exchange_name(prefix, topic))  # a dead-letter parking queue
+            await channel.exchange_delete(exchange_name(prefix, topic))
+    finally:
+        await conn.close()
 
 
 def _redeliveries(logs: str) -> int:
@@ -180,7 +214,7 @@ def _redeliveries(logs: str) -> int:
     return total
 
 
-@pytest.mark.parametrize("bus_kind", ["redis", "nats"])
+@pytest.mark.parametrize("bus_kind", ["redis", "nats", "rabbitmq"])
 def test_every_tick_is_stored_exactly_once_through_repeated_crashes(bus_kind):
     rows, distinct, logs, rows_at_kill = _crash_run(bus_kind, dedup=True)
     assert rows == TOTAL, logs[-3000:]
