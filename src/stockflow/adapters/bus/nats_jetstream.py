@@ -86,6 +86,7 @@ class NatsJetStreamBus(BusBase):
     kind = "nats"
     member_type = _Member
     expected_errors = (Exception,)  # every consumer error is the broker's here
+
     def __init__(self, url: str = "nats://127.0.0.1:4222", *, metrics: Metrics | None = None,
                  max_retries: int = 3, stream: str = "STOCKFLOW",
                  subject_prefix: str = "stockflow", deliver_policy: str = "all",

@@ -275,6 +275,11 @@ class RabbitMQBus(BusBase):
         await msgs[-1].ack(multiple=True)  # the read, dead-lettered ones included
         m.end()
 
+    def _recover(self, g: _Group, m: _Member, exc: Exception) -> bool:
+        if isinstance(exc, aio_pika.exceptions.ChannelNotFoundEntity):
+            g.declared = False  # the queue or exchange was deleted: declare it again
+        return False
+
     async def _release(self, g: _Group, m: _Member) -> None:
         # Closing the channel hands what the member held back to the queue.
         ch, m.channel = m.channel, None
