@@ -432,6 +432,34 @@ async def test_memory_stop_keeps_queued_events_for_a_restart() -> None:
     assert len(cap.events) == 2
 
 
+async def test_rabbitmq_keeps_dead_letters_nobody_reads_in_a_parking_queue() -> None:
+    base = require_service_url(RABBITMQ_URL_ENV, "RabbitMQ")
+    k = Kit("rabbitmq", base, {"prefix": f"sftest.{uuid.uuid4().hex[:12]}."}, base)
+    try:
+        metrics = Metrics()
+        bus = k.bus(max_retries=0, metrics=metrics)
+
+        async def broken(event: Event) -> None:
+            raise RuntimeError("no handler for this")
+
+        bus.subscribe("t", "g", broken)
+        await bus.start()
+        sent = make_event("x", {"n": 1})
+        await bus.publish("t", sent)
+        await eventually(lambda: metrics.events_dead.labels("t", "g")._value.get() == 1)
+        conn = await aio_pika.connect(base)
+        try:
+            parking = await (await conn.channel()).get_queue(bus.exchange("t.dlq"), ensure=False)
+            letter = await parking.get(fail=False, no_ack=True)
+        finally:
+            await conn.close()
+        assert letter is not None, "no dead letter parked"
+        data = Event.from_bytes(letter.body).data
+        assert data["event"]["id"] == sent.id and "no handler for this" in data["reason"]
+    finally:
+        await k.close()
+
+
 def test_bus_options_come_from_the_url_and_keywords_win() -> None:
     bus = registry.build("bus", "redis://127.0.0.1:6379/0?claim_idle_ms=1000&maxlen=100000"
                                 "&prefix=app:", metrics=None, maxlen=5)
