@@ -15,6 +15,7 @@ from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import aio_pika
+import aiormq
 import nats
 import pytest
 import redis.asyncio as aioredis
@@ -446,18 +447,33 @@ async def test_rabbitmq_keeps_dead_letters_nobody_reads_in_a_parking_queue() -> 
         await bus.start()
         sent = make_event("x", {"n": 1})
         await bus.publish("t", sent)
-        await eventually(lambda: metrics.events_dead.labels("t", "g")._value.get() == 1)
-        conn = await aio_pika.connect(base)
-        try:
-            parking = await (await conn.channel()).get_queue(bus.exchange("t.dlq"), ensure=False)
-            letter = await parking.get(fail=False, no_ack=True)
-        finally:
-            await conn.close()
+        letter = await _parked(base, bus.exchange("t.dlq"))
         assert letter is not None, "no dead letter parked"
+        assert metrics.events_dead.labels("t", "g")._value.get() == 1
         data = Event.from_bytes(letter.body).data
         assert data["event"]["id"] == sent.id and "no handler for this" in data["reason"]
     finally:
         await k.close()
+
+
+async def _parked(url: str, queue: str, timeout: float = 10.0) -> Any:
+    """The first message of `queue`, read as an operator would; None if none comes in time."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        conn = await aio_pika.connect(url)
+        try:
+            channel = await conn.channel()
+            message = await (await channel.get_queue(queue, ensure=False)).get(
+                fail=False, no_ack=True)
+            if message is not None:
+                return message
+        except (aio_pika.exceptions.ChannelNotFoundEntity,
+                aiormq.exceptions.ConnectionInternalError):
+            pass  # not declared yet (404), or a quorum queue still starting ("noproc")
+        finally:
+            await conn.close()
+        await asyncio.sleep(0.05)
+    return None
 
 
 def test_bus_options_come_from_the_url_and_keywords_win() -> None:

@@ -92,6 +92,16 @@ def _drop_schema(pg_url: str, schema: str) -> None:
     asyncio.run(run())
 
 
+def _wait_for_progress(pg_url: str, schema: str, proc: subprocess.Popen, since: int,
+                       deadline: float) -> None:
+    """Until more than `since` rows are stored (or all are, or the worker exited)."""
+    while time.monotonic() < deadline and proc.poll() is None:
+        rows, _ = asyncio.run(_counts(pg_url, schema))
+        if since < rows or rows >= TOTAL:
+            return
+        time.sleep(0.1)
+
+
 def _run_storage_worker_through_crashes(env: dict[str, str], pg_url: str, schema: str,
                                         deadline: float, logs: list[str]) -> list[int]:
     """Returns the stored row count at each kill -9, to prove the kills landed mid-stream."""
@@ -101,11 +111,15 @@ def _run_storage_worker_through_crashes(env: dict[str, str], pg_url: str, schema
     while time.monotonic() < deadline:
         drill = rng.choice([0, 0, 3, 5])  # some incarnations die right after a commit
         proc_env = {**env, "STOCKFLOW_PIPELINE__CRASH_AFTER_COMMITS": str(drill)}
+        before, _ = asyncio.run(_counts(pg_url, schema))
         proc = subprocess.Popen([STOCKFLOW, "worker", "storage"], env=proc_env,
                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         try:
             if kills < 4:
-                time.sleep(rng.uniform(2.5, 4.0))
+                # Start-up takes seconds on a busy machine: kill once this incarnation has
+                # stored something, a random moment later, so that the kill lands mid-stream.
+                _wait_for_progress(pg_url, schema, proc, before, deadline)
+                time.sleep(rng.uniform(0.0, 1.0))
                 if proc.poll() is None:
                     proc.send_signal(signal.SIGKILL)
                     kills += 1

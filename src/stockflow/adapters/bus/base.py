@@ -121,13 +121,13 @@ class BusBase:
             for m in g.members.values():
                 if m.task is None:
                     self._launch(g, m)
-        loops: list[Coroutine[Any, Any, None]] = []
+        loops: list[tuple[str, Coroutine[Any, Any, None]]] = []
         if self._lag_interval:
-            loops.append(self._lag_loop())
+            loops.append(("lag", self._lag_loop()))
         if self._keepalive:
-            loops.append(self._keepalive_loop())
-        self._background.extend(asyncio.create_task(c, name=f"bus-{self.kind}-{i}")
-                                for i, c in enumerate(loops))
+            loops.append(("keepalive", self._keepalive_loop()))
+        self._background.extend(asyncio.create_task(c, name=f"bus-{self.kind}-{what}")
+                                for what, c in loops)
 
     async def stop(self) -> None:
         """Stop consuming (running handlers get `stop_grace_s`), then close the connections.
