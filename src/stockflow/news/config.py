@@ -1,0 +1,48 @@
+"""Proposed settings of the news context (`STOCKFLOW_NEWS__…`); phase 2 mounts them on the tree."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AnyHttpUrl, BaseModel, Field, SecretStr
+
+
+class FeedConfig(BaseModel):
+    """One RSS/Atom feed the operator wants polled."""
+
+    url: AnyHttpUrl
+    name: str | None = Field(None, description="source name shown on articles; default: host")
+    language: Literal["en", "zh", "ja"] | None = Field(
+        None, description="force a language instead of detecting it per article")
+    poll_interval_s: float = Field(60.0, ge=5.0, description="seconds between polls")
+
+
+class NewsSettings(BaseModel):
+    enabled: bool = True
+    feeds: list[FeedConfig] = Field(
+        default_factory=list, description="RSS/Atom feeds, a JSON list in STOCKFLOW_NEWS__FEEDS")
+    feed_timeout_s: float = Field(10.0, gt=0, description="per-request timeout of a feed poll")
+    feed_max_backoff_s: float = Field(
+        3600.0, gt=0, description="ceiling of a failing feed's exponential back-off")
+    feed_max_bytes: int = Field(5_000_000, gt=0, description="a larger feed body is refused")
+    sec_user_agent: str = Field(
+        "StockFlow admin@example.com",
+        description="SEC EDGAR asks every client to name itself and give a contact address")
+    finnhub_api_key: SecretStr | None = None
+    sentiment_backend: Literal["linear", "lexicon", "transformer"] = Field(
+        "linear", description="English sentiment: shipped model, lexicon, or a local transformer")
+    transformer_path: Path | None = Field(
+        None, description="folder of a FinBERT-style model for sentiment_backend=transformer")
+    dedup_window_hours: float = Field(
+        48.0, gt=0, description="near-duplicates are looked for among articles this recent")
+    near_duplicate_threshold: float = Field(
+        0.5, gt=0, le=1, description="estimated Jaccard similarity of word 3-shingles")
+    minhash_permutations: int = Field(64, ge=8)
+    lsh_bands: int = Field(16, ge=1, description="must divide minhash_permutations")
+    event_announce_confidence: float = Field(
+        0.7, ge=0, le=1, description="events at or above this are published as detected")
+    retention_days: int = Field(365, ge=1, description="articles older than this are deleted")
+    simulated: bool = Field(True, description="write simulated news for the simulated universe")
+    simulated_seed: int = 7
+    simulated_articles_per_minute: float = Field(2.0, gt=0)
