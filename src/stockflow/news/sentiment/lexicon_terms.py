@@ -44,6 +44,10 @@ WORDS: dict[str, float] = {
     "lows": -1.2, "selloff": -2.0, "sell-off": -2.0, "crash": -3.0, "crashes": -3.0,
     "dilution": -1.5, "shortfall": -2.0, "struggle": -1.5, "struggles": -1.5, "hurt": -1.5,
     "hurts": -1.5, "pessimistic": -2.0, "bleak": -2.0, "slowdown": -1.5, "resigns": -1.0,
+    # progressive forms ("shares are falling")
+    "rising": 1.5, "soaring": 2.5, "surging": 2.5, "jumping": 2.0, "climbing": 1.5,
+    "gaining": 1.5, "rallying": 2.0, "falling": -1.5, "dropping": -1.5, "declining": -1.5,
+    "sinking": -2.0, "plunging": -2.5, "tumbling": -2.2, "sliding": -1.5, "slumping": -2.2,
 }
 
 PHRASES: dict[tuple[str, ...], float] = {
