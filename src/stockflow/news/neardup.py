@@ -47,8 +47,12 @@ class _Entry:
     item_id: str
     story_id: str
     at: datetime
-    sig: np.ndarray
-    keys: tuple[int, ...]
+    sig: bytes  # uint32 values; bytes cost a third of a numpy array per stored item
+
+
+# A bucket holds one entry or, when items collide on a band, a list of them: most buckets hold
+# one, and a list per bucket would double the memory of a million-item index.
+_Bucket = _Entry | list[_Entry]
 
 
 class NearDuplicateIndex:
@@ -61,37 +65,49 @@ class NearDuplicateIndex:
         self.num_perm, self.bands, self.rows = num_perm, bands, num_perm // bands
         self.threshold = threshold
         self.window = window
-        self._buckets: list[dict[int, list[_Entry]]] = [{} for _ in range(bands)]
+        self._buckets: list[dict[int, _Bucket]] = [{} for _ in range(bands)]
         self._order: deque[_Entry] = deque()
+        self._salt = np.arange(self.rows, dtype=np.uint64)
 
     def __len__(self) -> int:
         return len(self._order)
 
-    def band_keys(self, sig: np.ndarray) -> tuple[int, ...]:
+    def band_keys(self, sig: np.ndarray) -> list[int]:
         rows = sig.reshape(self.bands, self.rows).astype(np.uint64)
         with np.errstate(over="ignore"):  # wrapping multiplication is the point of the mix
-            mixed = np.bitwise_xor.reduce(rows * _MIX + np.arange(self.rows, dtype=np.uint64),
-                                          axis=1)
-        return tuple(int(k) for k in mixed)
+            mixed = np.bitwise_xor.reduce(rows * _MIX + self._salt, axis=1)
+        return mixed.tolist()
 
     def query(self, sig: np.ndarray, at: datetime) -> Match | None:
         """The most similar stored item within the window at or above the threshold."""
         best: Match | None = None
         seen: set[int] = set()
+        sig = np.asarray(sig, dtype=np.uint32)
         for band, key in zip(self._buckets, self.band_keys(sig), strict=True):
-            for entry in band.get(key, ()):
+            bucket = band.get(key)
+            if bucket is None:
+                continue
+            for entry in bucket if isinstance(bucket, list) else (bucket,):
                 if id(entry) in seen or abs(entry.at - at) > self.window:
                     continue
                 seen.add(id(entry))
-                similarity = float(np.count_nonzero(entry.sig == sig)) / self.num_perm
+                stored = np.frombuffer(entry.sig, dtype=np.uint32)
+                similarity = float(np.count_nonzero(stored == sig)) / self.num_perm
                 if similarity >= self.threshold and (best is None or similarity > best.similarity):
                     best = Match(entry.item_id, entry.story_id, similarity)
         return best
 
     def add(self, item_id: str, story_id: str, sig: np.ndarray, at: datetime) -> None:
-        entry = _Entry(item_id, story_id, at, sig, self.band_keys(sig))
-        for band, key in zip(self._buckets, entry.keys, strict=True):
-            band.setdefault(key, []).append(entry)
+        sig = np.asarray(sig, dtype=np.uint32)
+        entry = _Entry(item_id, story_id, at, sig.tobytes())
+        for band, key in zip(self._buckets, self.band_keys(sig), strict=True):
+            bucket = band.get(key)
+            if bucket is None:
+                band[key] = entry
+            elif isinstance(bucket, list):
+                bucket.append(entry)
+            else:
+                band[key] = [bucket, entry]
         self._order.append(entry)
         self._evict(at)
 
@@ -99,7 +115,12 @@ class NearDuplicateIndex:
         # Items arrive roughly in time order; the oldest leave once outside the window.
         while self._order and newest - self._order[0].at > self.window:
             old = self._order.popleft()
-            for band, key in zip(self._buckets, old.keys, strict=True):
+            keys = self.band_keys(np.frombuffer(old.sig, dtype=np.uint32))
+            for band, key in zip(self._buckets, keys, strict=True):
                 bucket = band.get(key)
-                if bucket is not None:
-                    bucket.remove(old) if len(bucket) > 1 else band.pop(key)
+                if bucket is old:
+                    del band[key]
+                elif isinstance(bucket, list):
+                    bucket.remove(old)
+                    if len(bucket) == 1:
+                        band[key] = bucket[0]

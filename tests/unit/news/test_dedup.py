@@ -57,3 +57,14 @@ def test_cjk_text_is_shingled_by_characters() -> None:
 def test_bands_must_divide_permutations() -> None:
     with pytest.raises(ValueError):
         NearDuplicateIndex(num_perm=64, bands=10)
+
+
+def test_eviction_from_a_shared_bucket_keeps_the_younger_item() -> None:
+    index = NearDuplicateIndex(window=timedelta(hours=1))
+    sig = signature(BODY)
+    index.add("old", "s1", sig, T0)
+    index.add("young", "s1", sig, T0 + timedelta(minutes=30))
+    index.add("other", "s2", signature("unrelated words about oil and banks today"),
+              T0 + timedelta(minutes=70))
+    match = index.query(sig, T0 + timedelta(minutes=70))
+    assert len(index) == 2 and match is not None and match.item_id == "young"
