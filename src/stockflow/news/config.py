@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import AnyHttpUrl, BaseModel, Field, SecretStr
+from pydantic import AnyHttpUrl, BaseModel, Field, SecretStr, model_validator
 
 
 class FeedConfig(BaseModel):
@@ -46,3 +46,9 @@ class NewsSettings(BaseModel):
     simulated: bool = Field(True, description="write simulated news for the simulated universe")
     simulated_seed: int = 7
     simulated_articles_per_minute: float = Field(2.0, gt=0)
+
+    @model_validator(mode="after")
+    def _bands_divide_permutations(self) -> NewsSettings:
+        if self.minhash_permutations % self.lsh_bands:
+            raise ValueError("lsh_bands must divide minhash_permutations")
+        return self

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -27,6 +28,15 @@ class Outcome(StrEnum):
 class IngestResult:
     outcome: Outcome
     article: Article
+
+
+@dataclass(frozen=True, slots=True)
+class DeadLetter:
+    """An item that was not stored and why; the ingestion job sends it to the dead-letter topic."""
+
+    source: str
+    url: str
+    reason: str
 
 
 def article_id(canonical: str) -> str:
@@ -72,6 +82,19 @@ class NewsService:
             return IngestResult(Outcome.SEEN, stored or article)
         self.index.add(ident, story, sig, raw.published_at)
         return IngestResult(outcome, article)
+
+    async def ingest_many(self, raws: Sequence[RawArticle],
+                          ) -> tuple[list[IngestResult], list[DeadLetter]]:
+        """Ingest each item on its own: a hostile or malformed one is set aside with its reason
+        and the others still go in."""
+        done: list[IngestResult] = []
+        rejected: list[DeadLetter] = []
+        for raw in raws:
+            try:
+                done.append(await self.ingest(raw))
+            except (UnsafeContent, ValueError) as e:
+                rejected.append(DeadLetter(raw.source, raw.url, str(e) or type(e).__name__))
+        return done, rejected
 
     def analyse_text(self, text: str, language: str | None = None) -> Analysis:
         """The pipeline on caller-supplied text; the first line is taken as the headline."""

@@ -11,6 +11,16 @@ from stockflow.adapters.storage.schema import Json, UtcDateTime
 
 metadata = sa.MetaData()
 
+
+def _sentiment_columns() -> list[sa.Column]:
+    return [sa.Column("sentiment_score", sa.Float), sa.Column("sentiment_label", sa.String(16)),
+            sa.Column("sentiment_confidence", sa.Float)]
+
+
+def _article_key() -> sa.Column:
+    return sa.Column("article_id", sa.String(32),
+                     sa.ForeignKey("news_articles.id", ondelete="CASCADE"), primary_key=True)
+
 articles = sa.Table(
     "news_articles", metadata,
     sa.Column("id", sa.String(32), primary_key=True),
@@ -26,9 +36,7 @@ articles = sa.Table(
     sa.Column("content_hash", sa.String(64), nullable=False, index=True),
     sa.Column("story_id", sa.String(32), nullable=False, index=True),
     sa.Column("duplicate_of", sa.String(32)),
-    sa.Column("sentiment_score", sa.Float),
-    sa.Column("sentiment_label", sa.String(16)),
-    sa.Column("sentiment_confidence", sa.Float),
+    *_sentiment_columns(),
     sa.Column("sentiment_model", sa.String(64)),
     sa.Column("sentiment_version", sa.String(32)),
     sa.Column("sentiment_reason", sa.Text),
@@ -42,22 +50,18 @@ articles = sa.Table(
 
 article_tickers = sa.Table(
     "news_article_tickers", metadata,
-    sa.Column("article_id", sa.String(32), sa.ForeignKey("news_articles.id", ondelete="CASCADE"),
-              primary_key=True),
+    _article_key(),
     sa.Column("ticker", sa.String(32), primary_key=True),
     sa.Column("published_at", UtcDateTime(), nullable=False),  # copied: the per-ticker listing
     sa.Column("relevance", sa.Float, nullable=False),
     sa.Column("matched", Json, nullable=False),
-    sa.Column("sentiment_score", sa.Float),
-    sa.Column("sentiment_label", sa.String(16)),
-    sa.Column("sentiment_confidence", sa.Float),
+    *_sentiment_columns(),
     sa.Index("ix_news_article_tickers_ticker", "ticker", "published_at"),
 )
 
 article_events = sa.Table(
     "news_article_events", metadata,
-    sa.Column("article_id", sa.String(32), sa.ForeignKey("news_articles.id", ondelete="CASCADE"),
-              primary_key=True),
+    _article_key(),
     sa.Column("event_type", sa.String(32), primary_key=True),
     sa.Column("confidence", sa.Float, nullable=False),
     sa.Column("evidence", sa.Text, nullable=False),

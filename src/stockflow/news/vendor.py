@@ -47,3 +47,17 @@ def iso_time(provider: str, value: Any) -> datetime:
     except ValueError:
         raise ProviderBadData(provider, f"unreadable article time {value!r}") from None
     return when if when.tzinfo else when.replace(tzinfo=UTC)
+
+
+def query_params(fixed: dict[str, Any], *, limit: int, max_limit: int, ticker: str | None,
+                 ticker_key: str, since: datetime | None, until: datetime | None,
+                 since_key: str, until_key: str, time_format: str) -> dict[str, Any]:
+    """A vendor news query: its fixed parameters, a clamped limit, and only the filters given."""
+    params: dict[str, Any] = {**fixed, "limit": min(max(limit, 1), max_limit)}
+    if ticker:
+        params[ticker_key] = ticker
+    if since:
+        params[since_key] = since.strftime(time_format)
+    if until:
+        params[until_key] = until.strftime(time_format)
+    return params

@@ -106,3 +106,21 @@ def test_analyse_text_is_the_same_pipeline(service):
     assert result.language is Language.EN and result.tickers[0].ticker == "TSLA"
     assert result.sentiment.sentiment.label is SentimentLabel.BEARISH
     assert EventType.LEGAL_REGULATORY in {e.type for e in result.events}
+
+
+async def test_ingest_many_sets_hostile_items_aside_and_goes_on(service):
+    good = _raw("https://e.test/1", "Apple opens store", "Apple opened a store.")
+    bad = _raw("https://e.test/2", "<script>x</script>", "body")
+    done, dead = await service.ingest_many([bad, good])
+    assert [r.article.url for r in done] == ["https://e.test/1"]
+    assert dead[0].url == "https://e.test/2" and "empty title" in dead[0].reason
+
+
+def test_settings_refuse_bands_that_do_not_divide():
+    from pydantic import ValidationError
+
+    from stockflow.news.config import NewsSettings
+
+    assert NewsSettings().lsh_bands == 16
+    with pytest.raises(ValidationError):
+        NewsSettings(minhash_permutations=64, lsh_bands=10)

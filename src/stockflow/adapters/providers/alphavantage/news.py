@@ -9,7 +9,7 @@ from stockflow.adapters.providers.alphavantage.parse import NAME
 from stockflow.adapters.providers.alphavantage.provider import AlphaVantageProvider
 from stockflow.adapters.providers.errors import ProviderBadData
 from stockflow.news.domain import RawArticle, VendorSentiment
-from stockflow.news.vendor import as_float, items
+from stockflow.news.vendor import as_float, items, query_params
 
 # "20240417T134010". The docs name no zone; it is read as UTC (an assumption, see docs/news.md).
 _STAMP = "%Y%m%dT%H%M%S"
@@ -50,12 +50,8 @@ def parse_news(body: Any) -> list[RawArticle]:
 class AlphaVantageNews(AlphaVantageProvider):
     async def fetch_news(self, ticker: str | None = None, *, since: datetime | None = None,
                          until: datetime | None = None, limit: int = 50) -> list[RawArticle]:
-        params: dict[str, Any] = {"function": "NEWS_SENTIMENT", "sort": "LATEST",
-                                  "limit": min(max(limit, 1), 1000)}
-        if ticker:
-            params["tickers"] = ticker
-        if since:
-            params["time_from"] = since.strftime("%Y%m%dT%H%M")
-        if until:
-            params["time_to"] = until.strftime("%Y%m%dT%H%M")
+        params = query_params(
+            {"function": "NEWS_SENTIMENT", "sort": "LATEST"}, limit=limit, max_limit=1000,
+            ticker=ticker, ticker_key="tickers", since=since, until=until,
+            since_key="time_from", until_key="time_to", time_format="%Y%m%dT%H%M")
         return parse_news(await self.get_json("/query", params))

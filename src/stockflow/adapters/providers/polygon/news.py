@@ -8,7 +8,7 @@ from typing import Any
 from stockflow.adapters.providers.polygon.parse import NAME
 from stockflow.adapters.providers.polygon.provider import PolygonProvider
 from stockflow.news.domain import RawArticle, VendorSentiment
-from stockflow.news.vendor import iso_time, items
+from stockflow.news.vendor import iso_time, items, query_params
 
 # Polygon's insight labels mapped onto a score so they can sit beside ours (label kept as sent).
 _INSIGHT_SCORE = {"positive": 1.0, "neutral": 0.0, "negative": -1.0}
@@ -37,12 +37,9 @@ class PolygonNews(PolygonProvider):
 
     async def fetch_news(self, ticker: str | None = None, *, since: datetime | None = None,
                          until: datetime | None = None, limit: int = 50) -> list[RawArticle]:
-        params: dict[str, Any] = {"limit": min(max(limit, 1), 1000), "order": "desc",
-                                  "sort": "published_utc"}
-        if ticker:
-            params["ticker"] = ticker
-        if since:
-            params["published_utc.gte"] = since.strftime("%Y-%m-%dT%H:%M:%SZ")
-        if until:
-            params["published_utc.lt"] = until.strftime("%Y-%m-%dT%H:%M:%SZ")
+        params = query_params(
+            {"order": "desc", "sort": "published_utc"}, limit=limit, max_limit=1000,
+            ticker=ticker, ticker_key="ticker", since=since, until=until,
+            since_key="published_utc.gte", until_key="published_utc.lt",
+            time_format="%Y-%m-%dT%H:%M:%SZ")
         return parse_news(await self.get_json("/v2/reference/news", params))
