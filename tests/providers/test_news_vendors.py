@@ -20,6 +20,15 @@ KEY = "news-secret-key-123"
 T0 = datetime(2026, 1, 5, 12, 0, tzinfo=UTC)
 
 
+async def _fetch(cls, vendor, ticker, **kw):
+    """One fetch_news call on a fresh client pointed at the local vendor server."""
+    src = cls(KEY, base_url=vendor.url)
+    try:
+        return await src.fetch_news(ticker, **kw)
+    finally:
+        await src.aclose()
+
+
 async def test_polygon_news_keeps_insights_as_polygons(vendor):
     vendor.route("/v2/reference/news", "polygon/v2_reference_news_spec_example.json")
     src = PolygonNews(KEY, base_url=vendor.url)
@@ -41,21 +50,13 @@ async def test_polygon_news_keeps_insights_as_polygons(vendor):
 
 async def test_polygon_client_mock_without_insights(vendor):
     vendor.route("/v2/reference/news", "polygon/v2_reference_news_NFLX_client_mock.json")
-    src = PolygonNews(KEY, base_url=vendor.url)
-    try:
-        [article] = await src.fetch_news("NFLX")
-    finally:
-        await src.aclose()
+    [article] = await _fetch(PolygonNews, vendor, "NFLX")
     assert article.vendor_sentiment == () and "NFLX" in article.tickers
 
 
 async def test_alphavantage_news_sentiment(vendor):
     vendor.route("/query", "alphavantage/news_sentiment_GLW_trimmed.json")
-    src = AlphaVantageNews(KEY, base_url=vendor.url)
-    try:
-        articles = await src.fetch_news("GLW")
-    finally:
-        await src.aclose()
+    articles = await _fetch(AlphaVantageNews, vendor, "GLW")
     assert len(articles) == 5
     first = articles[0]
     assert first.published_at == datetime(2024, 4, 17, 13, 40, 10, tzinfo=UTC)
@@ -69,22 +70,14 @@ async def test_alphavantage_news_sentiment(vendor):
 
 async def test_alphavantage_rate_limit_note_is_an_error(vendor):
     vendor.route("/query", "alphavantage/note_rate_limit_5_per_minute.json")
-    src = AlphaVantageNews(KEY, base_url=vendor.url)
-    try:
-        with pytest.raises(ProviderRateLimited):
-            await src.fetch_news("GLW")
-    finally:
-        await src.aclose()
+    with pytest.raises(ProviderRateLimited):
+        await _fetch(AlphaVantageNews, vendor, "GLW")
 
 
 async def test_finnhub_company_news(vendor):
     vendor.route("/company-news", "finnhub/company_news_AAPL_docs_sample.json")
-    src = FinnhubNews(KEY, base_url=vendor.url)
-    try:
-        articles = await src.fetch_news("AAPL", since=datetime(2019, 9, 20, tzinfo=UTC),
-                                        until=datetime(2019, 9, 27, tzinfo=UTC))
-    finally:
-        await src.aclose()
+    articles = await _fetch(FinnhubNews, vendor, "AAPL", since=datetime(2019, 9, 20, tzinfo=UTC),
+                            until=datetime(2019, 9, 27, tzinfo=UTC))
     assert articles and all(a.tickers == ("AAPL",) for a in articles)
     assert articles[0].published_at == datetime.fromtimestamp(1569550360, UTC)
     assert vendor.last.query == {"symbol": ["AAPL"], "from": ["2019-09-20"], "to": ["2019-09-27"]}
@@ -93,12 +86,8 @@ async def test_finnhub_company_news(vendor):
 
 async def test_finnhub_non_list_body_is_bad_data(vendor):
     vendor.route("/company-news", body={"error": "unexpected"})
-    src = FinnhubNews(KEY, base_url=vendor.url)
-    try:
-        with pytest.raises(ProviderBadData):
-            await src.fetch_news("AAPL")
-    finally:
-        await src.aclose()
+    with pytest.raises(ProviderBadData):
+        await _fetch(FinnhubNews, vendor, "AAPL")
 
 
 @pytest.mark.parametrize(("form", "event"), [
