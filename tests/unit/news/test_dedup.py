@@ -68,3 +68,20 @@ def test_eviction_from_a_shared_bucket_keeps_the_younger_item() -> None:
               T0 + timedelta(minutes=70))
     match = index.query(sig, T0 + timedelta(minutes=70))
     assert len(index) == 2 and match is not None and match.item_id == "young"
+
+
+def test_table_grows_and_rebuilds_without_losing_items() -> None:
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    index = NearDuplicateIndex(window=timedelta(minutes=500))
+    sigs = rng.integers(0, 2**32, size=(3000, 64), dtype=np.uint32)
+    for i, sig in enumerate(sigs):  # one a minute: the first 2,500 leave the window in turn
+        index.add(f"a{i}", f"s{i}", sig, T0 + timedelta(minutes=i))
+    now = T0 + timedelta(minutes=2999)
+    assert len(index) == 501
+    for i in (2499, 2500, 2750, 2999):
+        match = index.query(sigs[i], now)
+        assert match is not None and match.item_id == f"a{i}" and match.similarity == 1.0
+    assert index.query(sigs[10], now) is None  # evicted
+    assert index.query(rng.integers(0, 2**32, size=64, dtype=np.uint32), now) is None
