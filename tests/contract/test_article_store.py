@@ -149,3 +149,13 @@ async def test_retention_deletes_old_articles_with_children(store):
     assert await store.get("a0001") is None
     assert await store.add(_article(1))  # its tickers and events went with it
     assert [a.id for a in await store.list(ArticleQuery(ticker="NVDA"))] == ["a0002", "a0001"]
+
+
+async def test_words_match_whole_tokens_only(store):
+    a = _article(1)
+    a.tokens = ("nvidia", "beats", "q_3")
+    await store.add(a)
+    assert [x.id for x in await store.list(ArticleQuery(words=("nvidia", "beats")))] == ["a0001"]
+    assert await store.list(ArticleQuery(words=("nvid",))) == []      # not a prefix match
+    assert await store.list(ArticleQuery(words=("q%3",))) == []       # LIKE wildcards escaped
+    assert [x.id for x in await store.list(ArticleQuery(words=("q_3",)))] == ["a0001"]

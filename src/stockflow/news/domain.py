@@ -146,6 +146,7 @@ class ArticleQuery:
     event_type: EventType | None = None
     source: str | None = None
     story_id: str | None = None
+    words: tuple[str, ...] = ()  # search tokens that must all occur (see language.search_tokens)
     limit: int = 50
     after: tuple[datetime, str] | None = None
 
@@ -162,6 +163,7 @@ def matches(article: Article, q: ArticleQuery) -> bool:
         q.event_type is None or any(e.type is q.event_type for e in article.events),
         q.source is None or article.source == q.source,
         q.story_id is None or article.story_id == q.story_id,
+        not q.words or set(q.words) <= set(article.tokens),
         q.after is None or (article.published_at, article.id) < q.after,
     )
     return all(checks)

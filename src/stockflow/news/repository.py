@@ -147,6 +147,11 @@ def _filters(q: ArticleQuery) -> list[Any]:
         where.append(_A.source == q.source)
     if q.story_id is not None:
         where.append(_A.story_id == q.story_id)
+    if q.words:
+        # Tokens are stored space-separated; padding both sides makes " word " match whole
+        # tokens only. A portable scan: the search context replaces it with a real index.
+        padded = sa.literal(" ") + _A.tokens + sa.literal(" ")
+        where.extend(padded.contains(f" {w} ", autoescape=True) for w in q.words)
     if q.after is not None:
         at, ident = q.after
         where.append(sa.or_(_A.published_at < at, sa.and_(_A.published_at == at, _A.id < ident)))

@@ -11,7 +11,8 @@ from stockflow.core.ports import Clock
 from stockflow.news.analysis import Analyser, Analysis
 from stockflow.news.canonical import canonical_url, content_hash
 from stockflow.news.config import NewsSettings
-from stockflow.news.domain import Article, Language, RawArticle
+from stockflow.news.domain import Article, ArticleQuery, DetectedEvent, Language, RawArticle
+from stockflow.news.language import detect_language, search_tokens
 from stockflow.news.neardup import NearDuplicateIndex, signature
 from stockflow.news.ports import ArticleStore
 from stockflow.news.text import MAX_BODY_CHARS, UnsafeContent, clean_body, clean_title
@@ -28,6 +29,7 @@ class Outcome(StrEnum):
 class IngestResult:
     outcome: Outcome
     article: Article
+    announce: tuple[DetectedEvent, ...] = ()  # events confident enough for news.event.detected
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,7 +83,9 @@ class NewsService:
             stored = await self.store.get(ident)
             return IngestResult(Outcome.SEEN, stored or article)
         self.index.add(ident, story, sig, raw.published_at)
-        return IngestResult(outcome, article)
+        edge = self.settings.event_announce_confidence
+        return IngestResult(outcome, article, tuple(e for e in article.events
+                                                    if e.confidence >= edge))
 
     async def ingest_many(self, raws: Sequence[RawArticle],
                           ) -> tuple[list[IngestResult], list[DeadLetter]]:
@@ -95,6 +99,11 @@ class NewsService:
             except (UnsafeContent, ValueError) as e:
                 rejected.append(DeadLetter(raw.source, raw.url, str(e) or type(e).__name__))
         return done, rejected
+
+    def search_query(self, text: str, **filters: object) -> ArticleQuery:
+        """An ArticleQuery whose words are the search tokens of `text`, cut as articles are."""
+        words = tuple(dict.fromkeys(search_tokens(text, detect_language(text))))
+        return ArticleQuery(words=words, **filters)  # type: ignore[arg-type]
 
     def analyse_text(self, text: str, language: str | None = None) -> Analysis:
         """The pipeline on caller-supplied text; the first line is taken as the headline."""

@@ -124,3 +124,21 @@ def test_settings_refuse_bands_that_do_not_divide():
     assert NewsSettings().lsh_bands == 16
     with pytest.raises(ValidationError):
         NewsSettings(minhash_permutations=64, lsh_bands=10)
+
+
+async def test_search_words_find_articles_in_every_language(service, catalog):
+    story = SimulatedNews(7, catalog).move_story(Move("TSLA", T0.date(), -0.12), T0)
+    for article in story:
+        await service.ingest(article)
+    en = await service.store.list(service.search_query("Tesla plunge"))
+    assert en and all("plunge" in a.tokens for a in en)
+    zh = await service.store.list(service.search_query("特斯拉 股价"))
+    assert [a.language for a in zh] == [Language.ZH]
+    assert await service.store.list(service.search_query("nonexistentword")) == []
+
+
+async def test_confident_events_are_announced(service):
+    result = await service.ingest(_raw("https://f.test/1", "Acme files for Chapter 11 bankruptcy",
+                                       "The company filed for bankruptcy protection."))
+    assert EventType.BANKRUPTCY_RESTRUCTURING in {e.type for e in result.announce}
+    assert all(e.confidence >= 0.7 for e in result.announce)
