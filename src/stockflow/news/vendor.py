@@ -1,4 +1,4 @@
-"""Helpers for vendor news normalisers: one place that turns loose vendor fields into values."""
+"""Shared pieces of the vendor news normalisers: the port and the conversion of loose vendor fields."""
 
 from __future__ import annotations
 
