@@ -75,3 +75,16 @@ def test_lexicon_phrase_counts_once() -> None:
     # "price target cut" is one phrase, not the phrase plus the word "cut".
     from stockflow.news.sentiment.lexicon import raw_valence
     assert raw_valence("price target cut") == pytest.approx(-2.0)
+
+
+def test_headline_with_a_full_stop_is_scored_whole(model: LinearSentiment) -> None:
+    from stockflow.news.domain import Language, TickerMention
+    from stockflow.news.sentiment.per_text import SentimentAnalyser
+
+    analyser = SentimentAnalyser({Language.EN: model})
+    outcome, per = analyser.article("Apple Inc. shares plunge after guidance cut", "",
+                                    Language.EN, [TickerMention("AAPL", 1.0, ("Apple",))])
+    assert outcome.sentiment is not None and outcome.sentiment.label is SentimentLabel.BEARISH
+    assert per["AAPL"] == outcome.sentiment
+    none, empty = SentimentAnalyser({}).article("Apple beats", "", Language.EN)
+    assert none.sentiment is None and "en" in none.reason and empty == {}

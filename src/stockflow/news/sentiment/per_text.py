@@ -56,14 +56,13 @@ class SentimentAnalyser:
         backend = self.backends.get(language)
         if backend is None:
             return SentimentOutcome(None, NO_MODEL_REASON.format(lang=language.value)), {}
-        sentences = [s.strip() for s in _SENTENCE.split(f"{title}.\n{body}") if s and s.strip()]
-        sentences = [s for s in sentences if len(s) > 3]
+        sentences = [s.strip() for s in _SENTENCE.split(body) if s and len(s.strip()) > 3]
         # The headline carries most of the tone; it is scored alone and weighs as much as the body.
-        scored = backend.score_many([title, *sentences[1:]] if sentences else [title])
+        texts = [title, *sentences]
+        scored = backend.score_many(texts)
         headline, rest = scored[0], scored[1:]
         overall = combine([headline, combine(rest)]) if rest else headline
         per_ticker: dict[str, Sentiment] = {}
-        texts = [title, *sentences[1:]]
         for mention in mentions:
             forms = [f.strip("$()").casefold() for f in mention.matched]
             hits = [scored[i] for i, text in enumerate(texts)
