@@ -23,15 +23,13 @@ from stockflow.news.domain import (
 )
 from stockflow.news.ports import ArticleStore, InMemoryArticleStore
 from stockflow.news.repository import SqlArticleStore
-from stockflow.news.tables import metadata
 from stockflow.testing.services import require_service_url
 
 T0 = datetime(2026, 1, 6, 13, 0, 0, 123456, tzinfo=UTC)
 
 
 async def _create(db: SqlDatabase) -> None:
-    async with db.engine.begin() as conn:
-        await conn.run_sync(metadata.create_all)
+    await db.migrate(["stockflow.news.migrations"])
 
 
 async def _sqlite(tmp_path) -> AsyncIterator[ArticleStore]:

@@ -9,7 +9,7 @@ import pytest
 from stockflow.adapters.news.feeds.poller import FeedPoller, FeedState
 from stockflow.adapters.news.sec_edgar.parse import edgar_parser, form_event
 from stockflow.adapters.providers.alphavantage.news import AlphaVantageNews
-from stockflow.adapters.providers.errors import ProviderBadData, ProviderRateLimited
+from stockflow.core.resilience.errors import ProviderBadData, ProviderRateLimited
 from stockflow.adapters.providers.finnhub.news import FinnhubNews
 from stockflow.adapters.providers.polygon.news import PolygonNews
 from stockflow.news.domain import EventType

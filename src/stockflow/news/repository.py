@@ -11,7 +11,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
-from stockflow.adapters.storage.database import SqlDatabase
+from stockflow.core.ports import Database
 from stockflow.news.domain import (
     Article,
     ArticleQuery,
@@ -58,9 +58,9 @@ def _article_row(a: Article) -> dict[str, Any]:
 
 
 class SqlArticleStore:
-    """The ArticleStore port on a SqlDatabase; create the tables with `tables.metadata`."""
+    """The ArticleStore port on a Database; the news migrations create its tables."""
 
-    def __init__(self, db: SqlDatabase) -> None:
+    def __init__(self, db: Database) -> None:
         self.db = db
 
     async def add(self, article: Article) -> bool:

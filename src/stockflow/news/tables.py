@@ -1,15 +1,11 @@
-"""SQL tables of the news context (SQLAlchemy Core), portable between SQLite and PostgreSQL.
-
-On their own MetaData for now; the integrator moves them onto the shared one with a migration.
-"""
+"""SQL tables of the news context (SQLAlchemy Core) on the shared metadata, portable between
+SQLite and PostgreSQL; the context's own migrations (news/migrations/) create them."""
 
 from __future__ import annotations
 
 import sqlalchemy as sa
 
-from stockflow.adapters.storage.schema import Json, UtcDateTime
-
-metadata = sa.MetaData()
+from stockflow.core.sql import Json, UtcDateTime, metadata
 
 
 def _sentiment_columns() -> list[sa.Column]:

@@ -6,7 +6,7 @@ import math
 from datetime import UTC, datetime
 from typing import Any, Protocol, runtime_checkable
 
-from stockflow.adapters.providers.errors import ProviderBadData
+from stockflow.core.resilience.errors import ProviderBadData
 from stockflow.news.domain import RawArticle
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from stockflow.adapters.providers.alphavantage.parse import NAME
 from stockflow.adapters.providers.alphavantage.provider import AlphaVantageProvider
-from stockflow.adapters.providers.errors import ProviderBadData
+from stockflow.core.resilience.errors import ProviderBadData
 from stockflow.news.domain import RawArticle, VendorSentiment
 from stockflow.news.vendor import as_float, items, query_params
 
