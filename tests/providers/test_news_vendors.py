@@ -9,9 +9,9 @@ import pytest
 from stockflow.adapters.news.feeds.poller import FeedPoller, FeedState
 from stockflow.adapters.news.sec_edgar.parse import edgar_parser, form_event
 from stockflow.adapters.providers.alphavantage.news import AlphaVantageNews
-from stockflow.core.resilience.errors import ProviderBadData, ProviderRateLimited
 from stockflow.adapters.providers.finnhub.news import FinnhubNews
 from stockflow.adapters.providers.polygon.news import PolygonNews
+from stockflow.core.resilience.errors import ProviderBadData, ProviderRateLimited
 from stockflow.news.domain import EventType
 from stockflow.news.vendor import NewsSource
 from stockflow.testing.fakes import FakeClock
