@@ -1,4 +1,4 @@
-"""Proposed settings of the news context (`STOCKFLOW_NEWS__…`); phase 2 mounts them on the tree."""
+"""Settings of the news context (`STOCKFLOW_NEWS__…`)."""
 
 from __future__ import annotations
 
@@ -45,7 +45,22 @@ class NewsSettings(BaseModel):
     retention_days: int = Field(365, ge=1, description="articles older than this are deleted")
     simulated: bool = Field(True, description="write simulated news for the simulated universe")
     simulated_seed: int = 7
-    simulated_articles_per_minute: float = Field(2.0, gt=0)
+    simulated_articles_per_minute: int = Field(
+        2, ge=1, le=60, description="background articles a minute across the universe")
+    simulated_backfill_hours: float = Field(
+        0.0, ge=0, description="simulated news written for this long before start")
+    simulated_move_days: int = Field(
+        10, ge=1, description="sessions back in which jump days get their story")
+    loop_seconds: float = Field(
+        1.0, gt=0, description="how often the news worker looks for due sources")
+    vendor_poll_seconds: float = Field(300.0, ge=30, description="seconds between vendor asks")
+    vendor_tickers: list[str] = Field(
+        default_factory=list, description="tickers asked of vendors that need one (Finnhub)")
+    free_delay_seconds: int = Field(
+        900, ge=0, description="the free tier sees articles at least this old")
+    article_cache_seconds: float = Field(
+        300.0, ge=0, description="how long an article stays in the recent-articles cache")
+    cleanup_cron: str = Field("30 3 * * *", description="when old articles are deleted (UTC)")
 
     @model_validator(mode="after")
     def _bands_divide_permutations(self) -> NewsSettings:

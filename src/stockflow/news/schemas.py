@@ -1,4 +1,4 @@
-"""Wire models of the future news API (pydantic). Routes shape domain values into these."""
+"""Wire models of the news API (pydantic). Routes shape domain values into these."""
 
 from __future__ import annotations
 
@@ -93,13 +93,22 @@ class ArticleOut(BaseModel):
                    filing_form=a.filing_form)
 
 
+    def limited(self) -> ArticleOut:
+        """The free tier's view of a full article: headline, source, time and tickers."""
+        return ArticleOut(
+            id=self.id, source=self.source, url=self.url, title=self.title,
+            published_at=self.published_at, language=self.language, story_id=self.story_id,
+            duplicate_of=self.duplicate_of,
+            tickers=[TickerOut(ticker=t.ticker, relevance=t.relevance) for t in self.tickers])
+
+
 class ArticlePage(BaseModel):
     data: list[ArticleOut]
     next_cursor: str | None
     has_more: bool
 
 
-def article_cursor(a: Article) -> str:
+def article_cursor(a: Article | ArticleOut) -> str:
     return encode_cursor({"t": a.published_at.isoformat(), "id": a.id})
 
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from stockflow.core.ports import Clock
-from stockflow.news.analysis import Analyser, Analysis
+from stockflow.news.analysis import Analyser, Analysis, LazyAnalyser
 from stockflow.news.canonical import canonical_url, content_hash
 from stockflow.news.config import NewsSettings
 from stockflow.news.domain import Article, ArticleQuery, DetectedEvent, Language, RawArticle
@@ -48,7 +48,7 @@ def article_id(canonical: str) -> str:
 class NewsService:
     """Takes its ports in the constructor; one instance per process."""
 
-    def __init__(self, store: ArticleStore, analyser: Analyser, index: NearDuplicateIndex,
+    def __init__(self, store: ArticleStore, analyser: Analyser | LazyAnalyser, index: NearDuplicateIndex,
                  clock: Clock, settings: NewsSettings | None = None) -> None:
         self.store = store
         self.analyser = analyser
@@ -56,8 +56,15 @@ class NewsService:
         self.clock = clock
         self.settings = settings or NewsSettings()
 
+    async def ready(self) -> None:
+        """Build what analysis needs, if the analyser is built lazily (see LazyAnalyser)."""
+        ready = getattr(self.analyser, "ready", None)
+        if ready is not None:
+            await ready()
+
     async def ingest(self, raw: RawArticle) -> IngestResult:
         """Raises UnsafeContent for an item that must be dead-lettered (with its reason)."""
+        await self.ready()
         if not raw.url:
             raise UnsafeContent("article without a URL")
         title = clean_title(raw.title)

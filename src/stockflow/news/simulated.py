@@ -85,10 +85,10 @@ class SimulatedNews:
                                   language=lang, tickers=(move.ticker,)))
         return out
 
-    def background(self, at: datetime) -> RawArticle:
-        """One background article for the minute starting at `at` (same seed, same article)."""
+    def background(self, at: datetime, k: int = 0) -> RawArticle:
+        """The k-th background article of the minute holding `at` (same seed, same article)."""
         minute = int(at.timestamp() // 60)
-        g = self._rng("bg", minute)
+        g = self._rng("bg", minute) if k == 0 else self._rng("bg", minute, k)
         entry = self.catalog[int(g.integers(len(self.catalog)))]
         _, headline, body, zh, ja = BACKGROUND[int(g.integers(len(BACKGROUND)))]
         values = _names(entry)
@@ -97,7 +97,8 @@ class SimulatedNews:
             "en": (headline, body, SOURCES_EN[int(g.integers(len(SOURCES_EN)))]),
             "zh": (zh, zh, SOURCE_ZH), "ja": (ja, ja, SOURCE_JA)}[lang]
         when = at.replace(second=int(g.integers(60)), microsecond=0)
-        return RawArticle(source=source, url=_url(source, when.date(), f"bg|{minute}|{lang}"),
+        slug = f"bg|{minute}|{lang}" + (f"|{k}" if k else "")
+        return RawArticle(source=source, url=_url(source, when.date(), slug),
                           title=title.format(**values), body=text.format(**values),
                           published_at=when, language=lang, tickers=(entry.ticker,))
 
@@ -110,7 +111,7 @@ class SimulatedNews:
         t = start.replace(second=0, microsecond=0)
         while t < end:
             for k in range(per_minute):
-                article = self.background(t + timedelta(seconds=k * 60 / per_minute))
+                article = self.background(t, k)
                 if start <= article.published_at < end:
                     yield article
             if t.hour == 13 and t.minute == 0:  # stories on a jump day break at 13:00 UTC

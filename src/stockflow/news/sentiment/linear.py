@@ -64,6 +64,10 @@ class LinearSentiment:
         self._pipeline: Any = None
         self.version = "unloaded"
 
+    def load(self) -> None:
+        """Read the model file now (a server does it at start, off the event loop)."""
+        self._model()
+
     def _model(self) -> Any:
         if self._pipeline is None:
             self._pipeline = load_pipeline(self.path)
