@@ -1,7 +1,7 @@
 """News hot paths, embedded (no server): near-duplicate lookup at 10 k vs 1 M stored fingerprints,
 sentiment latency per article, and articles per second through the whole ingest pipeline.
 
-    .venv/bin/python bench/news.py [--big 1000000] [--articles 2000]
+    .venv/bin/python bench/news.py [--big 1000000] [--articles 2000] [--latency-items 20]
 
 The lookup ratio is time per lookup at 10 k divided by time per lookup at 1 M, both measured in
 this run on the same index code: 1.0 means the archive size does not matter.
@@ -14,8 +14,12 @@ import asyncio
 import gc
 import json
 import statistics
+import tempfile
+import threading
 import time
 from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import numpy as np
 
@@ -111,12 +115,103 @@ async def bench_pipeline(n: int) -> dict[str, float]:
             "sentiment_p95_ms": round(float(np.percentile(latencies, 95)), 3)}
 
 
+class _Feed:
+    """A local RSS feed on a real HTTP server; `add` puts a new item at the top."""
+
+    def __init__(self) -> None:
+        self.items: list[str] = []
+        feed = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args: object) -> None:
+                pass
+
+            def do_GET(self) -> None:
+                body = ('<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>'
+                        + "".join(feed.items) + "</channel></rss>").encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/rss+xml")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/feed.xml"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def add(self, n: int) -> str:
+        link = f"https://bench.test/{n}"
+        self.items.insert(0, f"<item><title>NVIDIA bench item {n}</title><link>{link}</link>"
+                             f"<pubDate>{format_datetime(datetime.now(UTC))}</pubDate></item>")
+        return link
+
+
+async def bench_latency(items: int, poll_s: float) -> dict[str, float]:
+    """Publication on a served feed → visible in GET /v1/news, and → queued for a stream
+    client subscribed to NVDA (the hub's client queue, before the socket write)."""
+    import httpx
+
+    from stockflow.bootstrap import bootstrap
+    from stockflow.entrypoints.http import create_app
+    from stockflow.news.streaming import NewsHub
+    from stockflow.settings import Settings
+
+    feed, tmp = _Feed(), tempfile.mkdtemp()
+    settings = Settings(data_dir=tmp, log={"level": "WARNING"}, services={"live_quotes": False},
+                        simulator={"backfill_on_start": False},
+                        auth={"anonymous_tier": "enterprise",
+                              "anonymous_rate_limit": "1000000/minute"},
+                        news={"simulated": False, "loop_seconds": 0.1,
+                              "feeds": [{"url": feed.url, "poll_interval_s": poll_s}]})
+    container = bootstrap(settings)
+    app = create_app(container, manage_lifecycle=False)
+    await container.start()
+    listing, stream = [], []
+    try:
+        hub = container.port(NewsHub)
+        client = hub.connect()
+        hub.subscribe(client, ["NVDA"])
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
+                                     base_url="http://bench") as http:
+            for n in range(items + 1):
+                await asyncio.sleep(poll_s * ((n * 0.618) % 1))  # a phase of the poll cycle
+                link, t0 = feed.add(n), time.perf_counter()
+                seen_stream = seen_list = None
+                while seen_list is None or seen_stream is None:
+                    if seen_stream is None and any(link in f for f in client.slots.values()):
+                        seen_stream = time.perf_counter() - t0
+                        client.take()
+                    if seen_list is None:
+                        r = await http.get("/v1/news", params={"ticker": "NVDA", "limit": 1})
+                        if r.json()["data"] and r.json()["data"][0]["url"] == link:
+                            seen_list = time.perf_counter() - t0
+                    await asyncio.sleep(0.02)
+                if n:  # the first item also pays the model load
+                    listing.append(seen_list)
+                    stream.append(seen_stream)
+    finally:
+        await container.stop()
+        feed.httpd.shutdown()
+    return {"feed_poll_s": poll_s, "items": items,
+            "visible_listing_p50_s": round(statistics.median(listing), 3),
+            "visible_listing_p99_s": round(float(np.percentile(listing, 99)), 3),
+            "visible_stream_p50_s": round(statistics.median(stream), 3),
+            "visible_stream_p99_s": round(float(np.percentile(stream, 99)), 3)}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--big", type=int, default=1_000_000)
     parser.add_argument("--articles", type=int, default=2000)
+    parser.add_argument("--latency-items", type=int, default=0,
+                        help="also measure feed publication → visible, over this many items")
+    parser.add_argument("--poll", type=float, default=5.0, help="feed poll interval (s)")
     args = parser.parse_args()
-    result = {**asyncio.run(bench_pipeline(args.articles)), **bench_lookup(args.big)}
+    result = asyncio.run(bench_pipeline(args.articles))
+    if args.latency_items:
+        result.update(asyncio.run(bench_latency(args.latency_items, args.poll)))
+    if args.big:
+        result.update(bench_lookup(args.big))
     print(json.dumps(result, indent=2))
 
 
