@@ -72,9 +72,12 @@ async def test_a_served_feed_is_polled_analysed_and_reported(tmp_path, vendor): 
          "NVIDIA Corporation reported record revenue, beating estimates."),
         (f"Odd item {tag}", f"https://wire.test/{tag}/2", hostile.replace("<", "&lt;")
          .replace(">", "&gt;"))]), headers={"Content-Type": "application/rss+xml"})
+    vendor.route("/edgar.xml", "feeds/sec_edgar_latest_filings_getcurrent_atom_trimmed.xml",
+                 headers={"Content-Type": "application/atom+xml"})
     news = {"simulated": False, "loop_seconds": 0.2,
             "feeds": [{"url": f"{vendor.url}/wire.xml", "name": "Local wire",
-                       "poll_interval_s": 5}]}
+                       "poll_interval_s": 5},
+                      {"url": f"{vendor.url}/edgar.xml", "kind": "edgar"}]}
     async with container_with(tmp_path, "memory", {"news": news, "control": CONTROL}) as (
             container, client):
         pro = (await sign_up(client, tier="pro")).headers
@@ -89,9 +92,18 @@ async def test_a_served_feed_is_polled_analysed_and_reported(tmp_path, vendor): 
                          message="hostile item dead-lettered")
         r = await client.get("/api/admin/news/feeds", headers={"X-API-Key": ADMIN_KEY})
         assert r.status_code == 200, r.text
-        [feed] = r.json()["data"]["feeds"]
-        assert feed["state"] == "ok" and feed["last_status"] == 200
+        feeds = r.json()["data"]["feeds"]
+        assert [(f["name"], f["state"], f["last_status"]) for f in feeds] == [
+            ("Local wire", "ok", 200), ("127.0.0.1", "ok", 200)]
         assert "tags" in r.json()["data"]["last_dead_letter"]["reason"]
+        filings = await eventually(lambda: _filings(client, pro, 5), timeout=30, interval=0.2,
+                                   message="EDGAR filings listed")
+        assert all(a["filing_form"] for a in filings)
+
+
+async def _filings(client, headers, n: int) -> list[dict] | None:
+    found = await _listing(client, headers, source="SEC EDGAR", limit=100)
+    return found if len(found) >= n else None
 
 
 async def test_analyze_checks_its_limits(tmp_path):

@@ -16,6 +16,8 @@ class FeedConfig(BaseModel):
     language: Literal["en", "zh", "ja"] | None = Field(
         None, description="force a language instead of detecting it per article")
     poll_interval_s: float = Field(60.0, ge=5.0, description="seconds between polls")
+    kind: Literal["rss", "edgar"] = Field(
+        "rss", description="edgar: SEC EDGAR Atom, read with its form types and events")
 
 
 class NewsSettings(BaseModel):

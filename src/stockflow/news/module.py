@@ -16,6 +16,9 @@ SERVICE = "news"
 WORKER = "news"
 FEED_POLLER = "stockflow.adapters.news.feeds.poller:FeedPoller"
 FEED_STATE = "stockflow.adapters.news.feeds.poller:FeedState"
+# How each kind of feed is read: the poller's default parser, or EDGAR's.
+FEED_PARSERS = {"rss": "stockflow.adapters.news.feeds.poller:generic_parser",
+                "edgar": "stockflow.adapters.news.sec_edgar.parse:edgar_parser"}
 # Vendors with a news endpoint: providers section → (adapter, needs a ticker per ask, the
 # NewsSettings field that may hold its key instead).
 VENDORS = {
@@ -104,13 +107,16 @@ def _sources(p: Platform, s: NewsSettings, market: Any) -> list[Any]:
             _once(simulated), market, per_minute=s.simulated_articles_per_minute,
             backfill=timedelta(hours=s.simulated_backfill_hours),
             move_days=s.simulated_move_days))
-    if s.feeds:
-        poller = load(FEED_POLLER)(p.clock, timeout=s.feed_timeout_s,
-                                   max_backoff_s=s.feed_max_backoff_s,
-                                   max_bytes=s.feed_max_bytes, user_agent=s.sec_user_agent)
-        state = load(FEED_STATE)
-        out += [FeedSource(f, poller, state(url=str(f.url), name=f.name, language=f.language,
-                                            interval_s=f.poll_interval_s)) for f in s.feeds]
+    pollers: dict[str, Any] = {}
+    for f in s.feeds:
+        if f.kind not in pollers:  # one pooled client per kind of feed
+            pollers[f.kind] = load(FEED_POLLER)(
+                p.clock, timeout=s.feed_timeout_s, max_backoff_s=s.feed_max_backoff_s,
+                max_bytes=s.feed_max_bytes, user_agent=s.sec_user_agent,
+                parser=load(FEED_PARSERS[f.kind]))
+        state = load(FEED_STATE)(url=str(f.url), name=f.name, language=f.language,
+                                 interval_s=f.poll_interval_s)
+        out.append(FeedSource(f, pollers[f.kind], state))
     vendors = _vendors(p, s)
     if vendors:
         chain = ResilientChain("news", [v for v, _ in vendors], clock=p.clock)
