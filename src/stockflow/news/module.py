@@ -31,7 +31,7 @@ VENDORS = {
 
 
 def build(p: Platform, plan: Plan) -> ContextParts:
-    from stockflow.core.lifecycle import PeriodicTask
+    from stockflow.core.lifecycle import OneShot, PeriodicTask
     from stockflow.market.ports import MarketReader
     from stockflow.news import tasks
     from stockflow.news.analysis import LazyAnalyser
@@ -63,7 +63,9 @@ def build(p: Platform, plan: Plan) -> ContextParts:
     def worker() -> Worker:
         analysis = ArticleAnalysis(news, p.bus, p.pubsub, intake)
         loop = PeriodicTask("news-ingest", s.loop_seconds, ingestor.run_once, p.clock)
-        return Worker(WORKER, handlers=analysis.handlers(), loops=[loop], unit=analysis)
+        # Only the process that analyses needs the window's stories back after a restart.
+        refill = OneShot("news-refill-index", news.refill_index)
+        return Worker(WORKER, handlers=analysis.handlers(), loops=[refill, loop], unit=analysis)
 
     parts = ContextParts(
         "news", ports={NewsService: news, NewsQueries: queries, NewsIngestor: ingestor},

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from stockflow.core.ports import Clock
@@ -106,6 +107,21 @@ class NewsService:
             except (UnsafeContent, ValueError) as e:
                 rejected.append(DeadLetter(raw.source, raw.url, str(e) or type(e).__name__))
         return done, rejected
+
+    async def refill_index(self, page: int = 500) -> int:
+        """Put the stored articles of the de-duplication window back into the (per-process)
+        near-duplicate index, so a restart does not open new stories for old ones."""
+        query = ArticleQuery(since=self.clock.now() - self.index.window, limit=page)
+        recent: list[Article] = []
+        while rows := await self.store.list(query):
+            recent += rows
+            query = replace(query, after=(rows[-1].published_at, rows[-1].id))
+        for n, a in enumerate(reversed(recent)):  # oldest first, as the index evicts
+            sig = signature(f"{a.title} {a.body}", self.index.num_perm)
+            self.index.add(a.id, a.story_id, sig, a.published_at)
+            if n % 100 == 99:
+                await asyncio.sleep(0)  # let the handlers run meanwhile
+        return len(recent)
 
     def search_query(self, text: str, **filters: object) -> ArticleQuery:
         """An ArticleQuery whose words are the search tokens of `text`, cut as articles are."""

@@ -142,3 +142,16 @@ async def test_confident_events_are_announced(service):
                                        "The company filed for bankruptcy protection."))
     assert EventType.BANKRUPTCY_RESTRUCTURING in {e.type for e in result.announce}
     assert all(e.confidence >= 0.7 for e in result.announce)
+
+
+async def test_a_restarted_index_is_refilled_from_the_stored_window(service, analyser):
+    first = await service.ingest(_raw("https://a.test/1", "NVIDIA beats estimates on record data "
+                                      "centre demand", "Revenue rose sharply in the quarter as "
+                                      "demand for its chips stayed strong across every region."))
+    restarted = NewsService(service.store, analyser, NearDuplicateIndex(), FakeClock(T0))
+    assert await restarted.refill_index(page=1) == 1
+    again = await restarted.ingest(_raw("https://b.test/2", "NVIDIA beats estimates on record "
+                                        "data centre demand", "Revenue rose sharply in the "
+                                        "quarter as demand for its chips stayed strong across "
+                                        "every region. Wire reporting."))
+    assert again.outcome is Outcome.NEAR_DUPLICATE and again.article.story_id == first.article.story_id
