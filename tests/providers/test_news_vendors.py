@@ -11,8 +11,15 @@ from stockflow.adapters.news.sec_edgar.parse import edgar_parser, form_event
 from stockflow.adapters.providers.alphavantage.news import AlphaVantageNews
 from stockflow.adapters.providers.finnhub.news import FinnhubNews
 from stockflow.adapters.providers.polygon.news import PolygonNews
-from stockflow.core.resilience.errors import ProviderBadData, ProviderRateLimited
+from stockflow.core.resilience.breaker import CircuitBreaker
+from stockflow.core.resilience.chain import ResilientChain
+from stockflow.core.resilience.errors import (
+    ProviderBadData,
+    ProviderRateLimited,
+    ProviderUnavailable,
+)
 from stockflow.news.domain import EventType
+from stockflow.news.sources import VendorSource
 from stockflow.news.vendor import NewsSource
 from stockflow.testing.fakes import FakeClock
 
@@ -117,3 +124,27 @@ async def test_edgar_feeds_over_http(vendor):
     first = company.articles[0]
     assert first.filing_form == "S-8" and "TWITTER, INC." in first.title
     assert first.event_hint is EventType.FILING
+
+
+async def test_vendor_source_asks_through_the_chain_and_stops_at_an_open_breaker(vendor):
+    clock = FakeClock(T0)
+    src = PolygonNews(KEY, base_url=vendor.url)
+    chain = ResilientChain("news", [src], clock=clock,
+                           breakers={"polygon": CircuitBreaker("news:polygon", clock=clock,
+                                                               failure_threshold=2)})
+    source = VendorSource(src, chain, seconds=60, needs_ticker=False, tickers=())
+    try:
+        vendor.route("/v2/reference/news", "polygon/v2_reference_news_spec_example.json")
+        assert source.due(clock.now()) and not source.due(clock.now())  # then every 60 s
+        [article] = await source.fetch(clock.now())
+        assert article.source == "Investing.com via polygon"
+        vendor.route("/v2/reference/news", body={"status": "ERROR"}, status=503)
+        for _ in range(2):
+            with pytest.raises(ProviderUnavailable):
+                await source.fetch(clock.now())
+        asked = len(vendor.requests)
+        with pytest.raises(ProviderUnavailable, match="open"):
+            await source.fetch(clock.now())
+        assert len(vendor.requests) == asked  # the open breaker kept the call at home
+    finally:
+        await src.aclose()

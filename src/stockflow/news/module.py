@@ -121,14 +121,18 @@ def _sources(p: Platform, s: NewsSettings, market: Any) -> list[Any]:
         out.append(FeedSource(f, pollers[f.kind], state))
     vendors = _vendors(p, s)
     if vendors:
-        chain = ResilientChain("news", [v for v, _ in vendors], clock=p.clock)
+        chain = ResilientChain("news", [v for v, _, _ in vendors], clock=p.clock,
+                               limiters={v.name: b for v, _, b in vendors if b is not None})
         out += [VendorSource(v, chain, seconds=s.vendor_poll_seconds, needs_ticker=needs,
-                             tickers=s.vendor_tickers) for v, needs in vendors]
+                             tickers=s.vendor_tickers) for v, needs, _ in vendors]
     return out
 
 
-def _vendors(p: Platform, s: NewsSettings) -> list[tuple[Any, bool]]:
-    """The news vendors that have a key: their providers section, or news.finnhub_api_key."""
+def _vendors(p: Platform, s: NewsSettings) -> list[tuple[Any, bool, Any]]:
+    """The news vendors that have a key (their providers section, or news.finnhub_api_key):
+    (client, needs a ticker, its token bucket when the section sets a rate)."""
+    from stockflow.core.resilience.limiter import TokenBucket
+
     out = []
     for name, (path, needs_ticker, own_key) in VENDORS.items():
         section = p.settings.providers.get(name)
@@ -137,7 +141,12 @@ def _vendors(p: Platform, s: NewsSettings) -> list[tuple[Any, bool]]:
         if key is None or (section is not None and not section.enabled):
             continue
         base = section.base_url if section is not None else None
-        out.append((load(path)(key, base_url=base), needs_ticker))
+        client = load(path)(key, base_url=base)
+        bucket = None
+        if section is not None and section.rate is not None:
+            bucket = TokenBucket(section.capacity or 1.0, section.rate, clock=p.clock,
+                                 name=f"news:{name}")
+        out.append((client, needs_ticker, bucket))
     return out
 
 
