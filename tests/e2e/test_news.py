@@ -35,29 +35,43 @@ async def test_simulated_news_reaches_each_tier_as_declared(tmp_path):
     async with container_with(tmp_path, "memory", {"news": NEWS, "control": CONTROL}) as (_, client):
         pro = (await sign_up(client, tier="pro")).headers
         free = (await sign_up(client)).headers
-        await eventually(lambda: _count(client, pro, 20), timeout=60,
-                         interval=0.3, message="simulated news listed")
-        full = await _listing(client, pro, limit=100)
+        # The worker analyses oldest first: wait until it reached articles the free tier may
+        # not see yet (newer than 15 minutes) as well as older ones.
+        full = await eventually(lambda: _both_sides(client, pro), timeout=90, interval=0.3,
+                                message="simulated news on both sides of the free delay")
+        edge = datetime.now(UTC) - timedelta(minutes=15)
         assert {a["language"] for a in full} >= {"en"}
         english = [a for a in full if a["language"] == "en"]
         assert english and all(a["sentiment"] is not None and a["body"] for a in english)
         headlines = await _listing(client, free, limit=100)
-        edge = datetime.now(UTC) - timedelta(minutes=15)
         assert headlines, "articles older than 15 minutes are visible to the free tier"
         assert all(datetime.fromisoformat(a["published_at"]) < edge for a in headlines)
         assert all(a["body"] is None and a["sentiment"] is None for a in headlines)
-        one = full[0]
-        r = await client.get(f"/v1/news/{one['id']}/sentiment", headers=pro)
-        assert r.status_code == 200 and r.json()["data"]["id"] == one["id"]
+        young = full[0]
+        assert datetime.fromisoformat(young["published_at"]) > edge + timedelta(seconds=30)
+        r = await client.get(f"/v1/news/{young['id']}/sentiment", headers=pro)
+        assert r.status_code == 200 and r.json()["data"]["id"] == young["id"]
         assert_problem(await client.get(f"/v1/news/{headlines[0]['id']}/sentiment",
                                         headers=free), 403)
-        assert_problem(await client.get(f"/v1/news/{one['id']}", headers=free), 404)  # too new
+        assert_problem(await client.get(f"/v1/news/{young['id']}", headers=free), 404)  # too new
+        r = await client.get(f"/v1/news/{headlines[0]['id']}", headers=free)
+        assert r.status_code == 200 and r.json()["data"]["body"] is None
         page = await client.get("/v1/news", params={"limit": 2}, headers=pro)
         nxt = await client.get("/v1/news", params={"limit": 2,
                                                    "cursor": page.json()["meta"]["next_cursor"]},
                                headers=pro)
         assert {a["id"] for a in page.json()["data"]}.isdisjoint(
             a["id"] for a in nxt.json()["data"])
+
+
+async def _both_sides(client, headers) -> list[dict] | None:
+    """The listing once it holds articles a minute past the free delay and a minute short of it."""
+    found = await _listing(client, headers, limit=100)
+    now = datetime.now(UTC)
+    times = [datetime.fromisoformat(a["published_at"]) for a in found]
+    old = any(t < now - timedelta(minutes=16) for t in times)
+    young = any(t > now - timedelta(minutes=14) for t in times)
+    return found if old and young else None
 
 
 async def _count(client, headers, n: int) -> bool:

@@ -55,6 +55,9 @@ class NewsSettings(BaseModel):
         10, ge=1, description="sessions back in which jump days get their story")
     loop_seconds: float = Field(
         1.0, gt=0, description="how often the news worker looks for due sources")
+    vendors: list[Literal["polygon", "alphavantage", "finnhub"]] = Field(
+        default_factory=list, description="keyed vendors asked for news (their calls count "
+        "against the same quota as their quotes, so each is switched on here)")
     vendor_poll_seconds: float = Field(300.0, ge=30, description="seconds between vendor asks")
     vendor_tickers: list[str] = Field(
         default_factory=list, description="tickers asked of vendors that need one (Finnhub)")

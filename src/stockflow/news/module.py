@@ -129,16 +129,18 @@ def _sources(p: Platform, s: NewsSettings, market: Any) -> list[Any]:
 
 
 def _vendors(p: Platform, s: NewsSettings) -> list[tuple[Any, bool, Any]]:
-    """The news vendors that have a key (their providers section, or news.finnhub_api_key):
-    (client, needs a ticker, its token bucket when the section sets a rate)."""
+    """The news vendors switched on in news.vendors that have a key (their providers section,
+    or news.finnhub_api_key): (client, needs a ticker, its token bucket when the section sets
+    a rate)."""
     from stockflow.core.resilience.limiter import TokenBucket
 
     out = []
-    for name, (path, needs_ticker, own_key) in VENDORS.items():
+    for name in s.vendors:
+        path, needs_ticker, own_key = VENDORS[name]
         section = p.settings.providers.get(name)
         key = section.api_key if section is not None else None
         key = key or (getattr(s, own_key) if own_key else None)
-        if key is None or (section is not None and not section.enabled):
+        if section is not None and not section.enabled:
             continue
         base = section.base_url if section is not None else None
         client = load(path)(key, base_url=base)
@@ -171,6 +173,16 @@ def _closers(ingestor: Any) -> list[Any]:
     return list(seen.values())
 
 
+def _vendors_have_keys(settings: Any) -> None:
+    """A vendor switched on for news without a key is a settings error, not a silent no-op."""
+    for name in settings.news.vendors:
+        section = settings.providers.get(name)
+        own = VENDORS[name][2]
+        if not ((section is not None and section.api_key) or (own and getattr(settings.news, own))):
+            raise ValueError(f"news vendor {name} needs STOCKFLOW_PROVIDERS__{name.upper()}"
+                             "__API_KEY" + (f" or STOCKFLOW_NEWS__{own.upper()}" if own else ""))
+
+
 MODULE = ContextModule(
     name="news",
     build=build,
@@ -180,4 +192,5 @@ MODULE = ContextModule(
     tables="stockflow.news.tables",
     migrations="stockflow.news.migrations",
     enabled=lambda settings: settings.news.enabled,
+    resolve=_vendors_have_keys,
 )

@@ -155,3 +155,12 @@ async def test_a_restarted_index_is_refilled_from_the_stored_window(service, ana
                                         "quarter as demand for its chips stayed strong across "
                                         "every region. Wire reporting."))
     assert again.outcome is Outcome.NEAR_DUPLICATE and again.article.story_id == first.article.story_id
+
+
+def test_a_news_vendor_without_a_key_is_a_settings_error(tmp_path):
+    from stockflow.settings import Settings
+
+    with pytest.raises(ValueError, match="STOCKFLOW_PROVIDERS__POLYGON__API_KEY"):
+        Settings(data_dir=tmp_path, news={"vendors": ["polygon"]})
+    keyed = Settings(data_dir=tmp_path, news={"vendors": ["finnhub"], "finnhub_api_key": "k"})
+    assert keyed.news.vendors == ["finnhub"]
