@@ -154,16 +154,10 @@ async def bench_latency(items: int, poll_s: float) -> dict[str, float]:
     from stockflow.bootstrap import bootstrap
     from stockflow.entrypoints.http import create_app
     from stockflow.news.streaming import NewsHub
-    from stockflow.settings import Settings
 
-    feed, tmp = _Feed(), tempfile.mkdtemp()
-    settings = Settings(data_dir=tmp, log={"level": "WARNING"}, services={"live_quotes": False},
-                        simulator={"backfill_on_start": False},
-                        auth={"anonymous_tier": "enterprise",
-                              "anonymous_rate_limit": "1000000/minute"},
-                        news={"simulated": False, "loop_seconds": 0.1,
-                              "feeds": [{"url": feed.url, "poll_interval_s": poll_s}]})
-    container = bootstrap(settings)
+    feed = _Feed()
+    container = bootstrap(_app_settings({"simulated": False, "loop_seconds": 0.1, "feeds": [
+        {"url": feed.url, "poll_interval_s": poll_s}]}))
     app = create_app(container, manage_lifecycle=False)
     await container.start()
     listing, stream = [], []
@@ -199,6 +193,43 @@ async def bench_latency(items: int, poll_s: float) -> dict[str, float]:
             "visible_stream_p99_s": round(float(np.percentile(stream, 99)), 3)}
 
 
+def _app_settings(news: dict) -> object:
+    from stockflow.settings import Settings
+
+    return Settings(data_dir=tempfile.mkdtemp(), log={"level": "WARNING"},
+                    services={"live_quotes": False}, simulator={"backfill_on_start": False},
+                    auth={"anonymous_tier": "enterprise",
+                          "anonymous_rate_limit": "1000000/minute"}, news=news)
+
+
+async def bench_app_pipeline(n: int) -> dict[str, float]:
+    """Articles/s through the embedded app: intake → in-process bus → analysis handler →
+    SQLite, with the sentiment and event announcements and the stream publish."""
+    from stockflow.bootstrap import bootstrap
+    from stockflow.news.ingest import NewsIngestor
+
+    container = bootstrap(_app_settings({"simulated": False}))
+    await container.start()
+    try:
+        intake = container.port(NewsIngestor).intake
+        analysis = container.platform.registry.running_workers["news"].unit
+        catalog = build_catalog(listing.instrument for listing in default_universe())
+        now = datetime.now(UTC)
+        articles = list(SimulatedNews(13, catalog).between(now - timedelta(minutes=n), now))[:n]
+        await intake.submit(articles[:1])  # the first pays the model load
+        while analysis.stored < 1:
+            await asyncio.sleep(0.01)
+        start = time.perf_counter()
+        await intake.submit(articles[1:])
+        while analysis.stored < len(articles):
+            await asyncio.sleep(0.01)
+        elapsed = time.perf_counter() - start
+    finally:
+        await container.stop()
+    return {"app_articles": len(articles) - 1,
+            "app_articles_per_s": round((len(articles) - 1) / elapsed, 1)}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--big", type=int, default=1_000_000)
@@ -208,6 +239,7 @@ def main() -> None:
     parser.add_argument("--poll", type=float, default=5.0, help="feed poll interval (s)")
     args = parser.parse_args()
     result = asyncio.run(bench_pipeline(args.articles))
+    result.update(asyncio.run(bench_app_pipeline(args.articles)))
     if args.latency_items:
         result.update(asyncio.run(bench_latency(args.latency_items, args.poll)))
     if args.big:
