@@ -71,7 +71,8 @@ ACCOUNTS: tuple[Account, ...] = tuple(
                 ("total_liabilities", "Total liabilities"),
                 ("common_stock", "Common stock & paid-in capital"),
                 ("retained_earnings", "Retained earnings"), ("treasury_stock", "Treasury stock"),
-                ("total_equity", "Total shareholders' equity"))
+                ("total_equity", "Total shareholders' equity"),
+                ("noncontrolling_interest", "Non-controlling interest"))
     + _accounts(_B, Kind.SHARES, ("shares_outstanding", "Shares outstanding"))
     + _accounts(_C, Kind.FLOW,
                 ("net_income", "Net income"),

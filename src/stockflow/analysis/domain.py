@@ -32,6 +32,8 @@ class FactSource:
     accession: str | None = None
     form: str | None = None
     filed: date | None = None
+    method: str = "reported"        # or "ytd_difference", "fy_minus_9m", "computed"
+    inputs: tuple[str, ...] = ()    # accession numbers a derived value was computed from
 
 
 @dataclass(frozen=True, slots=True)

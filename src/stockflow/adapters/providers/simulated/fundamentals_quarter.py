@@ -55,6 +55,7 @@ def _totals(b: dict[str, int]) -> dict[str, int]:
     b["total_liabilities"] = (b["total_current_liabilities"] + b["long_term_debt"]
                               + b["other_noncurrent_liabilities"])
     b["total_equity"] = b["common_stock"] + b["retained_earnings"] - b["treasury_stock"]
+    b["noncontrolling_interest"] = 0
     return b
 
 

@@ -1,0 +1,1 @@
+"""SEC EDGAR: company facts (XBRL) and submissions, normalised to StockFlow's chart of accounts."""
