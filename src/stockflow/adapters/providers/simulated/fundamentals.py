@@ -1,4 +1,4 @@
-"""Simulated fundamentals: five years of quarterly and annual statements for every equity.
+"""Simulated fundamentals: six fiscal years of quarterly and annual statements for every equity.
 
 Deterministic per (seed, ticker) like the prices: every draw comes from `model.rng`. Money is in
 whole currency units (Python ints), so the identities hold exactly, not to a rounding error:
@@ -35,7 +35,9 @@ from stockflow.analysis.errors import NoFundamentals
 from stockflow.core.problems import not_found
 from stockflow.market.domain import AssetClass
 
-YEARS = 5
+# The five years of the price history plus the one before, so growth over all five (a
+# 5-year CAGR) has its base year.
+YEARS = 6
 SOURCE = "simulated"
 RESTATEMENT_SHARE = 0.3          # share of companies with one restated quarter
 
