@@ -13,7 +13,7 @@ from stockflow.adapters.storage.database import SqlDatabase
 from stockflow.analysis.accounts import StatementType
 from stockflow.analysis.compare import CompareService
 from stockflow.analysis.config import AnalysisSettings
-from stockflow.analysis.domain import PeriodType
+from stockflow.analysis.domain import PeriodType, Version
 from stockflow.analysis.errors import ImpossibleInput, NoFundamentals
 from stockflow.analysis.ports import InMemoryStatementStore
 from stockflow.analysis.service import AnalysisService
@@ -157,3 +157,22 @@ def test_anomalies_in_vendor_like_data() -> None:
     kinds = [a.kind for a in detect([*good.statements.values(), *bad.statements.values()])]
     assert sorted(kinds) == ["identity", "identity", "margin_collapse",
                              "negative_operating_cash_flow"]
+
+
+async def test_wire_models_are_json_without_nan(analysis, market) -> None:
+    import orjson
+
+    from stockflow.analysis import schemas
+
+    periods = await analysis.statements("ORCL", PeriodType.QUARTER, Version.REPORTED, limit=3)
+    page = schemas.statements_page("ORCL", Version.REPORTED, periods, 3)
+    assert page.next_cursor == periods[-1].end.isoformat()
+    ratios = schemas.ratios_out("ORCL", Version.RESTATED, await analysis.ratios("ORCL"))
+    valuation = schemas.valuation_out(
+        await ValuationService(analysis, AnalysisSettings()).valuation("ORCL"))
+    growth = schemas.growth_out(await analysis.growth("ORCL"))
+    for doc in (page.model_dump(mode="json"), ratios.model_dump(mode="json"), valuation,
+                growth):
+        text = orjson.dumps(doc, default=str)
+        assert b"NaN" not in text and b"Infinity" not in text
+    assert len(ratios.periods[0].ratios) >= 60
