@@ -3,6 +3,7 @@ medians (over every equity of the sector) and percentile ranks in the sector and
 
 from __future__ import annotations
 
+import hashlib
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -10,11 +11,13 @@ from datetime import timedelta
 from statistics import median
 
 import numpy as np
+import orjson
 
 from stockflow.analysis.domain import PeriodType, Version
 from stockflow.analysis.growth import changes
 from stockflow.analysis.ratios.compute import BY_NAME, compute
 from stockflow.analysis.service import AnalysisService
+from stockflow.core.ports import Cache
 from stockflow.core.problems import Problem, invalid
 from stockflow.market.domain import AssetClass, Interval
 
@@ -63,8 +66,38 @@ def check_metrics(metrics: Sequence[str]) -> list[str]:
 
 
 class CompareService:
-    def __init__(self, analysis: AnalysisService, max_tickers: int = 50) -> None:
+    """With a `cache`, each company's metrics are kept `ttl` seconds (the seed's hour) under a
+    per-ticker generation that `invalidate` bumps when its statements change."""
+
+    def __init__(self, analysis: AnalysisService, max_tickers: int = 50,
+                 cache: Cache | None = None, ttl: float = 3600.0) -> None:
         self.analysis, self.max_tickers = analysis, max_tickers
+        self.cache, self.ttl = cache, ttl
+
+    async def invalidate(self, ticker: str) -> None:
+        if self.cache is not None:
+            await self.cache.set(f"analysis:gen:{ticker}", str(self.analysis.clock.now()
+                                                                .timestamp()).encode())
+
+    async def cached_metrics(self, tickers: Sequence[str], names: Sequence[str]
+                             ) -> dict[str, dict[str, float | None]]:
+        if self.cache is None:
+            return {t: await self.metrics(t, names) for t in tickers}
+        digest = hashlib.sha1(",".join(names).encode()).hexdigest()[:12]
+        gens = await self.cache.get_many([f"analysis:gen:{t}" for t in tickers])
+        keys = [f"analysis:metrics:{t}:{(g or b'0').decode()}:{digest}"
+                for t, g in zip(tickers, gens, strict=True)]
+        out: dict[str, dict[str, float | None]] = {}
+        fresh: dict[str, bytes] = {}
+        for t, key, raw in zip(tickers, keys, await self.cache.get_many(keys), strict=True):
+            if raw is not None:
+                out[t] = orjson.loads(raw)
+                continue
+            out[t] = await self.metrics(t, names)
+            fresh[key] = orjson.dumps(out[t])
+        if fresh:
+            await self.cache.set_many(fresh, ttl=self.ttl)
+        return out
 
     async def _market(self, ticker: str) -> dict[str, float | None]:
         now = self.analysis.clock.now()
@@ -81,7 +114,8 @@ class CompareService:
         out: dict[str, float | None] = {}
         ratio_names = [m for m in metrics if m in BY_NAME]
         if ratio_names or any(m.startswith(GROWTH_PREFIX) for m in metrics):
-            series = await self.analysis.periods(ticker, PeriodType.TTM, Version.RESTATED)
+            series = await self.analysis.periods(ticker, PeriodType.TTM, Version.RESTATED,
+                                                 recent=5)
             if series:
                 market = await self.analysis.price(ticker)
                 for r in compute(series[-1], None, market, ratio_names):
@@ -102,17 +136,16 @@ class CompareService:
         names = check_metrics(metrics)
         universe = {i.ticker: i for i in await self.analysis.market.list_instruments()
                     if i.asset_class is AssetClass.EQUITY}
-        rows, errors = [], {}
+        found, errors = {}, {}
         for t in wanted:
             try:
-                inst = await self.analysis.instrument(t)
-                rows.append(CompanyMetrics(t, inst.sector, await self.metrics(t, names)))
+                found[t] = (await self.analysis.instrument(t)).sector
             except Problem as p:
                 errors[t] = p.to_dict()
-        sectors = {r.sector for r in rows}
-        population = {t: (r.values if (r := next((x for x in rows if x.ticker == t), None))
-                          else await self.metrics(t, names))
-                      for t, i in universe.items() if i.sector in sectors}
+        sectors = set(found.values())
+        population = await self.cached_metrics(
+            sorted({*found, *(t for t, i in universe.items() if i.sector in sectors)}), names)
+        rows = [CompanyMetrics(t, sector, population[t]) for t, sector in found.items()]
         medians = {}
         for sector in sorted(sectors):
             members = [population[t] for t, i in universe.items() if i.sector == sector

@@ -82,10 +82,12 @@ def _ttm_items(statement: StatementType, quarters: Sequence[Statement]) -> dict:
     return items
 
 
-def ttm_series(quarters: Sequence[PeriodData]) -> list[PeriodData]:
-    """A trailing-twelve-months period at every quarter that closes four consecutive ones."""
+def ttm_series(quarters: Sequence[PeriodData], recent: int | None = None) -> list[PeriodData]:
+    """A trailing-twelve-months period at every quarter that closes four consecutive ones;
+    with `recent`, only at the last `recent` quarters (summing is the costly part)."""
     out: list[PeriodData] = []
-    for i in range(3, len(quarters)):
+    first = 3 if recent is None else max(3, len(quarters) - recent)
+    for i in range(first, len(quarters)):
         window = quarters[i - 3:i + 1]
         if not all(_apart(a.end, b.end, QUARTER_DAYS) for a, b in itertools.pairwise(window)):
             continue

@@ -79,12 +79,14 @@ class AnalysisService:
             stored = await self.store.statements(inst.ticker)
         return select_version(stored, version)
 
-    async def periods(self, ticker: str, period: PeriodType, version: Version
-                      ) -> list[PeriodData]:
+    async def periods(self, ticker: str, period: PeriodType, version: Version,
+                      recent: int | None = None) -> list[PeriodData]:
+        """Oldest first; `recent` keeps the last few (TTM sums cost, old ones are rarely read)."""
         statements = await self.all_statements(ticker, version)
         if period is PeriodType.TTM:
-            return ttm_series(by_period(statements, PeriodType.QUARTER))
-        return by_period(statements, period)
+            return ttm_series(by_period(statements, PeriodType.QUARTER), recent)
+        found = by_period(statements, period)
+        return found if recent is None else found[-recent:]
 
     async def statements(self, ticker: str, period: PeriodType = PeriodType.ANNUAL,
                          version: Version = Version.RESTATED, limit: int = 8,
@@ -110,7 +112,8 @@ class AnalysisService:
                      version: Version = Version.RESTATED, names: list[str] | None = None,
                      limit: int = 1) -> list[PeriodRatios]:
         """Ratios of the newest `limit` periods; valuation ones at today's price."""
-        series = await self.periods(ticker, period, version)
+        # Four more periods than asked: each one's year-before for averages and Piotroski.
+        series = await self.periods(ticker, period, version, recent=limit + 4)
         market = await self.price(ticker)
         out = []
         for current in list(reversed(series))[:limit]:

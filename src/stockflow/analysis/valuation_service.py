@@ -67,8 +67,8 @@ class ValuationService:
                         version: Version = Version.RESTATED) -> ValuationReport:
         values = dict(overrides or {})
         inst = await self.analysis.instrument(ticker)
-        series = await self.analysis.periods(inst.ticker, PeriodType.TTM, version) or \
-            await self.analysis.periods(inst.ticker, PeriodType.ANNUAL, version)
+        series = await self.analysis.periods(inst.ticker, PeriodType.TTM, version, 5) or \
+            await self.analysis.periods(inst.ticker, PeriodType.ANNUAL, version, 2)
         if not series:
             raise ImpossibleInput("statements", f"{inst.ticker} has no statements to value")
         market = await self.analysis.price(inst.ticker)
@@ -107,7 +107,7 @@ class ValuationService:
                   and i.ticker != ticker]
         peer_values = {}
         for peer in others:
-            series = await self.analysis.periods(peer, PeriodType.TTM, version)
+            series = await self.analysis.periods(peer, PeriodType.TTM, version, 1)
             price = await self.analysis.price(peer)
             if series and price is not None:
                 ratios = compute(series[-1], None, price, MULTIPLES)

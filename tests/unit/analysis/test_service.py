@@ -176,3 +176,30 @@ async def test_wire_models_are_json_without_nan(analysis, market) -> None:
         text = orjson.dumps(doc, default=str)
         assert b"NaN" not in text and b"Infinity" not in text
     assert len(ratios.periods[0].ratios) >= 60
+
+
+async def test_compare_cache_serves_the_same_numbers_until_invalidated(analysis) -> None:
+    from stockflow.adapters.cache.memory import MemoryCache
+
+    class Recording(MemoryCache):
+        def __init__(self) -> None:
+            super().__init__()
+            self.keys: list[str] = []
+
+        async def set_many(self, items, ttl=None):
+            self.keys.extend(items)
+            await super().set_many(items, ttl)
+
+    cache = Recording()
+    plain = await CompareService(analysis).compare(["AAPL", "KO"])
+    cached = CompareService(analysis, cache=cache)
+    first = await cached.compare(["AAPL", "KO"])
+    assert first == plain
+    key = next(k for k in cache.keys if "metrics:AAPL" in k)
+    await cache.set(key, b'{"price_to_earnings": 1.0, "return_on_equity": null, '
+                    b'"net_margin": null, "growth.revenue": null, "return_1y": null, '
+                    b'"volatility_1y": null}')
+    hit = await cached.compare(["AAPL", "KO"])
+    assert next(c for c in hit.companies if c.ticker == "AAPL").values["price_to_earnings"] == 1
+    await cached.invalidate("AAPL")
+    assert await cached.compare(["AAPL", "KO"]) == plain
