@@ -9,17 +9,19 @@ from __future__ import annotations
 import argparse
 import asyncio
 import statistics
+import sys
 import tempfile
-import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 import talib
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from providers import pct, timed  # the bench suite's timer: warm-up runs, then n timed
+
 from stockflow.adapters.cache.memory import MemoryCache
 from stockflow.adapters.providers.simulated.fundamentals import SimulatedFundamentals
-from stockflow.adapters.providers.simulated.provider import SimulatedMarketProvider
-from stockflow.adapters.storage.database import SqlDatabase
+from stockflow.adapters.providers.simulated.universe import default_universe
 from stockflow.analysis.compare import CompareService
 from stockflow.analysis.domain import PeriodType, Version
 from stockflow.analysis.periods import year_before
@@ -28,47 +30,30 @@ from stockflow.analysis.ratios.compute import compute
 from stockflow.analysis.service import AnalysisService
 from stockflow.analysis.technical.params import parse_query
 from stockflow.analysis.technical_service import TechnicalService, arrays
-from stockflow.market.calendar import MarketCalendars
 from stockflow.market.domain import AssetClass, Interval
-from stockflow.market.repository import SqlMarketStore
 from stockflow.testing.fakes import FakeClock
+from stockflow.testing.simulated_market import simulated_market_store
 
 NOW = datetime(2026, 1, 2, 23, 0, tzinfo=UTC)
 TEN = "sma,ema,rsi,macd,bbands,atr,adx,stoch,obv,cci"
 
 
-async def timed(fn, n: int) -> list[float]:
-    out = []
-    for _ in range(n):
-        t = time.perf_counter()
-        await fn()
-        out.append((time.perf_counter() - t) * 1000)
-    return out
-
-
 def line(name: str, ms: list[float], ref: list[float] | None = None) -> str:
-    p50, p95 = statistics.median(ms), statistics.quantiles(ms, n=20)[-1]
+    p50, p95 = statistics.median(ms), pct(ms, 95)
     ratio = f"{statistics.median(ref) / p50:6.2f}x" if ref else "   ref"
     return f"{name:52} p50 {p50:8.2f} ms  p95 {p95:8.2f} ms  {ratio}"
 
 
 async def main(n: int) -> None:
     with tempfile.TemporaryDirectory() as tmp:
-        db = SqlDatabase(f"sqlite:///{Path(tmp) / 'bench.db'}")
-        await db.connect()
-        await db.migrate()
-        market = SqlMarketStore(db)
+        equities = [x.ticker for x in default_universe()
+                    if x.instrument.asset_class is AssetClass.EQUITY]
+        db, market = await simulated_market_store(Path(tmp) / "bench.db", NOW,
+                                                  [*equities, "SPY"], 5 * 365)
         clock = FakeClock(NOW)
-        provider = SimulatedMarketProvider(42, MarketCalendars(today=NOW.date()), clock)
-        instruments = await provider.instruments()
-        await market.upsert_instruments(instruments)
-        for i in instruments:
-            if i.asset_class is AssetClass.EQUITY or i.ticker == "SPY":
-                await market.write_bars(provider.backfill_bars(
-                    i.ticker, Interval.D1, NOW - timedelta(days=5 * 365), NOW))
         analysis = AnalysisService(InMemoryStatementStore(), SimulatedFundamentals(42), market,
                                    clock)
-        tech = TechnicalService(market)
+        tech = TechnicalService(market, FakeClock(NOW))
         requests = parse_query(TEN, {})
         bars = await market.read_bars("AAPL", Interval.D1, None, None, 100_000)
         cols = arrays(bars)
@@ -90,7 +75,6 @@ async def main(n: int) -> None:
         async def service_ratios():
             await analysis.ratios("AAPL")
 
-        equities = [i.ticker for i in instruments if i.asset_class is AssetClass.EQUITY]
         compare = CompareService(analysis)
         cached = CompareService(analysis, cache=MemoryCache())
         await compare.compare(equities)          # warm: every company's statements stored

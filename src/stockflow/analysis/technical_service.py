@@ -11,11 +11,14 @@ import numpy as np
 
 from stockflow.analysis.technical.compute import IndicatorResult, compute_many
 from stockflow.analysis.technical.params import IndicatorRequest, parse_query
-from stockflow.core.ports import MarketStore
+from stockflow.core.ports import Clock, MarketStore
 from stockflow.core.problems import invalid, not_found
 from stockflow.market.domain import Bar, Interval
 
 MAX_BARS = 20_000
+# Calendar time per bar is more than the bar: nights, weekends and holidays. Reading this many
+# bar lengths back before `end` always covers MAX_BARS bars of any market.
+_SPAN_FACTOR = 6
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,13 +38,18 @@ def arrays(bars: Sequence[Bar]) -> dict[str, np.ndarray]:
 
 
 class TechnicalService:
-    def __init__(self, market: MarketStore) -> None:
-        self.market = market
+    def __init__(self, market: MarketStore, clock: Clock) -> None:
+        self.market, self.clock = market, clock
 
     async def _bars(self, ticker: str, interval: Interval, end: datetime | None) -> list[Bar]:
+        """The newest MAX_BARS bars before `end`: the window plus as much warm-up as exists."""
         if await self.market.get_instrument(ticker) is None:
             raise not_found("ticker", ticker)
-        bars = await self.market.read_bars(ticker, interval, None, end, MAX_BARS * 50)
+        upper = end or self.clock.now()
+        lower = None if interval is Interval.D1 else upper - interval.delta * (
+            MAX_BARS * _SPAN_FACTOR)
+        bars = await self.market.read_bars(ticker, interval, lower, upper,
+                                           MAX_BARS * _SPAN_FACTOR)
         return bars[-MAX_BARS:]
 
     async def indicators(self, ticker: str, requests: Sequence[IndicatorRequest],

@@ -3,13 +3,11 @@ store, simulated fundamentals, the in-memory statement store."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 
 import pytest
 
 from stockflow.adapters.providers.simulated.fundamentals import SimulatedFundamentals
-from stockflow.adapters.providers.simulated.provider import SimulatedMarketProvider
-from stockflow.adapters.storage.database import SqlDatabase
 from stockflow.analysis.accounts import StatementType
 from stockflow.analysis.compare import CompareService
 from stockflow.analysis.config import AnalysisSettings
@@ -21,10 +19,9 @@ from stockflow.analysis.technical.params import parse_query
 from stockflow.analysis.technical_service import TechnicalService
 from stockflow.analysis.valuation_service import ValuationService
 from stockflow.core.problems import Problem
-from stockflow.market.calendar import MarketCalendars
 from stockflow.market.domain import Interval
-from stockflow.market.repository import SqlMarketStore
 from stockflow.testing.fakes import FakeClock
+from stockflow.testing.simulated_market import simulated_market_store
 
 NOW = datetime(2026, 1, 2, 23, 0, tzinfo=UTC)
 LOADED = ("AAPL", "MSFT", "NVDA", "ORCL", "SPY", "KO", "BTC-USD")
@@ -32,16 +29,7 @@ LOADED = ("AAPL", "MSFT", "NVDA", "ORCL", "SPY", "KO", "BTC-USD")
 
 @pytest.fixture
 async def market(tmp_path):
-    db = SqlDatabase(f"sqlite:///{tmp_path / 'market.db'}")
-    await db.connect()
-    await db.migrate()
-    store = SqlMarketStore(db)
-    clock = FakeClock(NOW)
-    provider = SimulatedMarketProvider(42, MarketCalendars(today=NOW.date()), clock)
-    await store.upsert_instruments(await provider.instruments())
-    for t in LOADED:
-        await store.write_bars(provider.backfill_bars(t, Interval.D1, NOW - timedelta(days=
-                                                                                     1100), NOW))
+    db, store = await simulated_market_store(tmp_path / "market.db", NOW, LOADED, 1100)
     yield store
     await db.close()
 
@@ -119,7 +107,7 @@ async def test_indicators_on_stored_bars_match_talib(analysis, market) -> None:
     import numpy as np
     import talib
 
-    service = TechnicalService(market)
+    service = TechnicalService(market, FakeClock(NOW))
     series = await service.from_query("AAPL", "rsi,sma", {"sma.timeperiod": "50"},
                                       limit=100)
     bars = await market.read_bars("AAPL", Interval.D1, None, None, 10_000)
