@@ -115,6 +115,15 @@ def test_negative_q4_of_a_non_negative_line_is_flagged_not_stored() -> None:
     assert year.items["revenue"] == 50_000_000_000        # the reported year is kept
 
 
+def test_a_fact_with_a_broken_date_costs_only_that_fact() -> None:
+    body = copy.deepcopy(payload_json(APPLE))
+    facts = body["facts"]["us-gaap"]["NetIncomeLoss"]["units"]["USD"]
+    facts[-1]["end"] = "2025-13-45"
+    st = build_statements(body, "AAPL")
+    latest = _find(st, I, PeriodType.QUARTER, date(2025, 12, 27))
+    assert latest.items["net_income"] is None and latest.items["revenue"] == 143_756_000_000
+
+
 def test_a_body_without_facts_is_bad_data() -> None:
     with pytest.raises(ProviderBadData):
         build_statements({"cik": 1, "entityName": "x"}, "X")

@@ -159,3 +159,24 @@ async def test_yahoo_404_envelope(server, yahoo) -> None:
                  "yahoo/v10_quoteSummary_assetProfile_VXAPL_404.json", status=404)
     with pytest.raises(ProviderNotFound):
         await yahoo.statements("AAPL")
+
+
+async def test_partial_and_malformed_rows_are_kept_and_flagged(server, av) -> None:
+    body = {"symbol": "IBM", "annualReports": [
+        {"fiscalDateEnding": "2020-12-31", "reportedCurrency": "USD", "totalRevenue": "12x",
+         "netIncome": "5590000000", "grossProfit": "None"},
+        {"fiscalDateEnding": "not a date", "totalRevenue": "1"}], "quarterlyReports": []}
+    server.route("/query", body=body, match={"function": "INCOME_STATEMENT"})
+    st = await av.statements("IBM")
+    year = _one(st, I, PeriodType.ANNUAL, date(2020, 12, 31))
+    assert year.items["net_income"] == 5_590_000_000
+    assert year.items["revenue"] is None and year.items["gross_profit"] is None
+    assert year.flags == ("malformed:revenue",)          # "None" is missing, "12x" is junk
+    assert len([s for s in st if s.statement is I]) == 1  # the undated row is dropped
+
+
+async def test_no_dated_row_at_all_is_bad_data(server, av) -> None:
+    server.route("/query", body={"annualReports": [{"fiscalDateEnding": "?"}]},
+                 match={"function": "CASH_FLOW"})
+    with pytest.raises(ProviderBadData, match="fiscalDateEnding"):
+        await av.statements("IBM")

@@ -46,6 +46,13 @@ def number(raw: Any) -> Number | None:
         else value
 
 
+def _junk(raw: Any) -> bool:
+    """A value that is there but is no number and no vendor way of saying "missing"."""
+    if raw is None or isinstance(raw, Mapping) or number(raw) is not None:
+        return False
+    return not (isinstance(raw, str) and raw.strip().lower() in _MISSING_TEXT)
+
+
 def map_row(statement: StatementType, row: Mapping[str, Any], lines: LineMap, source: str,
             filed: date | None = None) -> tuple[dict[str, Number | None], dict[str, FactSource]]:
     """Items of one statement from one vendor row, and where each number came from."""
@@ -60,6 +67,15 @@ def map_row(statement: StatementType, row: Mapping[str, Any], lines: LineMap, so
                 facts[name] = FactSource(source, concept=key, filed=filed)
                 break
     return items, facts
+
+
+def row_flags(row: Mapping[str, Any], lines: LineMap, facts: Mapping[str, FactSource]
+              ) -> tuple[str, ...]:
+    """`empty` when no line could be read, `malformed:<line>` for each unreadable value: the
+    statement is kept with what it has, and the flags say what it lacks."""
+    bad = tuple(f"malformed:{name}" for name, keys in lines.items()
+                if name not in facts and any(_junk(row.get(k)) for k in keys))
+    return bad if facts else ("empty", *bad)
 
 
 def unparsed(row: Mapping[str, Any], lines: LineMap, ignore: frozenset[str] = frozenset()

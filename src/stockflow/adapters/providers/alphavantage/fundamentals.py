@@ -14,7 +14,7 @@ from stockflow.adapters.providers.alphavantage.provider import AlphaVantageProvi
 from stockflow.adapters.providers.errors import ProviderBadData, ProviderNotFound
 from stockflow.analysis.accounts import StatementType
 from stockflow.analysis.domain import CompanyProfile, FactSource, PeriodType, Statement
-from stockflow.analysis.normalise import fiscal_label, map_row, month_number, number
+from stockflow.analysis.normalise import fiscal_label, map_row, month_number, number, row_flags
 
 NAME = parse.NAME
 _I, _B, _C = StatementType.INCOME, StatementType.BALANCE, StatementType.CASH_FLOW
@@ -62,11 +62,11 @@ FUNCTIONS = {_I: "INCOME_STATEMENT", _B: "BALANCE_SHEET", _C: "CASH_FLOW"}
 _PERIODS = {"annualReports": PeriodType.ANNUAL, "quarterlyReports": PeriodType.QUARTER}
 
 
-def _end(row: dict[str, Any], function: str) -> date:
+def _end(row: Any) -> date | None:
     try:
         return date.fromisoformat(str(row.get("fiscalDateEnding")))
-    except ValueError:
-        raise ProviderBadData(NAME, f"{function} row without a fiscalDateEnding") from None
+    except (AttributeError, ValueError):
+        return None
 
 
 def statements(body: Any, statement: StatementType, ticker: str,
@@ -76,18 +76,22 @@ def statements(body: Any, statement: StatementType, ticker: str,
     if not isinstance(body, dict) or not any(k in body for k in _PERIODS):
         raise ProviderBadData(NAME, f"{function} body without annualReports/quarterlyReports")
     out: list[Statement] = []
-    for key, period in _PERIODS.items():
-        for row in body.get(key) or []:
-            end = _end(row, function)
-            items, facts = map_row(statement, row, LINES[statement], NAME)
-            fy, fq = fiscal_label(end, fye_month)
-            back = 364 if period is PeriodType.ANNUAL else 90
-            out.append(Statement(
-                ticker=ticker, statement=statement, period=period, fiscal_year=fy,
-                fiscal_quarter=fq if period is PeriodType.QUARTER else None,
-                start=end - timedelta(days=back), end=end,
-                currency=str(row.get("reportedCurrency") or "USD"), items=items, source=NAME,
-                facts=facts, flags=() if facts else ("empty",)))
+    rows = [(period, row) for key, period in _PERIODS.items() for row in body.get(key) or []]
+    for period, row in rows:
+        end = _end(row)
+        if end is None:
+            continue              # no period, nothing to file it under; the rest is kept
+        items, facts = map_row(statement, row, LINES[statement], NAME)
+        fy, fq = fiscal_label(end, fye_month)
+        back = 364 if period is PeriodType.ANNUAL else 90
+        out.append(Statement(
+            ticker=ticker, statement=statement, period=period, fiscal_year=fy,
+            fiscal_quarter=fq if period is PeriodType.QUARTER else None,
+            start=end - timedelta(days=back), end=end,
+            currency=str(row.get("reportedCurrency") or "USD"), items=items, source=NAME,
+            facts=facts, flags=row_flags(row, LINES[statement], facts)))
+    if rows and not out:
+        raise ProviderBadData(NAME, f"no {function} row has a readable fiscalDateEnding")
     return out
 
 
@@ -97,9 +101,9 @@ def add_earnings(income: list[Statement], body: Any) -> list[Statement]:
     for key, period in (("annualEarnings", PeriodType.ANNUAL),
                         ("quarterlyEarnings", PeriodType.QUARTER)):
         for row in (body or {}).get(key) or []:
-            value = number(row.get("reportedEPS"))
-            if value is not None:
-                eps[(period, _end(row, "EARNINGS"))] = value
+            value, end = number(row.get("reportedEPS")), _end(row)
+            if value is not None and end is not None:
+                eps[(period, end)] = value
     out = []
     for s in income:
         value = eps.get((s.period, s.end))

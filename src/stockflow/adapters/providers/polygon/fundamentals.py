@@ -15,7 +15,7 @@ from stockflow.adapters.providers.polygon import parse
 from stockflow.adapters.providers.polygon.provider import PolygonProvider
 from stockflow.analysis.accounts import StatementType
 from stockflow.analysis.domain import FactSource, PeriodType, Statement
-from stockflow.analysis.normalise import map_row
+from stockflow.analysis.normalise import map_row, row_flags
 from stockflow.market.domain import normalise_ticker
 
 NAME = parse.NAME
@@ -76,7 +76,7 @@ def _result(row: dict[str, Any], ticker: str) -> list[Statement]:
             fiscal_year=int(row.get("fiscal_year") or end.year),
             fiscal_quarter=_QUARTERS.get(period), start=start, end=end, currency="USD",
             items=items, source=NAME, filed=filed, facts=facts,
-            flags=() if facts else ("empty",)))
+            flags=row_flags(lines, LINES[statement], facts)))
     return out
 
 

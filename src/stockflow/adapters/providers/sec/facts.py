@@ -57,15 +57,16 @@ class Fact:
                           self.filed, method, inputs)
 
 
-def _date(raw: Any, where: str) -> date:
+def _date(raw: Any) -> date | None:
     try:
         return date.fromisoformat(str(raw))
     except ValueError:
-        raise ProviderBadData(NAME, f"bad date {raw!r} in {where}") from None
+        return None
 
 
 def parse_facts(body: Any) -> list[Fact]:
-    """Every numeric fact of a companyfacts body; a fact missing its dates is skipped."""
+    """Every numeric fact of a companyfacts body; a fact without readable dates is skipped,
+    so one malformed fact costs that fact, not the company."""
     if not isinstance(body, dict) or not isinstance(body.get("facts"), dict):
         raise ProviderBadData(NAME, "companyfacts body without a 'facts' object")
     out: list[Fact] = []
@@ -85,10 +86,12 @@ def _fact(taxonomy: str, concept: str, unit: str, row: Any) -> Fact | None:
     value = row.get("val")
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return None
-    where = f"{taxonomy}:{concept}"
-    start = _date(row["start"], where) if row.get("start") else None
-    return Fact(taxonomy, concept, unit, start, _date(row["end"], where), value,
-                str(row.get("accn", "")), str(row.get("form", "")), _date(row["filed"], where))
+    start = _date(row["start"]) if row.get("start") else None
+    end, filed = _date(row["end"]), _date(row["filed"])
+    if end is None or filed is None or (row.get("start") and start is None):
+        return None
+    return Fact(taxonomy, concept, unit, start, end, value, str(row.get("accn", "")),
+                str(row.get("form", "")), filed)
 
 
 def pick(facts: Iterable[Fact], version: Version) -> dict[tuple[str, date | None, date], Fact]:

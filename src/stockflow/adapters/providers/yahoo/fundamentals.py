@@ -15,7 +15,7 @@ from stockflow.adapters.providers.yahoo import parse
 from stockflow.adapters.providers.yahoo.provider import YahooProvider
 from stockflow.analysis.accounts import StatementType
 from stockflow.analysis.domain import CompanyProfile, PeriodType, Statement
-from stockflow.analysis.normalise import map_row, number
+from stockflow.analysis.normalise import map_row, number, row_flags
 from stockflow.market.domain import normalise_ticker
 
 NAME = parse.NAME
@@ -58,7 +58,7 @@ def income_statements(body: Any, ticker: str) -> list[Statement]:
                 ticker=ticker, statement=StatementType.INCOME, period=period,
                 fiscal_year=end.year, fiscal_quarter=None, start=end - timedelta(days=back),
                 end=end, currency="USD", items=items, source=NAME, facts=facts,
-                flags=() if facts else ("empty",)))
+                flags=row_flags(row, INCOME_LINES, facts)))
     return out
 
 
