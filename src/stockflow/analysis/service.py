@@ -15,7 +15,12 @@ from stockflow.analysis.domain import PeriodType, Statement, Version, select_ver
 from stockflow.analysis.errors import NoFundamentals
 from stockflow.analysis.growth import Change, changes, compound
 from stockflow.analysis.periods import PeriodData, by_period, ttm_series, year_before
-from stockflow.analysis.ports import FundamentalsSource, StatementKey, StatementStore
+from stockflow.analysis.ports import (
+    FundamentalsSource,
+    ProfileSource,
+    StatementKey,
+    StatementStore,
+)
 from stockflow.analysis.ratios.compute import Ratio, compute
 from stockflow.analysis.ratios.inputs import MarketData
 from stockflow.core.ports import Clock, MarketStore
@@ -65,6 +70,8 @@ class AnalysisService:
     async def sync(self, ticker: str) -> SyncResult:
         """Fetch from the source, store, and say what changed and what looks wrong."""
         inst = await self.instrument(ticker)
+        if isinstance(self.source, ProfileSource):
+            await self.store.save_company(await self.source.profile(inst.ticker))
         fetched = await self.source.statements(inst.ticker)
         changed = await self.store.save_statements(fetched)
         touched = {(k[1], k[2]) for k in changed}

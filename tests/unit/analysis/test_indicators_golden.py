@@ -100,3 +100,18 @@ def test_below_minimum_is_refused_by_us_and_by_talib(name: str) -> None:
     # The minimum itself is accepted by both.
     (result,) = compute_many([build_request(name, {p.name: str(int(p.minimum))})], BARS)
     assert len(next(iter(result.outputs.values()))) == N
+
+
+@pytest.mark.parametrize("name", [n for n in ALL
+                                  if any(p.kind == "number" and p.minimum is not None
+                                         and p.minimum > -1e30 for p in catalogue()[n].params)])
+def test_real_parameter_below_minimum_is_refused_by_us_and_by_talib(name: str) -> None:
+    spec = catalogue()[name]
+    p = next(p for p in spec.params if p.kind == "number" and p.minimum is not None
+             and p.minimum > -1e30)
+    below = p.minimum - 0.5
+    with pytest.raises(InvalidParameter) as caught:
+        build_request(name, {p.name: str(below)})
+    assert caught.value.parameter == p.name
+    with pytest.raises(Exception, match="BAD_PARAM|bad parameter|out of range"):
+        _direct(name, {p.name: below})

@@ -74,6 +74,12 @@ async def test_sync_reports_changes_and_anomalies(analysis) -> None:
     assert {a.kind for a in first.anomalies} == {"restatement"}
     again = await analysis.sync("NVDA")
     assert again.changed == [] and again.anomalies == []
+    profile = await analysis.store.company("NVDA")
+    assert (profile.name, profile.sector, profile.fiscal_year_end) == (
+        "NVIDIA Corporation", "Information Technology", "December")
+    latest = (await analysis.statements("NVDA", PeriodType.QUARTER, limit=1))[0]
+    assert latest.line(StatementType.BALANCE, "shares_outstanding") == \
+        profile.shares_outstanding
 
 
 @pytest.mark.parametrize("ticker", ["SPY", "BTC-USD"])

@@ -30,7 +30,7 @@ from stockflow.adapters.providers.simulated.fundamentals_quarter import (
 from stockflow.adapters.providers.simulated.model import REFERENCE_DATE, rng
 from stockflow.adapters.providers.simulated.universe import Listing, default_universe
 from stockflow.analysis.accounts import StatementType, names
-from stockflow.analysis.domain import PeriodType, Statement
+from stockflow.analysis.domain import CompanyProfile, PeriodType, Statement
 from stockflow.analysis.errors import NoFundamentals
 from stockflow.core.problems import not_found
 from stockflow.market.domain import AssetClass
@@ -122,6 +122,20 @@ class SimulatedFundamentals:
 
     async def statements(self, ticker: str) -> list[Statement]:
         return self.statements_sync(ticker)
+
+    async def profile(self, ticker: str) -> CompanyProfile:
+        """The universe's fields; shares are the latest balance sheet's, so price × shares is
+        the market cap `/v1/companies` shows."""
+        listing = self.listing(ticker)
+        inst = listing.instrument
+        country = inst.metadata.get("country", "US")
+        fye = FISCAL_YEAR_END_MONTH.get(country, 12)
+        shares = round(inst.market_cap / listing.params.ref_price)
+        return CompanyProfile(
+            ticker=inst.ticker, name=inst.name, exchange=inst.exchange, currency=inst.currency,
+            country=country, sector=inst.sector, industry=inst.industry,
+            fiscal_year_end=date(2000, fye, 1).strftime("%B"), shares_outstanding=shares,
+            market_cap=float(inst.market_cap), source=SOURCE)
 
     def statements_sync(self, ticker: str) -> list[Statement]:
         """Every statement, both revisions where a quarter was restated."""
