@@ -55,7 +55,7 @@ async def main(n: int) -> None:
                                    clock)
         tech = TechnicalService(market, FakeClock(NOW))
         requests = parse_query(TEN, {})
-        bars = await market.read_bars("AAPL", Interval.D1, None, None, 100_000)
+        bars = await market.bars("AAPL", Interval.D1, None, None, 100_000)
         cols = arrays(bars)
         raw_calls = [getattr(talib, r.spec.function) for r in requests]
 

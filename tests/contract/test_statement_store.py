@@ -23,15 +23,15 @@ from stockflow.analysis.ports import InMemoryStatementStore, StatementStore
 from stockflow.analysis.repository import SqlStatementStore
 
 I = StatementType.INCOME
+MIGRATIONS = ["stockflow.analysis.migrations"]
 
 
 async def _sqlite(tmp_path) -> AsyncIterator[SqlStatementStore]:
     db = SqlDatabase(f"sqlite:///{tmp_path / 'analysis.db'}")
     await db.connect()
     try:
-        store = SqlStatementStore(db)
-        await store.create_tables()
-        yield store
+        await db.migrate(MIGRATIONS)
+        yield SqlStatementStore(db)
     finally:
         await db.close()
 
@@ -41,11 +41,8 @@ async def _postgres(url: str) -> AsyncIterator[SqlStatementStore]:
     db = SqlDatabase(url, schema=schema)
     await db.connect()
     try:
-        async with db.engine.begin() as conn:
-            await conn.exec_driver_sql(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
-        store = SqlStatementStore(db)
-        await store.create_tables()
-        yield store
+        await db.migrate(MIGRATIONS)
+        yield SqlStatementStore(db)
     finally:
         await db.close()
         admin = SqlDatabase(url, pool_size=1)

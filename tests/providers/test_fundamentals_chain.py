@@ -8,7 +8,7 @@ from stockflow.adapters.providers.alphavantage.fundamentals import AlphaVantageF
 from stockflow.adapters.providers.sec.provider import SecEdgarFundamentals
 from stockflow.analysis.sources import FundamentalsChain
 from stockflow.core.resilience import TokenBucket
-from stockflow.market.failover import ChainExhausted, ProviderChain
+from stockflow.core.resilience.chain import ChainExhausted
 from stockflow.testing.fakes import FakeClock
 from tests.providers.fundamentals_server import serve
 from tests.providers.test_sec_fundamentals import TICKERS
@@ -28,8 +28,7 @@ async def chain(server):
                                max_per_second=1000, timeout=2)
     av = AlphaVantageFundamentals("AVKEY", base_url=server.url, timeout=2)
     limiters = {"sec": TokenBucket(10, 10, clock=clock, name="sec")}
-    yield FundamentalsChain(ProviderChain("fundamentals", [sec, av], clock=clock,
-                                          limiters=limiters)), clock
+    yield FundamentalsChain("fundamentals", [sec, av], clock=clock, limiters=limiters), clock
     await sec.aclose()
     await av.aclose()
 
@@ -49,7 +48,7 @@ async def test_sec_429_falls_back_and_blocks_sec_for_ten_minutes(server, chain) 
     statements = await fundamentals.statements("IBM")
     assert {s.source for s in statements} == {"alphavantage"}
     assert any(r.path == "/api/xbrl/companyfacts/CIK0000051143.json" for r in server.requests)
-    assert fundamentals.chain.limiters["sec"].blocked_for == pytest.approx(600)
+    assert fundamentals.limiters["sec"].blocked_for == pytest.approx(600)
     server.requests.clear()
     await fundamentals.statements("IBM")
     assert not any(r.path.startswith("/api/xbrl") for r in server.requests)   # SEC skipped

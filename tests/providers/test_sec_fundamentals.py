@@ -8,7 +8,7 @@ from datetime import date
 
 import pytest
 
-from stockflow.adapters.providers.errors import (
+from stockflow.core.resilience.errors import (
     ProviderBadData,
     ProviderNotFound,
     ProviderRateLimited,

@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 
 from stockflow.adapters.providers.alphavantage.fundamentals import AlphaVantageFundamentals
-from stockflow.adapters.providers.errors import (
+from stockflow.core.resilience.errors import (
     ProviderAuthError,
     ProviderBadData,
     ProviderNotFound,

@@ -101,8 +101,8 @@ class CompareService:
 
     async def _market(self, ticker: str) -> dict[str, float | None]:
         now = self.analysis.clock.now()
-        bars = await self.analysis.market.read_bars(ticker, Interval.D1,
-                                                    now - timedelta(days=372), now, 400)
+        bars = await self.analysis.market.bars(ticker, Interval.D1, now - timedelta(days=372),
+                                               now, 400)
         closes = np.array([b.close for b in bars], dtype=np.float64)
         if len(closes) < 21:
             return dict.fromkeys(MARKET_METRICS)
@@ -134,7 +134,7 @@ class CompareService:
         if not 1 <= len(wanted) <= self.max_tickers:
             raise invalid(f"compare 1 to {self.max_tickers} tickers, not {len(wanted)}")
         names = check_metrics(metrics)
-        universe = {i.ticker: i for i in await self.analysis.market.list_instruments()
+        universe = {i.ticker: i for i in self.analysis.market.universe
                     if i.asset_class is AssetClass.EQUITY}
         found, errors = {}, {}
         for t in wanted:

@@ -10,11 +10,11 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
-from stockflow.adapters.storage.database import SqlDatabase
 from stockflow.analysis import codec
 from stockflow.analysis.accounts import StatementType
 from stockflow.analysis.domain import CompanyProfile, PeriodType, Statement
 from stockflow.analysis.tables import companies, financial_statements
+from stockflow.core.ports import Database
 
 StatementKey = tuple[str, date, StatementType]
 _PROFILE_FIELDS = tuple(f.name for f in fields(CompanyProfile))
@@ -22,18 +22,11 @@ _fs = financial_statements.c
 
 
 class SqlStatementStore:
-    def __init__(self, db: SqlDatabase) -> None:
+    def __init__(self, db: Database) -> None:
         self.db = db
 
     def _insert(self, table: sa.Table) -> Any:
         return (postgresql.insert if self.db.dialect == "postgresql" else sqlite.insert)(table)
-
-    async def create_tables(self) -> None:
-        """For tests and first runs until the tables join a migration."""
-        from stockflow.analysis.tables import metadata
-
-        async with self.db.engine.begin() as conn:
-            await conn.run_sync(metadata.create_all)
 
     async def save_company(self, profile: CompanyProfile) -> None:
         row = asdict(profile) | {"name": profile.name or profile.ticker, "metadata": {},

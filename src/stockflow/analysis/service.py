@@ -23,9 +23,10 @@ from stockflow.analysis.ports import (
 )
 from stockflow.analysis.ratios.compute import Ratio, compute
 from stockflow.analysis.ratios.inputs import MarketData
-from stockflow.core.ports import Clock, MarketStore
-from stockflow.core.problems import invalid, not_found
+from stockflow.core.ports import Clock
+from stockflow.core.problems import invalid
 from stockflow.market.domain import AssetClass, Instrument, Interval
+from stockflow.market.ports import MarketReader
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,15 +54,13 @@ class GrowthReport:
 
 
 class AnalysisService:
-    def __init__(self, store: StatementStore, source: FundamentalsSource, market: MarketStore,
+    def __init__(self, store: StatementStore, source: FundamentalsSource, market: MarketReader,
                  clock: Clock) -> None:
         self.store, self.source, self.market, self.clock = store, source, market, clock
 
     async def instrument(self, ticker: str) -> Instrument:
         """The instrument, if it can have statements: 404 unknown, 404 with a reason otherwise."""
-        inst = await self.market.get_instrument(ticker.upper())
-        if inst is None:
-            raise not_found("ticker", ticker)
+        inst = self.market.instrument(ticker)  # 404 for an unknown ticker
         if inst.asset_class is not AssetClass.EQUITY:
             raise NoFundamentals(inst.ticker, f"{inst.asset_class.value} instruments file no "
                                  "financial statements; only equities have fundamentals")
@@ -108,8 +107,7 @@ class AnalysisService:
     async def price(self, ticker: str) -> MarketData | None:
         """The latest stored daily close; None when no bar is stored (valuation ratios None)."""
         now = self.clock.now()
-        bars = await self.market.read_bars(ticker, Interval.D1, now - timedelta(days=14),
-                                           now, 50)
+        bars = await self.market.bars(ticker, Interval.D1, now - timedelta(days=14), now, 50)
         if not bars:
             return None
         last = bars[-1]

@@ -1,6 +1,6 @@
 """SQL tables of the analysis context: company profiles and financial statements.
 
-On its own MetaData for now; the integrator moves both onto the shared metadata and a migration.
+On the shared metadata; the context's own migration branch (analysis/migrations/) creates them.
 `financial_statements` keeps the seed's key, one row per (ticker, period end, statement type):
 a fiscal year's annual statement and its Q4 end on the same day, and a restatement shares its
 period, so the row's JSON holds each period kind ("quarter", "annual") and each revision.
@@ -12,9 +12,7 @@ import uuid
 
 import sqlalchemy as sa
 
-from stockflow.adapters.storage.schema import Json, UtcDateTime
-
-metadata = sa.MetaData()
+from stockflow.core.sql import Json, UtcDateTime, metadata
 
 companies = sa.Table(
     "companies",
@@ -55,5 +53,6 @@ financial_statements = sa.Table(
     sa.Column("updated_at", UtcDateTime, nullable=False),
     sa.UniqueConstraint("ticker", "period_end", "statement_type",
                         name="uq_financial_statements_period"),
-    sa.Index("ix_financial_statements_ticker_end", "ticker", sa.text("period_end DESC")),
+    # A B-tree on (ticker, period_end) serves the newest-first scans read backwards.
+    sa.Index("ix_financial_statements_ticker_end", "ticker", "period_end"),
 )

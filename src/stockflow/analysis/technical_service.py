@@ -11,9 +11,10 @@ import numpy as np
 
 from stockflow.analysis.technical.compute import IndicatorResult, compute_many
 from stockflow.analysis.technical.params import IndicatorRequest, parse_query
-from stockflow.core.ports import Clock, MarketStore
-from stockflow.core.problems import invalid, not_found
+from stockflow.core.ports import Clock
+from stockflow.core.problems import invalid
 from stockflow.market.domain import Bar, Interval
+from stockflow.market.ports import MarketReader
 
 MAX_BARS = 20_000
 # Calendar time per bar is more than the bar: nights, weekends and holidays. Reading this many
@@ -38,18 +39,17 @@ def arrays(bars: Sequence[Bar]) -> dict[str, np.ndarray]:
 
 
 class TechnicalService:
-    def __init__(self, market: MarketStore, clock: Clock) -> None:
+    def __init__(self, market: MarketReader, clock: Clock) -> None:
         self.market, self.clock = market, clock
 
     async def _bars(self, ticker: str, interval: Interval, end: datetime | None) -> list[Bar]:
         """The newest MAX_BARS bars before `end`: the window plus as much warm-up as exists."""
-        if await self.market.get_instrument(ticker) is None:
-            raise not_found("ticker", ticker)
+        ticker = self.market.instrument(ticker).ticker  # 404 for an unknown ticker
         upper = end or self.clock.now()
         lower = None if interval is Interval.D1 else upper - interval.delta * (
             MAX_BARS * _SPAN_FACTOR)
-        bars = await self.market.read_bars(ticker, interval, lower, upper,
-                                           MAX_BARS * _SPAN_FACTOR)
+        bars = await self.market.bars(ticker, interval, lower, upper,
+                                      MAX_BARS * _SPAN_FACTOR)
         return bars[-MAX_BARS:]
 
     async def indicators(self, ticker: str, requests: Sequence[IndicatorRequest],

@@ -46,7 +46,7 @@ class ValuationService:
 
     async def _closes(self, ticker: str) -> dict:
         now = self.analysis.clock.now()
-        bars = await self.analysis.market.read_bars(
+        bars = await self.analysis.market.bars(
             ticker, Interval.D1, now - timedelta(days=int(self.settings.beta_days * 1.5)), now,
             self.settings.beta_days + 1)
         return {b.time.date(): b.close for b in bars}
@@ -102,7 +102,7 @@ class ValuationService:
                       "two_stage": ddm.two_stage(d0, r, g1, years, g2)}
 
     async def _multiples(self, ticker, sector, current, market, version):
-        others = [i.ticker for i in await self.analysis.market.list_instruments()
+        others = [i.ticker for i in self.analysis.market.universe
                   if i.asset_class is AssetClass.EQUITY and i.sector == sector
                   and i.ticker != ticker]
         peer_values = {}

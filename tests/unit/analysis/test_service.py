@@ -52,7 +52,7 @@ async def test_statements_are_fetched_on_first_use_and_paged(analysis) -> None:
 async def test_ratios_use_the_stored_price(analysis, market) -> None:
     (latest,) = await analysis.ratios("AAPL")
     by = {r.name: r for r in latest.ratios}
-    bars = await market.read_bars("AAPL", Interval.D1, None, None, 10_000)
+    bars = await market.bars("AAPL", Interval.D1, None, None, 10_000)
     assert latest.market.price == bars[-1].close
     shares = latest.period.line(StatementType.BALANCE, "shares_outstanding")
     net_income = by["price_to_earnings"].inputs["net_income"]["value"]
@@ -116,7 +116,7 @@ async def test_indicators_on_stored_bars_match_talib(analysis, market) -> None:
     service = TechnicalService(market, FakeClock(NOW))
     series = await service.from_query("AAPL", "rsi,sma", {"sma.timeperiod": "50"},
                                       limit=100)
-    bars = await market.read_bars("AAPL", Interval.D1, None, None, 10_000)
+    bars = await market.bars("AAPL", Interval.D1, None, None, 10_000)
     closes = np.array([b.close for b in bars])
     assert len(series.times) == 100 and series.times[-1] == bars[-1].time
     assert series.results[1].outputs["real"] == pytest.approx(

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from stockflow.adapters.providers.errors import ProviderBadData
+from stockflow.core.resilience.errors import ProviderBadData
 from stockflow.adapters.providers.polygon import parse
 from stockflow.adapters.providers.polygon.provider import PolygonProvider
 from stockflow.analysis.accounts import StatementType

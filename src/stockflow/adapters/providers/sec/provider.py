@@ -11,14 +11,14 @@ import asyncio
 import time
 from typing import Any
 
-from stockflow.adapters.providers.errors import (
+from stockflow.core.resilience.errors import (
     ProviderBadData,
     ProviderError,
     ProviderNotFound,
     ProviderRateLimited,
 )
 from stockflow.adapters.providers.http import HttpProvider
-from stockflow.adapters.providers.markets import is_us_equity
+from stockflow.market.assets import is_us_equity
 from stockflow.adapters.providers.sec.facts import NAME
 from stockflow.adapters.providers.sec.statements import build_statements
 from stockflow.analysis.domain import CompanyProfile, Statement

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from stockflow.adapters.providers.errors import ProviderBadData, ProviderNotFound
+from stockflow.core.resilience.errors import ProviderBadData, ProviderNotFound
 from stockflow.adapters.providers.yahoo import parse
 from stockflow.adapters.providers.yahoo.provider import YahooProvider
 from stockflow.analysis.accounts import StatementType
