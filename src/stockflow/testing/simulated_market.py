@@ -10,8 +10,8 @@ from pathlib import Path
 
 from stockflow.adapters.providers.simulated.provider import SimulatedMarketProvider
 from stockflow.adapters.storage.database import SqlDatabase
-from stockflow.market.calendar import MarketCalendars
 from stockflow.core.problems import not_found
+from stockflow.market.calendar import MarketCalendars
 from stockflow.market.domain import Bar, Instrument, Interval, normalise_ticker
 from stockflow.market.ports import MarketStore
 from stockflow.market.repository import SqlMarketStore
