@@ -3,7 +3,6 @@ medians (over every equity of the sector) and percentile ranks in the sector and
 
 from __future__ import annotations
 
-import hashlib
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -14,6 +13,7 @@ import numpy as np
 import orjson
 
 from stockflow.analysis.domain import PeriodType, Version
+from stockflow.analysis.generations import Generations, digest
 from stockflow.analysis.growth import changes
 from stockflow.analysis.ratios.compute import BY_NAME, compute
 from stockflow.analysis.service import AnalysisService
@@ -73,20 +73,19 @@ class CompareService:
                  cache: Cache | None = None, ttl: float = 3600.0) -> None:
         self.analysis, self.max_tickers = analysis, max_tickers
         self.cache, self.ttl = cache, ttl
+        self.generations = Generations(cache, analysis.clock) if cache is not None else None
 
     async def invalidate(self, ticker: str) -> None:
-        if self.cache is not None:
-            await self.cache.set(f"analysis:gen:{ticker}", str(self.analysis.clock.now()
-                                                                .timestamp()).encode())
+        if self.generations is not None:
+            await self.generations.bump(ticker)
 
     async def cached_metrics(self, tickers: Sequence[str], names: Sequence[str]
                              ) -> dict[str, dict[str, float | None]]:
-        if self.cache is None:
+        if self.cache is None or self.generations is None:
             return {t: await self.metrics(t, names) for t in tickers}
-        digest = hashlib.sha1(",".join(names).encode()).hexdigest()[:12]
-        gens = await self.cache.get_many([f"analysis:gen:{t}" for t in tickers])
-        keys = [f"analysis:metrics:{t}:{(g or b'0').decode()}:{digest}"
-                for t, g in zip(tickers, gens, strict=True)]
+        names_key = digest(*names)
+        keys = [f"analysis:metrics:{t}:{g}:{names_key}"
+                for t, g in zip(tickers, await self.generations.of(tickers), strict=True)]
         out: dict[str, dict[str, float | None]] = {}
         fresh: dict[str, bytes] = {}
         for t, key, raw in zip(tickers, keys, await self.cache.get_many(keys), strict=True):

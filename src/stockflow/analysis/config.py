@@ -1,20 +1,25 @@
-"""Proposed settings of the analysis context (the `analysis` section of the settings tree)."""
+"""Settings of the analysis context (the `analysis` section: `STOCKFLOW_ANALYSIS__...`)."""
 
 from __future__ import annotations
 
 from pydantic import BaseModel, Field, SecretStr
 
 
-class SecSettings(BaseModel):
-    enabled: bool = Field(False, description="Fetch statements from SEC EDGAR (no key needed).")
-    user_agent: str = Field("", description="SEC requires a User-Agent naming a contact, e.g. "
-                            "'StockFlow ops@example.com'.")
-    max_per_second: float = Field(10.0, gt=0, le=10, description="SEC's fair-access limit.")
+class VendorSettings(BaseModel):
+    """One fundamentals vendor. Keyed vendors need `api_key` as well as `enabled`."""
 
-
-class VendorKey(BaseModel):
     enabled: bool = False
     api_key: SecretStr | None = None
+    base_url: str | None = Field(None, description="The vendor's API root; its own by default.")
+    timeout: float = Field(10.0, gt=0, description="Seconds per HTTP request.")
+
+
+class SecSettings(VendorSettings):
+    user_agent: str = Field("", description="SEC requires a User-Agent naming a contact, e.g. "
+                            "'StockFlow ops@example.com'.")
+    tickers_url: str | None = Field(None, description="SEC's ticker → CIK map; SEC's own file "
+                                    "by default.")
+    max_per_second: float = Field(10.0, gt=0, le=10, description="SEC's fair-access limit.")
 
 
 class AnalysisSettings(BaseModel):
@@ -22,10 +27,13 @@ class AnalysisSettings(BaseModel):
     sources: list[str] = Field(["sec", "alphavantage", "polygon", "yahoo", "simulated"],
                                description="Fundamentals sources, tried in order; disabled ones "
                                "are skipped. `simulated` answers for the simulated universe.")
+    simulated: bool = Field(True, description="Simulated statements for the simulated equities.")
     sec: SecSettings = SecSettings()
-    alphavantage: VendorKey = VendorKey()
-    polygon: VendorKey = VendorKey()
-    yahoo: VendorKey = VendorKey(enabled=False)
+    alphavantage: VendorSettings = VendorSettings()
+    polygon: VendorSettings = VendorSettings()
+    yahoo: VendorSettings = VendorSettings()
+    preload: bool = Field(True, description="At start, store the statements of every equity "
+                          "the sources answer for that has none yet, in the background.")
     sync_cron: str = Field("30 21 * * 1-5", description="Daily statement sync, after the US "
                            "close (21:30 UTC).")
     metrics_ttl_seconds: int = Field(3600, ge=0, description="Cache TTL of computed metrics.")
@@ -37,5 +45,4 @@ class AnalysisSettings(BaseModel):
     terminal_growth: float = Field(0.025)
     dcf_years: int = Field(5, ge=1, le=30)
     default_tax_rate: float = Field(0.21, ge=0, lt=1)
-    max_compare: int = Field(50, ge=1, description="Tickers per POST /v1/compare.")
-    max_indicators: int = Field(50, ge=1)
+    max_compare: int = Field(50, ge=1, le=50, description="Tickers per POST /v1/compare.")

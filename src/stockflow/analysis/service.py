@@ -24,7 +24,8 @@ from stockflow.analysis.ports import (
 from stockflow.analysis.ratios.compute import Ratio, compute
 from stockflow.analysis.ratios.inputs import MarketData
 from stockflow.core.ports import Clock
-from stockflow.core.problems import invalid
+from stockflow.core.problems import invalid, unavailable
+from stockflow.core.resilience.errors import ProviderError
 from stockflow.market.domain import AssetClass, Instrument, Interval
 from stockflow.market.ports import MarketReader
 
@@ -81,7 +82,12 @@ class AnalysisService:
         inst = await self.instrument(ticker)
         stored = await self.store.statements(inst.ticker)
         if not stored:
-            await self.sync(inst.ticker)
+            try:
+                await self.sync(inst.ticker)
+            except ProviderError as e:
+                # Every source failed: a retryable outage, said as one (never a 500).
+                raise unavailable(f"no fundamentals source answered for {inst.ticker}: "
+                                  f"{e.message}", retry_after=60) from e
             stored = await self.store.statements(inst.ticker)
         return select_version(stored, version)
 
