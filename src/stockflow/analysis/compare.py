@@ -93,7 +93,10 @@ class CompareService:
                 out[t] = orjson.loads(raw)
                 continue
             out[t] = await self.metrics(t, names)
-            fresh[key] = orjson.dumps(out[t])
+            # Not kept before a daily close is stored: the price-based figures would stay
+            # missing for the hour (the first start loads statements and bars side by side).
+            if await self.analysis.price(t) is not None:
+                fresh[key] = orjson.dumps(out[t])
         if fresh:
             await self.cache.set_many(fresh, ttl=self.ttl)
         return out

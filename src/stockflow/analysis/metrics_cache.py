@@ -26,10 +26,20 @@ class CachedRatios:
         (gen,) = await self.generations.of([ticker])
         return f"analysis:ratios:{ticker}:{gen}:{digest(*query)}"
 
-    async def _compute(self, ticker: str, query: tuple) -> bytes:
+    async def _compute(self, ticker: str, query: tuple) -> tuple[bytes, bool]:
+        """The answer, and whether to keep it: one computed before any daily close was stored
+        (the first start loads statements and bars side by side) lacks every valuation ratio,
+        and the bars arriving would not retire it."""
         period, version, names, limit = query
         found = await self.analysis.ratios(ticker, period, version, names, limit)
-        return orjson.dumps(ratios_out(ticker, version, found).model_dump(mode="json"))
+        body = orjson.dumps(ratios_out(ticker, version, found).model_dump(mode="json"))
+        return body, bool(found) and found[0].market is not None
+
+    async def _keep(self, key: str, ticker: str, query: tuple) -> bytes:
+        body, priced = await self._compute(ticker, query)
+        if priced:
+            await self.cache.set(key, body, ttl=self.ttl)
+        return body
 
     async def json(self, ticker: str, period: PeriodType, version: Version,
                    names: list[str] | None, limit: int) -> bytes:
@@ -37,14 +47,9 @@ class CachedRatios:
         query = (period, version, tuple(names) if names else None, limit)
         key = await self._key(ticker, query)
         cached = await self.cache.get(key)
-        if cached is not None:
-            return cached
-        body = await self._compute(ticker, query)
-        await self.cache.set(key, body, ttl=self.ttl)
-        return body
+        return cached if cached is not None else await self._keep(key, ticker, query)
 
     async def refresh(self, ticker: str) -> None:
         """New statements: forget every cached answer and compute the default one again."""
         await self.generations.bump(ticker)
-        key = await self._key(ticker, self.DEFAULT)
-        await self.cache.set(key, await self._compute(ticker, self.DEFAULT), ttl=self.ttl)
+        await self._keep(await self._key(ticker, self.DEFAULT), ticker, self.DEFAULT)

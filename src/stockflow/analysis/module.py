@@ -49,8 +49,11 @@ def build(p: Platform, plan: Plan) -> ContextParts:
     async def health() -> tuple[str, Any]:
         members = chain.health() if chain is not None else []
         open_ = [m["provider"] for m in members if m["breaker_state"] != "closed"]
+        # A vendor's 429 blocks it for its retry-after (SEC: ten minutes) without opening it.
+        blocked = {m["provider"]: m["limiter"]["blocked_for"] for m in members
+                   if m["limiter"] and m["limiter"]["blocked_for"] > 0}
         detail = {"sources": [m["provider"] for m in members], "open": open_,
-                  "first_load": first.report}
+                  "blocked_for": blocked, "first_load": first.report}
         return (DEGRADED if open_ else OK), detail
 
     def worker() -> Worker:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from stockflow.analysis.config import AnalysisSettings, VendorSettings
@@ -19,7 +20,8 @@ from stockflow.core.resilience.limiter import TokenBucket
 @dataclass(frozen=True)
 class SourceRow:
     target: str                                   # "module:class" of the adapter
-    options: Callable[[Any, Any], tuple[tuple[Any, ...], dict[str, Any]]]  # (section, root)
+    # (analysis settings, root settings, clock) -> the adapter's (args, kwargs)
+    options: Callable[[Any, Any, Clock], tuple[tuple[Any, ...], dict[str, Any]]]
     wanted: Callable[[Any, Any], bool]            # (analysis settings, root settings)
     # (capacity, calls per second) of the member's token bucket, from the analysis settings.
     bucket: Callable[[Any], tuple[float, float]] | None = None
@@ -40,25 +42,27 @@ _PROVIDERS = "stockflow.adapters.providers"
 SOURCES: dict[str, SourceRow] = {
     "sec": SourceRow(
         f"{_PROVIDERS}.sec.provider:SecEdgarFundamentals",
-        lambda s, _r: ((s.sec.user_agent,), _http(s.sec) | {
+        lambda s, _r, _c: ((s.sec.user_agent,), _http(s.sec) | {
             "tickers_url": s.sec.tickers_url, "max_per_second": s.sec.max_per_second}),
         lambda s, _r: s.sec.enabled and bool(s.sec.user_agent),
         bucket=lambda s: (s.sec.max_per_second, s.sec.max_per_second)),  # fair access
     "alphavantage": SourceRow(
         f"{_PROVIDERS}.alphavantage.fundamentals:AlphaVantageFundamentals",
-        lambda s, _r: ((s.alphavantage.api_key,), _http(s.alphavantage)),
+        lambda s, _r, _c: ((s.alphavantage.api_key,), _http(s.alphavantage)),
         _keyed("alphavantage"), bucket=lambda _s: (5, 5 / 60)),  # the free plan: 5 calls a minute
     "polygon": SourceRow(
         f"{_PROVIDERS}.polygon.fundamentals:PolygonFundamentals",
-        lambda s, _r: ((s.polygon.api_key,), _http(s.polygon)),
+        lambda s, _r, _c: ((s.polygon.api_key,), _http(s.polygon)),
         _keyed("polygon"), bucket=lambda _s: (5, 5 / 60)),  # the free plan: 5 calls a minute
     "yahoo": SourceRow(
         f"{_PROVIDERS}.yahoo.fundamentals:YahooFundamentals",
-        lambda s, _r: ((), _http(s.yahoo)),
+        lambda s, _r, _c: ((), _http(s.yahoo)),
         lambda s, _r: s.yahoo.enabled, bucket=lambda _s: (5, 2)),
     "simulated": SourceRow(
         f"{_PROVIDERS}.simulated.fundamentals:SimulatedFundamentals",
-        lambda _s, root: ((root.simulator.seed,), {}),
+        # Quarters up to yesterday of the clock: no statement of a period not yet over.
+        lambda _s, root, clock: ((root.simulator.seed,), {
+            "anchor": clock.now().date() - timedelta(days=1)}),
         lambda s, _r: s.simulated),
 }
 
@@ -75,7 +79,7 @@ def build_chain(root: Any, clock: Clock, on_event: EventHook | None = None,
             raise ValueError(f"unknown fundamentals source {name!r}; known: {sorted(rows)}")
         if not row.wanted(s, root):
             continue
-        args, kwargs = row.options(s, root)
+        args, kwargs = row.options(s, root, clock)
         members.append(load(row.target)(*args, **kwargs))
         if row.bucket is not None:
             capacity, rate = row.bucket(s)
