@@ -1,4 +1,4 @@
-"""Wire models of the future analysis API, and their construction from domain results."""
+"""Wire models of the analysis routes, and their construction from domain results."""
 
 from __future__ import annotations
 
