@@ -19,7 +19,7 @@ def build(p: Platform, plan: Plan) -> ContextParts:
     from stockflow.analysis import handlers, tasks
     from stockflow.analysis.compare import CompareService
     from stockflow.analysis.metrics_cache import CachedRatios
-    from stockflow.analysis.ports import InMemoryFundamentals
+    from stockflow.analysis.ports import NoSource
     from stockflow.analysis.repository import SqlStatementStore
     from stockflow.analysis.service import AnalysisService
     from stockflow.analysis.sync import StatementSync
@@ -37,8 +37,7 @@ def build(p: Platform, plan: Plan) -> ContextParts:
         await p.bus.publish(topic.name, topic.event(data, key=str(data.get("provider", ""))))
 
     chain = build_chain(p.settings, p.clock, on_event)
-    # No source configured: nothing answers, and every equity is a clear "no statements".
-    source = chain if chain is not None else InMemoryFundamentals()
+    source = chain if chain is not None else NoSource()
     analysis = AnalysisService(SqlStatementStore(p.db), source, market, p.clock)
     ttl = float(s.metrics_ttl_seconds)
     compare = CompareService(analysis, s.max_compare, cache=p.cache, ttl=ttl)

@@ -9,6 +9,7 @@ from typing import Protocol, runtime_checkable
 from stockflow.analysis import codec
 from stockflow.analysis.accounts import StatementType
 from stockflow.analysis.domain import CompanyProfile, PeriodType, Statement
+from stockflow.analysis.errors import NoFundamentals
 from stockflow.core.problems import not_found
 
 
@@ -27,6 +28,19 @@ class ProfileSource(Protocol):
     name: str
 
     async def profile(self, ticker: str) -> CompanyProfile: ...
+
+
+class NoSource:
+    """What answers when settings switch every source off: each equity is a clear 404."""
+
+    name = "none"
+
+    def supports(self, ticker: str) -> bool:
+        return False
+
+    async def statements(self, ticker: str) -> list[Statement]:
+        raise NoFundamentals(ticker.upper(), "no fundamentals source is configured "
+                             "(STOCKFLOW_ANALYSIS__SOURCES and the sources' settings)")
 
 
 class InMemoryFundamentals:

@@ -39,3 +39,22 @@ def test_no_source_on_is_no_chain_and_an_unknown_name_is_refused() -> None:
     assert _chain(simulated=False) is None
     with pytest.raises(ValueError, match="unknown fundamentals source 'bloomberg'"):
         _chain(sources=["bloomberg"])
+
+
+async def test_with_every_source_off_an_equity_is_a_404_saying_why(tmp_path) -> None:
+    from datetime import UTC, datetime
+
+    from stockflow.analysis.errors import NoFundamentals
+    from stockflow.analysis.ports import InMemoryStatementStore, NoSource
+    from stockflow.analysis.service import AnalysisService
+    from stockflow.testing.simulated_market import simulated_market_store
+
+    now = datetime(2026, 1, 2, 23, tzinfo=UTC)
+    db, market = await simulated_market_store(tmp_path / "m.db", now, [], 0)
+    try:
+        analysis = AnalysisService(InMemoryStatementStore(), NoSource(), market, FakeClock(now))
+        with pytest.raises(NoFundamentals) as caught:
+            await analysis.statements("AAPL")
+        assert caught.value.status == 404 and "no fundamentals source" in caught.value.detail
+    finally:
+        await db.close()
