@@ -13,6 +13,7 @@ CONTEXTS = (
     "stockflow.pipeline.module",
     "stockflow.users.module",
     "stockflow.news.module",
+    "stockflow.analysis.module",
     "stockflow.jobs.module",
     "stockflow.control.module",
 )
