@@ -8,15 +8,15 @@ from datetime import date
 
 import pytest
 
+from stockflow.adapters.providers.sec.provider import SecEdgarFundamentals
+from stockflow.adapters.providers.sec.statements import build_statements
+from stockflow.analysis.accounts import StatementType
+from stockflow.analysis.domain import PeriodType, Version, select_version
 from stockflow.core.resilience.errors import (
     ProviderBadData,
     ProviderNotFound,
     ProviderRateLimited,
 )
-from stockflow.adapters.providers.sec.provider import SecEdgarFundamentals
-from stockflow.adapters.providers.sec.statements import build_statements
-from stockflow.analysis.accounts import StatementType
-from stockflow.analysis.domain import PeriodType, Version, select_version
 from tests.providers.conftest import payload_json
 from tests.providers.fundamentals_server import serve
 

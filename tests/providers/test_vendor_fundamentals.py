@@ -8,17 +8,17 @@ from datetime import date
 import pytest
 
 from stockflow.adapters.providers.alphavantage.fundamentals import AlphaVantageFundamentals
+from stockflow.adapters.providers.polygon.fundamentals import PolygonFundamentals
+from stockflow.adapters.providers.yahoo.fundamentals import YahooFundamentals
+from stockflow.analysis.accounts import StatementType
+from stockflow.analysis.domain import PeriodType
+from stockflow.analysis.identities import balance_breaches, cash_flow_breaches
 from stockflow.core.resilience.errors import (
     ProviderAuthError,
     ProviderBadData,
     ProviderNotFound,
     ProviderRateLimited,
 )
-from stockflow.adapters.providers.polygon.fundamentals import PolygonFundamentals
-from stockflow.adapters.providers.yahoo.fundamentals import YahooFundamentals
-from stockflow.analysis.accounts import StatementType
-from stockflow.analysis.domain import PeriodType
-from stockflow.analysis.identities import balance_breaches, cash_flow_breaches
 from tests.providers.fundamentals_server import serve
 
 I, B, C = StatementType.INCOME, StatementType.BALANCE, StatementType.CASH_FLOW

@@ -11,10 +11,10 @@ from typing import Any
 
 from stockflow.adapters.providers.alphavantage import parse
 from stockflow.adapters.providers.alphavantage.provider import AlphaVantageProvider
-from stockflow.core.resilience.errors import ProviderBadData, ProviderNotFound
 from stockflow.analysis.accounts import StatementType
 from stockflow.analysis.domain import CompanyProfile, FactSource, PeriodType, Statement
 from stockflow.analysis.normalise import fiscal_label, map_row, month_number, number, row_flags
+from stockflow.core.resilience.errors import ProviderBadData, ProviderNotFound
 
 NAME = parse.NAME
 _I, _B, _C = StatementType.INCOME, StatementType.BALANCE, StatementType.CASH_FLOW

@@ -10,12 +10,12 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from stockflow.core.resilience.errors import ProviderBadData
 from stockflow.adapters.providers.polygon import parse
 from stockflow.adapters.providers.polygon.provider import PolygonProvider
 from stockflow.analysis.accounts import StatementType
 from stockflow.analysis.domain import FactSource, PeriodType, Statement
 from stockflow.analysis.normalise import map_row, row_flags
+from stockflow.core.resilience.errors import ProviderBadData
 from stockflow.market.domain import normalise_ticker
 
 NAME = parse.NAME

@@ -13,8 +13,8 @@ from datetime import date
 from enum import StrEnum
 from typing import Any
 
-from stockflow.core.resilience.errors import ProviderBadData
 from stockflow.analysis.domain import FactSource, Version
+from stockflow.core.resilience.errors import ProviderBadData
 
 NAME = "sec"
 

@@ -11,18 +11,18 @@ import asyncio
 import time
 from typing import Any
 
+from stockflow.adapters.providers.http import HttpProvider
+from stockflow.adapters.providers.sec.facts import NAME
+from stockflow.adapters.providers.sec.statements import build_statements
+from stockflow.analysis.domain import CompanyProfile, Statement
+from stockflow.analysis.normalise import MONTHS
 from stockflow.core.resilience.errors import (
     ProviderBadData,
     ProviderError,
     ProviderNotFound,
     ProviderRateLimited,
 )
-from stockflow.adapters.providers.http import HttpProvider
 from stockflow.market.assets import is_us_equity
-from stockflow.adapters.providers.sec.facts import NAME
-from stockflow.adapters.providers.sec.statements import build_statements
-from stockflow.analysis.domain import CompanyProfile, Statement
-from stockflow.analysis.normalise import MONTHS
 from stockflow.market.domain import normalise_ticker
 
 BLOCK_SECONDS = 600.0

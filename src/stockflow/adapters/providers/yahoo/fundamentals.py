@@ -10,12 +10,12 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from stockflow.core.resilience.errors import ProviderBadData, ProviderNotFound
 from stockflow.adapters.providers.yahoo import parse
 from stockflow.adapters.providers.yahoo.provider import YahooProvider
 from stockflow.analysis.accounts import StatementType
 from stockflow.analysis.domain import CompanyProfile, PeriodType, Statement
 from stockflow.analysis.normalise import map_row, number, row_flags
+from stockflow.core.resilience.errors import ProviderBadData, ProviderNotFound
 from stockflow.market.domain import normalise_ticker
 
 NAME = parse.NAME
