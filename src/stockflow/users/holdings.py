@@ -10,6 +10,7 @@ from typing import Any
 from stockflow.core.catalogue import WATCHLIST_UPDATED
 from stockflow.core.ports import Clock, EventBus
 from stockflow.core.problems import Problem, invalid, not_found
+from stockflow.core.times import bounded_utc
 from stockflow.market.domain import Interval
 from stockflow.market.ports import MarketReader
 from stockflow.users.holdings_repository import SqlHoldingsStore
@@ -146,7 +147,7 @@ class HoldingsService:
         now = self.clock.now()
         out = []
         for t in txs:
-            at = _aware(t.get("executed_at") or now)
+            at = bounded_utc(t.get("executed_at") or now, "executed_at")
             if at > now:
                 raise invalid("executed_at cannot be in the future")
             ticker = by_raw.get(t["ticker"]) or self.market.instrument(t["ticker"]).ticker
@@ -190,8 +191,5 @@ def _check_sequence(txs: list[Transaction]) -> None:
     except Oversold as exc:
         raise invalid(str(exc)) from None
 
-
-def _aware(value: datetime) -> datetime:
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
