@@ -9,8 +9,9 @@ from typing import Any
 
 from stockflow.core.catalogue import WATCHLIST_UPDATED
 from stockflow.core.ports import Clock, EventBus
+from stockflow.core.pagination import decode_cursor, encode_cursor
 from stockflow.core.problems import Problem, invalid, not_found
-from stockflow.core.times import bounded_utc
+from stockflow.core.times import bounded_utc, clamp_utc
 from stockflow.market.domain import Interval
 from stockflow.market.ports import MarketReader
 from stockflow.users.holdings_repository import SqlHoldingsStore
@@ -48,7 +49,12 @@ class HoldingsService:
         return await self._announce(user_id, wid, "created")
 
     async def watchlists(self, user_id: str) -> list[dict[str, Any]]:
+        """Watchlists port: every watchlist of a user, for the other contexts' scans."""
         return await self.store.watchlists.of_user(user_id)
+
+    async def watchlist_page(self, user_id: str, limit: int, cursor: str | None,
+                             ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+        return await _page(self.store.watchlists, "watchlists", user_id, limit, cursor)
 
     async def watchlist(self, user_id: str, watchlist_id: str) -> dict[str, Any]:
         found = await self.store.watchlists.get(user_id, watchlist_id)
@@ -93,8 +99,9 @@ class HoldingsService:
         await self.store.add_transactions(pid, transactions, now)
         return await self.portfolio(user_id, pid)
 
-    async def portfolios(self, user_id: str) -> list[dict[str, Any]]:
-        return await self.store.portfolios.of_user(user_id)
+    async def portfolio_page(self, user_id: str, limit: int, cursor: str | None,
+                             ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+        return await _page(self.store.portfolios, "portfolios", user_id, limit, cursor)
 
     async def portfolio(self, user_id: str, portfolio_id: str) -> dict[str, Any]:
         found = await self._owned(user_id, portfolio_id)
@@ -183,6 +190,27 @@ class HoldingsService:
             if len(bars) < MAX_BARS:
                 return out
             after = bars[-1].time
+
+
+async def _page(rows: Any, kind: str, user_id: str, limit: int, cursor: str | None,
+                ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """One page of a user's rows and the seeds' pagination meta (has_more, next_cursor)."""
+    after = None
+    if cursor:
+        c = decode_cursor(cursor)
+        if c.get("list") != kind or not isinstance(c.get("id"), str):
+            raise invalid("cursor belongs to another query")
+        try:
+            after = (clamp_utc(datetime.fromisoformat(str(c.get("after")))), c["id"])
+        except ValueError:
+            raise invalid("cursor is not one this API issued") from None
+    # One extra row tells whether another page exists without a count query.
+    page = await rows.page(user_id, limit + 1, after)
+    has_more = len(page) > limit
+    page = page[:limit]
+    next_cursor = encode_cursor({"list": kind, "after": page[-1]["created_at"],
+                                 "id": page[-1]["id"]}) if has_more else None
+    return page, {"has_more": has_more, "next_cursor": next_cursor}
 
 
 def _check_sequence(txs: list[Transaction]) -> None:

@@ -49,6 +49,20 @@ class _Owned:
         async with self.db.engine.connect() as conn:
             return [self.to_wire(r) for r in (await conn.execute(stmt)).all()]
 
+    async def page(self, user_id: str, limit: int, after: tuple[datetime, str] | None,
+                   ) -> list[dict[str, Any]]:
+        """Up to `limit` rows in creation order, after the (created_at, id) key of the last row
+        of the previous page: a keyset, so a row added meanwhile is neither skipped nor doubled."""
+        c = self.table.c
+        stmt = sa.select(self.table).where(c.user_id == user_id)
+        if after is not None:
+            at, row_id = after
+            stmt = stmt.where(sa.or_(c.created_at > at,
+                                     sa.and_(c.created_at == at, c.id > row_id)))
+        stmt = stmt.order_by(c.created_at, c.id).limit(limit)
+        async with self.db.engine.connect() as conn:
+            return [self.to_wire(r) for r in (await conn.execute(stmt)).all()]
+
     async def get(self, user_id: str, row_id: str) -> dict[str, Any] | None:
         async with self.db.engine.connect() as conn:
             row = (await conn.execute(sa.select(self.table).where(
