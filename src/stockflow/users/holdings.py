@@ -8,8 +8,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from stockflow.core.catalogue import WATCHLIST_UPDATED
-from stockflow.core.ports import Clock, EventBus
 from stockflow.core.pagination import decode_cursor, encode_cursor
+from stockflow.core.ports import Clock, EventBus
 from stockflow.core.problems import Problem, invalid, not_found
 from stockflow.core.times import bounded_utc, clamp_utc
 from stockflow.market.domain import Interval
