@@ -23,10 +23,17 @@ SIMULATED = "stockflow.adapters.providers.simulated:SimulatedMarketProvider"
 
 def build(p: Platform, plan: Plan) -> ContextParts:
     from stockflow.market.calendar import MarketCalendars
+    from stockflow.market.fx import FxService
     from stockflow.market.health import providers_check
     from stockflow.market.ingest import TickSources
+    from stockflow.market.ports import (
+        FxRates,
+        MarketReader,
+        MarketStore,
+        QuoteSink,
+        TickPlanner,
+    )
     from stockflow.market.ports import MarketCalendars as CalendarsPort
-    from stockflow.market.ports import MarketReader, MarketStore, QuoteSink, TickPlanner
     from stockflow.market.providers import MarketSources
     from stockflow.market.quote_cache import LastQuotes
     from stockflow.market.rates import CryptoRates
@@ -49,13 +56,14 @@ def build(p: Platform, plan: Plan) -> ContextParts:
                         ttl=s.cache.quote_ttl_seconds,
                         last=LastQuotes(p.cache, clock=p.clock, prefix="rate:last:",
                                         max_stale_seconds=stale))
+    fx = FxService(store=store, universe=lambda: market.universe)
     backfill = Backfill(provider=provider, store=store, clock=p.clock, metrics=p.metrics)
     ticks = TickSources(market, sources, calendars, watched=s.ingestion.tickers)
     parts = ContextParts(
         "market",
         ports={MarketDataService: market, MarketReader: market, QuoteSink: market,
                MarketStore: store, CalendarsPort: calendars, CryptoRates: rates,
-               MarketSources: sources, Backfill: backfill, TickPlanner: ticks},
+               MarketSources: sources, Backfill: backfill, TickPlanner: ticks, FxRates: fx},
         jobs=jobs(backfill, calendars, ticks, market, s),
         health={"providers": providers_check(sources)},
         on_start=[market.load_universe], on_stop=[sources.close])

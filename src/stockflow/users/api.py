@@ -135,7 +135,8 @@ async def delete_watchlist(watchlist_id: str, user_id: UserId, svc: Holdings) ->
 async def create_portfolio(body: schemas.PortfolioIn, user_id: UserId, svc: Holdings
                            ) -> Response:
     txs = [t.model_dump() for t in body.transactions]
-    return json_response(await svc.create_portfolio(user_id, body.name, txs), status=201)
+    return json_response(await svc.create_portfolio(user_id, body.name, txs,
+                                                    body.base_currency), status=201)
 
 
 @account.get("/portfolios", summary="Your portfolios, oldest first, with cursor pagination")
@@ -150,10 +151,12 @@ async def get_portfolio(portfolio_id: str, user_id: UserId, svc: Holdings) -> Re
     return json_response(await svc.portfolio(user_id, portfolio_id))
 
 
-@account.put("/portfolios/{portfolio_id}", summary="Rename a portfolio")
+@account.put("/portfolios/{portfolio_id}", summary="Rename a portfolio or change its base "
+                                                   "currency")
 async def put_portfolio(portfolio_id: str, body: schemas.PortfolioUpdate, user_id: UserId,
                         svc: Holdings) -> Response:
-    return json_response(await svc.rename_portfolio(user_id, portfolio_id, body.name))
+    changes = body.model_dump(exclude_unset=True)
+    return json_response(await svc.update_portfolio(user_id, portfolio_id, changes))
 
 
 @account.delete("/portfolios/{portfolio_id}", status_code=204, summary="Delete a portfolio")

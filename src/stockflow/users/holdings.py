@@ -13,7 +13,8 @@ from stockflow.core.ports import Clock, EventBus
 from stockflow.core.problems import Problem, invalid, not_found
 from stockflow.core.times import bounded_utc, clamp_utc
 from stockflow.market.domain import Interval
-from stockflow.market.ports import MarketReader
+from stockflow.market.ports import FxRates, MarketReader
+from stockflow.users.currency import Conversion, check_currency, conversion
 from stockflow.users.holdings_repository import SqlHoldingsStore
 from stockflow.users.performance import Closes, Oversold, Transaction, performance, replay
 
@@ -21,10 +22,11 @@ MAX_BARS = 5000
 
 
 class HoldingsService:
-    def __init__(self, *, store: SqlHoldingsStore, market: MarketReader, bus: EventBus,
-                 clock: Clock) -> None:
+    def __init__(self, *, store: SqlHoldingsStore, market: MarketReader, fx: FxRates,
+                 bus: EventBus, clock: Clock) -> None:
         self.store = store
         self.market = market
+        self.fx = fx
         self.bus = bus
         self.clock = clock
 
@@ -89,13 +91,14 @@ class HoldingsService:
             {"user_id": user_id, **data}, key=user_id))
 
     # -- portfolios -----------------------------------------------------------------------
-    async def create_portfolio(self, user_id: str, name: str, txs: list[dict[str, Any]]
-                               ) -> dict[str, Any]:
+    async def create_portfolio(self, user_id: str, name: str, txs: list[dict[str, Any]],
+                               base_currency: str = "USD") -> dict[str, Any]:
         now, pid = self.clock.now(), str(uuid.uuid4())
+        base = check_currency(self.fx, base_currency)
         transactions = self._transactions(txs)
         _check_sequence(transactions)
         await self.store.portfolios.add(id=pid, user_id=user_id, name=name, created_at=now,
-                                       updated_at=now)
+                                       updated_at=now, base_currency=base)
         await self.store.add_transactions(pid, transactions, now)
         return await self.portfolio(user_id, pid)
 
@@ -104,13 +107,24 @@ class HoldingsService:
         return await _page(self.store.portfolios, "portfolios", user_id, limit, cursor)
 
     async def portfolio(self, user_id: str, portfolio_id: str) -> dict[str, Any]:
+        """Positions at average cost in their own currency; realised P&L in the base currency,
+        each sale converted at the rate of its day."""
         found = await self._owned(user_id, portfolio_id)
-        book = replay(await self.store.transactions(portfolio_id))
+        txs = await self.store.transactions(portfolio_id)
+        conv = await self._conversion(found["base_currency"], txs, self.clock.now().date())
+        book, base_book = replay(txs), replay(conv.transactions(txs))
         found["positions"] = [
-            {"ticker": t, "quantity": p.quantity, "average_cost": round(p.average_cost, 6),
-             "cost_basis": round(p.cost, 6)} for t, p in sorted(book.held().items())]
-        found["realised_pnl"] = round(book.realised, 6)
+            {"ticker": t, "currency": conv.currency_of[t], "quantity": p.quantity,
+             "average_cost": round(p.average_cost, 6), "cost_basis": round(p.cost, 6),
+             "cost_basis_base": round(base_book.positions[t].cost, 6)}
+            for t, p in sorted(book.held().items())]
+        found["realised_pnl"] = round(base_book.realised, 6)
         return found
+
+    async def _conversion(self, base: str, txs: list[Transaction], end: date) -> Conversion:
+        currency_of = {t: self.market.instrument(t).currency for t in {x.ticker for x in txs}}
+        start = min((t.executed_at.date() for t in txs), default=end)
+        return await conversion(self.fx, base, currency_of, start, max(start, end))
 
     async def _owned(self, user_id: str, portfolio_id: str) -> dict[str, Any]:
         found = await self.store.portfolios.get(user_id, portfolio_id)
@@ -118,10 +132,16 @@ class HoldingsService:
             raise not_found("portfolio", portfolio_id)
         return found
 
-    async def rename_portfolio(self, user_id: str, portfolio_id: str, name: str
+    async def update_portfolio(self, user_id: str, portfolio_id: str, changes: dict[str, Any]
                                ) -> dict[str, Any]:
-        if not await self.store.portfolios.update(user_id, portfolio_id, name=name,
-                                                 updated_at=self.clock.now()):
+        """Rename, or change the base currency: figures are derived, so a new base converts
+        every past figure at its own day's rate on the next read."""
+        values: dict[str, Any] = {"updated_at": self.clock.now()}
+        if changes.get("name") is not None:
+            values["name"] = changes["name"]
+        if changes.get("base_currency") is not None:
+            values["base_currency"] = check_currency(self.fx, changes["base_currency"])
+        if not await self.store.portfolios.update(user_id, portfolio_id, **values):
             raise not_found("portfolio", portfolio_id)
         return await self.portfolio(user_id, portfolio_id)
 
@@ -165,7 +185,7 @@ class HoldingsService:
 
     async def performance(self, user_id: str, portfolio_id: str,
                           end: date | None = None) -> dict[str, Any]:
-        await self._owned(user_id, portfolio_id)
+        found = await self._owned(user_id, portfolio_id)
         txs = await self.store.transactions(portfolio_id)
         today = self.clock.now().date()
         if end is not None and end > today:
@@ -177,7 +197,11 @@ class HoldingsService:
             stop = datetime.combine(end + timedelta(days=1), time(), UTC)
             for ticker in sorted({t.ticker for t in txs}):
                 closes[ticker] = await self._closes(ticker, start, stop)
-        return {"portfolio_id": portfolio_id, **performance(txs, Closes(closes), end)}
+        conv = await self._conversion(found["base_currency"], txs, end)
+        result = performance(conv.transactions(txs), Closes(conv.closes(closes)), end)
+        _local_figures(result, txs, closes, conv, end)
+        return {"portfolio_id": portfolio_id, "base_currency": conv.base, **result,
+                "fx": conv.describe([s["date"] for s in result["series"]])}
 
     async def _closes(self, ticker: str, start: datetime, stop: datetime,
                       ) -> list[tuple[date, float]]:
@@ -190,6 +214,22 @@ class HoldingsService:
             if len(bars) < MAX_BARS:
                 return out
             after = bars[-1].time
+
+
+def _local_figures(result: dict[str, Any], txs: list[Transaction],
+                   closes: dict[str, list[tuple[date, float]]], conv: Conversion,
+                   end: date) -> None:
+    """Each position's currency, its last price and value in that currency, and the rate that
+    turned them into the base currency's figures."""
+    for p in result["positions"]:
+        marks = [(t.executed_at.date(), 1, t.price) for t in txs
+                 if t.ticker == p["ticker"] and t.executed_at.date() <= end]
+        marks += [(d, 0, c) for d, c in closes.get(p["ticker"], []) if d <= end]
+        local = max(marks)[2]  # the latest mark; a trade after the close of its day wins
+        p["currency"] = conv.currency_of[p["ticker"]]
+        p["last_price_local"] = local
+        p["market_value_local"] = round(p["quantity"] * local, 6)
+        p["fx_rate"] = round(p["last_price"] / local, 10)
 
 
 async def _page(rows: Any, kind: str, user_id: str, limit: int, cursor: str | None,

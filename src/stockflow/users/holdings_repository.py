@@ -20,7 +20,8 @@ def _watchlist(row: Any) -> dict[str, Any]:
 
 
 def _portfolio(row: Any) -> dict[str, Any]:
-    return {"id": row.id, "name": row.name, "created_at": row.created_at.isoformat(),
+    return {"id": row.id, "name": row.name, "base_currency": row.base_currency,
+            "created_at": row.created_at.isoformat(),
             "updated_at": row.updated_at.isoformat()}
 
 

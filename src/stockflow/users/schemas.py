@@ -68,14 +68,19 @@ class TransactionIn(Input):
     executed_at: datetime | None = None
 
 
+Currency = Annotated[str, Field(pattern=r"^[A-Za-z]{3}$", description="ISO 4217 code")]
+
+
 class PortfolioIn(Input):
     name: Name
+    base_currency: Currency = "USD"
     transactions: Annotated[list[TransactionIn], Field(max_length=10_000)] = Field(
         default_factory=list)
 
 
 class PortfolioUpdate(Input):
-    name: Name
+    name: Name | None = None
+    base_currency: Currency | None = None
 
 
 class AccessUpdate(Input):
