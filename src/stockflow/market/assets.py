@@ -25,11 +25,12 @@ COIN_IDS: dict[str, str] = {
 SYMBOLS: dict[str, str] = {v: k for k, v in COIN_IDS.items()}
 # A subset of /simple/supported_vs_currencies: the fiat and coin quotes StockFlow uses.
 VS_CURRENCIES = frozenset({"usd", "eur", "gbp", "inr", "jpy", "aud", "cad", "chf", "sgd",
-                           "btc", "eth"})
+                           "cny", "btc", "eth"})
 
 # ISO 4217 codes of the fiat currencies StockFlow converts between: every one has a USD pair in
 # the simulated market (EURUSD, USDJPY, ...), so any two cross through the dollar.
-FIAT_CURRENCIES = frozenset({"USD", "EUR", "GBP", "JPY", "INR", "CNY", "CHF", "AUD", "CAD"})
+FIAT_CURRENCIES = frozenset({"USD", "EUR", "GBP", "JPY", "INR", "CNY", "CHF", "AUD", "CAD",
+                             "SGD"})
 
 NSE_TICKERS = frozenset({
     "RELIANCE", "TCS", "INFY", "HDFCBANK", "ICICIBANK", "SBIN", "ITC", "HINDUNILVR", "LT",

@@ -26,20 +26,21 @@ class FxService:
         self.store = store
         self._universe = universe
 
-    def _pairs(self) -> dict[tuple[str, str], str]:
+    def pairs(self) -> dict[tuple[str, str], str]:
+        """(base, quote) → the universe's pair ticker (("EUR", "USD") → EURUSD)."""
         return {(i.metadata["base"], i.metadata["quote"]): i.ticker for i in self._universe()
                 if i.asset_class is AssetClass.FX}
 
     @property
     def currencies(self) -> frozenset[str]:
-        return frozenset(c for pair in self._pairs() for c in pair)
+        return frozenset(c for pair in self.pairs() for c in pair)
 
     def pairs_of(self, base: str, quote: str) -> list[str]:
         """The pair tickers a conversion reads: one (direct or inverted) or two (via USD)."""
         base, quote = base.upper(), quote.upper()
         if base == quote:
             return []
-        pairs = self._pairs()
+        pairs = self.pairs()
         for key in ((base, quote), (quote, base)):
             if key in pairs:
                 return [pairs[key]]
@@ -53,7 +54,7 @@ class FxService:
         base, quote = base.upper(), quote.upper()
         if base == quote:
             return [(start, 1.0)]
-        pairs = self._pairs()
+        pairs = self.pairs()
         if (base, quote) in pairs:
             return await self._closes(pairs[base, quote], start, end)
         if (quote, base) in pairs:

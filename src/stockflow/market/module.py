@@ -52,11 +52,11 @@ def build(p: Platform, plan: Plan) -> ContextParts:
         calendars=calendars, metrics=p.metrics, quote_ttl=s.cache.quote_ttl_seconds,
         last_quotes=LastQuotes(p.cache, clock=p.clock, max_stale_seconds=stale),
         free_delay=s.auth.free_delay_seconds)
+    fx = FxService(store=store, universe=lambda: market.universe)
     rates = CryptoRates(provider=provider, chain=sources.chain_of("crypto"), cache=p.cache,
-                        ttl=s.cache.quote_ttl_seconds,
+                        ttl=s.cache.quote_ttl_seconds, market=market, fx_pairs=fx.pairs,
                         last=LastQuotes(p.cache, clock=p.clock, prefix="rate:last:",
                                         max_stale_seconds=stale))
-    fx = FxService(store=store, universe=lambda: market.universe)
     backfill = Backfill(provider=provider, store=store, clock=p.clock, metrics=p.metrics)
     ticks = TickSources(market, sources, calendars, watched=s.ingestion.tickers)
     parts = ContextParts(

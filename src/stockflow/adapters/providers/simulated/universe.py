@@ -225,6 +225,7 @@ _LISTINGS: tuple[Listing, ...] = (
         industry="Emerging"),
     _fx("USD", "CNY", "US Dollar / Chinese Yuan", 7.0010, 0.035, 0.40, 0.0001, 2.0,
         industry="Emerging"),
+    _fx("USD", "SGD", "US Dollar / Singapore Dollar", 1.2860, 0.045, 0.60, 0.00001, 1.5),
 )
 
 
