@@ -31,7 +31,7 @@ MAX_BATCH = 50
 # Without `start`, history covers a window that suits the interval.
 DEFAULT_WINDOW = {Interval.D1: timedelta(days=366)}
 DEFAULT_INTRADAY_WINDOW = timedelta(days=7)
-EXCHANGES = ("XNYS", "XNAS", "XNSE", "CRYPTO")
+EXCHANGES = ("XNYS", "XNAS", "XNSE", "CRYPTO", "FX")
 # What a provider (or a whole failover chain) raises when it cannot answer now.
 FALLBACK_ON = (ProviderError, TimeoutError)
 NO_META: dict[str, Any] = {}
