@@ -10,14 +10,16 @@ from typing import Any
 import orjson
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 
-from stockflow.core.permissions import READ_STREAMS, Guard
+from stockflow.core.permissions import READ_QUOTES_REALTIME, READ_STREAMS, Guard
 from stockflow.core.problems import Problem, invalid
+from stockflow.market.api import realtime
 from stockflow.market.service import MAX_BATCH, MarketDataService
 from stockflow.market.streaming import ClientQueue, QuoteHub
 
 router = APIRouter(tags=["market"])
 GUARDS = [Guard("/v1/stream/quotes", READ_STREAMS)]
 MAX_SUBSCRIPTIONS = 500
+POLICY_VIOLATION = 1008
 
 
 @router.websocket("/v1/stream/quotes")
@@ -26,6 +28,11 @@ async def stream_quotes(ws: WebSocket) -> None:
     hub, market = ports.get(QuoteHub), ports.get(MarketDataService)
     heartbeat = hub.heartbeat
     await ws.accept()
+    if not realtime(ws):
+        # The stream is live prices, snapshot included: a caller granted streams but not
+        # real-time quotes (an extra permission on the free tier) must not get them.
+        await ws.close(POLICY_VIOLATION, f"live quotes need {READ_QUOTES_REALTIME}")
+        return
     client = hub.connect()
     sender = asyncio.create_task(_pump(ws, client, heartbeat))
     try:
