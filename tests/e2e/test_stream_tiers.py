@@ -9,22 +9,12 @@ import pytest
 import websockets
 from websockets.exceptions import ConnectionClosed
 
-from stockflow.bootstrap import bootstrap
 from stockflow.core.permissions import READ_STREAMS
 from stockflow.users.domain import Tier, permissions_for
 from stockflow.users.tokens import TokenService
-from tests.conftest import make_settings, serving
-from tests.e2e.users_support import AUTH
+from tests.e2e.test_auth_tokens import ws_server  # noqa: F401 - the served app with accounts
 
 pytestmark = pytest.mark.asyncio(loop_scope="function")
-
-
-@pytest.fixture
-async def ws_server(tmp_path):
-    container = bootstrap(make_settings(tmp_path, simulator={"backfill_on_start": False},
-                                        http={"access_log": False}, auth=AUTH))
-    async with serving(container) as url:
-        yield container, url
 
 
 def token(container, tier: Tier, extra: tuple[str, ...] = ()) -> str:
@@ -33,7 +23,7 @@ def token(container, tier: Tier, extra: tuple[str, ...] = ()) -> str:
         permissions=(*permissions_for(tier), *extra))[0]
 
 
-async def test_streams_without_realtime_quotes_are_closed_with_a_reason(ws_server):
+async def test_streams_without_realtime_quotes_are_closed_with_a_reason(ws_server):  # noqa: F811
     container, url = ws_server
     granted = token(container, Tier.FREE, (READ_STREAMS,))
     async with websockets.connect(f"{url}?token={granted}") as ws:

@@ -7,20 +7,11 @@ from datetime import UTC, datetime
 
 import pytest
 
-from stockflow.adapters.providers.alphavantage import AlphaVantageProvider
 from stockflow.adapters.providers.ecb import EcbProvider
 from stockflow.core.resilience.errors import ProviderBadData, ProviderNotFound
 from stockflow.market.domain import Interval, bar_is_valid, quote_is_valid
 from stockflow.market.routing import classify_ticker
-
-KEY = "AVKEYSECRET42"
-
-
-@pytest.fixture
-async def av(vendor):
-    p = AlphaVantageProvider(KEY, base_url=vendor.url, timeout=0.3)
-    yield p
-    await p.aclose()
+from tests.providers.test_alphavantage import KEY, av  # noqa: F401 - the Alpha Vantage client
 
 
 @pytest.fixture
@@ -35,7 +26,7 @@ def test_currency_pairs_route_to_the_fx_chain():
         "fx", "fx", "equity", "crypto", "equity"]
 
 
-async def test_alphavantage_exchange_rate_without_a_book(vendor, av):
+async def test_alphavantage_exchange_rate_without_a_book(vendor, av):  # noqa: F811 - av is the imported fixture
     vendor.route("/query", "alphavantage/currency_exchange_rate_USD_JPY_no_bid_ask.json")
     q = await av.quote("usdjpy")
     assert (q.ticker, q.price, q.bid, q.ask, q.provider) == ("USDJPY", 106.89, 106.89, 106.89,
@@ -46,14 +37,14 @@ async def test_alphavantage_exchange_rate_without_a_book(vendor, av):
                                  "apikey": [KEY]}
 
 
-async def test_alphavantage_exchange_rate_with_bid_and_ask_checks_the_pair(vendor, av):
+async def test_alphavantage_exchange_rate_with_bid_and_ask_checks_the_pair(vendor, av):  # noqa: F811 - av is the imported fixture
     vendor.route("/query", "alphavantage/currency_exchange_rate_BTC_CNY.json")
     # The body is BTC/CNY: asked for USD/CNY, it is the wrong answer, not a rate to trust.
     with pytest.raises(ProviderBadData, match="USD/CNY"):
         await av.quote("USDCNY")
 
 
-async def test_alphavantage_rate_limit_note_on_an_fx_call(vendor, av):
+async def test_alphavantage_rate_limit_note_on_an_fx_call(vendor, av):  # noqa: F811 - av is the imported fixture
     from stockflow.core.resilience.errors import ProviderRateLimited
 
     vendor.route("/query", "alphavantage/note_rate_limit_5_per_minute.json")
