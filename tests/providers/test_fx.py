@@ -11,7 +11,9 @@ from stockflow.adapters.providers.ecb import EcbProvider
 from stockflow.core.resilience.errors import ProviderBadData, ProviderNotFound
 from stockflow.market.domain import Interval, bar_is_valid, quote_is_valid
 from stockflow.market.routing import classify_ticker
-from tests.providers.test_alphavantage import KEY, av  # noqa: F401 - the Alpha Vantage client
+
+# `av` is test_alphavantage's fixture, the client against the local vendor server.
+from tests.providers.test_alphavantage import KEY, av  # noqa: F401
 
 
 @pytest.fixture
@@ -26,7 +28,7 @@ def test_currency_pairs_route_to_the_fx_chain():
         "fx", "fx", "equity", "crypto", "equity"]
 
 
-async def test_alphavantage_exchange_rate_without_a_book(vendor, av):  # noqa: F811 - av is the imported fixture
+async def test_alphavantage_exchange_rate_without_a_book(vendor, av):  # noqa: F811
     vendor.route("/query", "alphavantage/currency_exchange_rate_USD_JPY_no_bid_ask.json")
     q = await av.quote("usdjpy")
     assert (q.ticker, q.price, q.bid, q.ask, q.provider) == ("USDJPY", 106.89, 106.89, 106.89,
@@ -37,14 +39,14 @@ async def test_alphavantage_exchange_rate_without_a_book(vendor, av):  # noqa: F
                                  "apikey": [KEY]}
 
 
-async def test_alphavantage_exchange_rate_with_bid_and_ask_checks_the_pair(vendor, av):  # noqa: F811 - av is the imported fixture
+async def test_alphavantage_exchange_rate_with_bid_and_ask_checks_the_pair(vendor, av):  # noqa: F811
     vendor.route("/query", "alphavantage/currency_exchange_rate_BTC_CNY.json")
     # The body is BTC/CNY: asked for USD/CNY, it is the wrong answer, not a rate to trust.
     with pytest.raises(ProviderBadData, match="USD/CNY"):
         await av.quote("USDCNY")
 
 
-async def test_alphavantage_rate_limit_note_on_an_fx_call(vendor, av):  # noqa: F811 - av is the imported fixture
+async def test_alphavantage_rate_limit_note_on_an_fx_call(vendor, av):  # noqa: F811
     from stockflow.core.resilience.errors import ProviderRateLimited
 
     vendor.route("/query", "alphavantage/note_rate_limit_5_per_minute.json")
