@@ -222,10 +222,11 @@ def _local_figures(result: dict[str, Any], txs: list[Transaction],
     """Each position's currency, its last price and value in that currency, and the rate that
     turned them into the base currency's figures."""
     for p in result["positions"]:
-        marks = [(t.executed_at.date(), 1, t.price) for t in txs
+        # The latest mark, as performance() marks: a day's close after that day's trades.
+        marks = [(t.executed_at.date(), 0, t.executed_at.timestamp(), t.price) for t in txs
                  if t.ticker == p["ticker"] and t.executed_at.date() <= end]
-        marks += [(d, 0, c) for d, c in closes.get(p["ticker"], []) if d <= end]
-        local = max(marks)[2]  # the latest mark; a trade after the close of its day wins
+        marks += [(d, 1, 0.0, c) for d, c in closes.get(p["ticker"], []) if d <= end]
+        local = max(marks)[3]
         p["currency"] = conv.currency_of[p["ticker"]]
         p["last_price_local"] = local
         p["market_value_local"] = round(p["quantity"] * local, 6)
