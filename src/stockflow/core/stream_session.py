@@ -19,8 +19,16 @@ from stockflow.core.streaming import ClientQueue, StreamHub
 OnMessage = Callable[[dict[str, Any], ClientQueue], Awaitable[None]]
 
 
-async def serve(ws: WebSocket, hub: StreamHub, path: str, on_message: OnMessage) -> None:
+POLICY_VIOLATION = 1008
+
+
+async def serve(ws: WebSocket, hub: StreamHub, path: str, on_message: OnMessage, *,
+                refuse: str | None = None) -> None:
+    """Accept, then run the session; with `refuse`, close at once with 1008 and that reason."""
     await ws.accept()
+    if refuse is not None:
+        await ws.close(POLICY_VIOLATION, refuse)
+        return
     client = hub.connect()
     sender = asyncio.create_task(_pump(ws, client, hub.heartbeat))
     try:

@@ -7,10 +7,11 @@ from typing import Any
 import orjson
 from fastapi import APIRouter, WebSocket
 
-from stockflow.core.permissions import READ_STREAMS, Guard
+from stockflow.core.permissions import READ_QUOTES_REALTIME, READ_STREAMS, Guard
 from stockflow.core.problems import invalid
 from stockflow.core.stream_session import frame, serve, string_list
 from stockflow.core.streaming import ClientQueue
+from stockflow.market.api import realtime
 from stockflow.market.service import MAX_BATCH, MarketDataService
 from stockflow.market.streaming import QuoteHub
 
@@ -28,7 +29,10 @@ async def stream_quotes(ws: WebSocket) -> None:
     async def on_message(msg: dict[str, Any], client: ClientQueue) -> None:
         await _handle(msg, client, hub, market)
 
-    await serve(ws, hub, PATH, on_message)
+    # The stream is live prices, snapshot included: a caller granted streams but not real-time
+    # quotes (an extra permission on the free tier) must not get them.
+    refuse = None if realtime(ws) else f"live quotes need {READ_QUOTES_REALTIME}"
+    await serve(ws, hub, PATH, on_message, refuse=refuse)
 
 
 async def _handle(msg: dict[str, Any], client: ClientQueue, hub: Any, market: Any) -> None:

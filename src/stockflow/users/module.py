@@ -24,7 +24,7 @@ AUTH_EDGE_ORDER = 10
 
 def build(p: Platform, plan: Plan) -> ContextParts:
     from stockflow.core.operator import OperatorKey
-    from stockflow.market.ports import MarketReader
+    from stockflow.market.ports import FxRates, MarketReader
     from stockflow.users.edge import AuthEdge
     from stockflow.users.holdings import HoldingsService
     from stockflow.users.holdings_repository import SqlHoldingsStore
@@ -45,7 +45,7 @@ def build(p: Platform, plan: Plan) -> ContextParts:
         passwords=Passwords(time_cost=auth.argon2_time_cost, memory_kib=auth.argon2_memory_kib,
                             parallelism=auth.argon2_parallelism))
     holdings = HoldingsService(store=SqlHoldingsStore(p.db), market=p.ports.get(MarketReader),
-                               bus=p.bus, clock=p.clock)
+                               fx=p.ports.get(FxRates), bus=p.bus, clock=p.clock)
     registry = p.registry
 
     def auth_edge(app: Any, ports: Ports) -> Any:
@@ -87,5 +87,6 @@ MODULE = ContextModule(
     settings={"auth": AuthSettings},
     services=(SERVICE,),
     tables="stockflow.users.tables",
+    migrations="stockflow.users.migrations",
     resolve=_production_needs_keys,
 )

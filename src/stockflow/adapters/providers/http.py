@@ -178,7 +178,7 @@ class HttpProvider:
         except httpx.TransportError as e:
             raise self._scrub(ProviderUnavailable(
                 self.name, f"{type(e).__name__} on {where}")) from None
-        body = self._decode(resp, where)
+        body = self.decode(resp, where)
         if resp.status_code >= 400:
             raise self._scrub(self.error_for(resp, body, where))
         if resp.status_code >= 300:
@@ -189,7 +189,8 @@ class HttpProvider:
             raise self._scrub(problem)
         return body
 
-    def _decode(self, resp: httpx.Response, where: str) -> Any:
+    def decode(self, resp: httpx.Response, where: str) -> Any:
+        """The body as the vendor's format reads: JSON here; a vendor serving XML overrides."""
         try:
             return resp.json()
         except ValueError:
