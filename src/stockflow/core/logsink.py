@@ -17,6 +17,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, TextIO
 
+from stockflow.core.redact import redact
+
 Render = Callable[[Any], bytes]
 
 
@@ -70,7 +72,8 @@ class LineSink:
                 return
             lines = [item if isinstance(item, bytes) else item[0](item[1]) for item in items]
             lines.append(b"")  # the final newline
-            data = b"\n".join(lines)
+            # Secrets masked here, where every structlog and access line passes (core/redact.py).
+            data = redact(b"\n".join(lines))
             try:
                 if self._binary is not None:
                     self._stream.flush()  # text already buffered on the stream goes first
