@@ -11,6 +11,7 @@ import orjson
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 
 from stockflow.core.permissions import READ_STREAMS, Guard
+from stockflow.core.principal import Principal, TokenWatch, principal_of
 from stockflow.core.problems import Problem, invalid
 from stockflow.market.service import MAX_BATCH, MarketDataService
 from stockflow.market.streaming import ClientQueue, QuoteHub
@@ -18,6 +19,7 @@ from stockflow.market.streaming import ClientQueue, QuoteHub
 router = APIRouter(tags=["market"])
 GUARDS = [Guard("/v1/stream/quotes", READ_STREAMS)]
 MAX_SUBSCRIPTIONS = 500
+POLICY_VIOLATION = 1008
 
 
 @router.websocket("/v1/stream/quotes")
@@ -28,20 +30,43 @@ async def stream_quotes(ws: WebSocket) -> None:
     await ws.accept()
     client = hub.connect()
     sender = asyncio.create_task(_pump(ws, client, heartbeat))
+    principal, watch = principal_of(ws), ports.find(TokenWatch)
+    # A signed-in stream lives as long as its token: closed when it expires or is revoked.
+    guard = (asyncio.create_task(_close_when_invalid(ws, watch, principal, sender))
+             if watch is not None and principal is not None and not principal.anonymous
+             else None)
     try:
         while True:
-            text = await ws.receive_text()
+            message = await ws.receive()
+            if message["type"] == "websocket.disconnect":
+                break
+            text = message.get("text")
             try:
+                if text is None:  # a binary frame: refused, and the connection lives on
+                    raise invalid("binary frames are not accepted; send JSON in a text frame")
                 await _handle(text, client, hub, market)
             except Problem as problem:
                 client.offer_control(_error(problem))
-    except WebSocketDisconnect:
-        pass
+    except (WebSocketDisconnect, RuntimeError):
+        pass  # the client left, or the guard closed the socket under the receive
     finally:
         hub.disconnect(client)
-        sender.cancel()
-        with contextlib.suppress(asyncio.CancelledError, Exception):
-            await sender
+        for task in (sender, guard):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await task
+
+
+async def _close_when_invalid(ws: WebSocket, watch: TokenWatch, principal: Principal,
+                              sender: asyncio.Task[None]) -> None:
+    reason = await watch.until_invalid(principal)
+    sender.cancel()  # no frame may follow the close
+    with contextlib.suppress(asyncio.CancelledError, Exception):
+        await sender
+    with contextlib.suppress(Exception):
+        # 1008 (policy violation); a close reason is at most 123 bytes.
+        await ws.close(code=POLICY_VIOLATION, reason=reason[:123])
 
 
 async def _handle(text: str, client: ClientQueue, hub: Any, market: Any) -> None:
