@@ -18,9 +18,9 @@ MASK = b"***"
 # Names whose values are secret: x-api-key, api_key, apikey, access_token, refresh_token,
 # password, new_password, client_secret, authorization, signature, ...
 _NAME = rb"[\w.-]*(?:token|key|secret|password|passwd|signature|authorization|credentials?)"
+# A JWT: three base64url parts, the first one a JSON object ("eyJ" is '{"').
+_JWT = re.compile(rb"eyJ[\w-]{4,}\.[\w-]{4,}\.[\w-]*")
 _PATTERNS = [
-    # A JWT: three base64url parts, the first one a JSON object ("eyJ" is '{"').
-    (re.compile(rb"eyJ[\w-]{4,}\.[\w-]{4,}\.[\w-]*"), MASK),
     (re.compile(rb"(?i)(bearer\s+)[^\s\"',]+"), rb"\1" + MASK),
     # A URL query parameter or a name=value pair (logfmt, reprs, console lines).
     (re.compile(rb"(?i)((?:^|[?&;\s,({])" + _NAME + rb"=)('[^']*'|\"[^\"]*\"|[^&\s\"',)}]+)"),
@@ -31,9 +31,11 @@ _PATTERNS = [
     # A header pair as Python prints it: (b'x-api-key', b'...') or ('authorization', '...').
     (re.compile(rb"(?i)(\(b?'" + _NAME + rb"',\s*b?')[^']*"), rb"\1" + MASK),
 ]
-# What every match above contains; a line without it is passed through after one scan, so the
-# common line (an access line) costs one search and no substitution.
-_ANY = re.compile(rb"(?i)eyJ|bearer|token|key|secret|passw|signature|authorization|credential")
+# What every match above contains, lower-cased; text without any is passed through after a few
+# substring searches (C speed), so a batch of access lines costs well under a microsecond a line.
+# (One case-insensitive alternation was ten times slower: it tries every branch at every byte.)
+_MARKERS = (b"eyj", b"bearer", b"token", b"key", b"secret", b"passw", b"signature",
+            b"authorization", b"credential")
 _lock = threading.Lock()
 _known: list[bytes] = []
 
@@ -49,11 +51,22 @@ def add_secret(value: str | bytes | None) -> None:
                 _known.append(raw)
 
 
+def redact_tokens(data: bytes) -> bytes:
+    """The cheap pass, for lines whose field names are fixed by their writer (access lines):
+    JWTs, the secret a client can put in what they carry (a path, a request id). A search for
+    one byte (memchr) when there are none: a multi-byte search costs a hundred times more."""
+    if b"J" in data and b"eyJ" in data:
+        data = _JWT.sub(MASK, data)
+    return data
+
+
 def redact(line: bytes) -> bytes:
     for secret in _known:
         if secret in line:
             line = line.replace(secret, MASK)
-    if _ANY.search(line) is None:
+    line = redact_tokens(line)
+    lowered = line.lower()
+    if not any(marker in lowered for marker in _MARKERS):
         return line
     for pattern, replacement in _PATTERNS:
         line = pattern.sub(replacement, line)

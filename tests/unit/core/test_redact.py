@@ -60,3 +60,20 @@ def test_structlog_and_stdlib_lines_alike_are_masked():
     text = out.getvalue()
     assert "session" in text and "fetch" in text and "ValueError" in text
     assert REFRESH not in text and JWT not in text, text
+
+
+async def test_an_access_line_carrying_a_token_in_its_path_is_masked():
+    import asyncio
+
+    from stockflow.core.logging import access_logger
+
+    out = io.StringIO()
+    configure_logging("INFO", json_logs=True, stream=out)
+    try:
+        write = access_logger()
+        assert write is not None
+        write("r1", "GET", "unmatched", f"/v1/quotes/{JWT}", 404, 0.001)
+        await asyncio.sleep(0)
+    finally:
+        configure_logging("WARNING")
+    assert '"path":"/v1/quotes/***"' in out.getvalue() and JWT not in out.getvalue()
