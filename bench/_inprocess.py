@@ -1,0 +1,59 @@
+"""The ASGI stack called directly, no sockets: what each request costs the server's own code,
+in microseconds, measured in rounds so a noisy host shows as spread rather than as a result."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import statistics
+import time
+from collections.abc import Callable
+from typing import Any
+
+Scope = dict[str, Any]
+
+
+def http_scope(path: str, query: bytes = b"", headers: list[tuple[bytes, bytes]] | None = None,
+               client: str = "127.0.0.1") -> Scope:
+    return {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "GET",
+            "scheme": "http", "path": path, "raw_path": path.encode(), "query_string": query,
+            "root_path": "", "headers": [(b"host", b"bench"), *(headers or [])],
+            "client": (client, 50000), "server": ("127.0.0.1", 8000)}
+
+
+async def per_request_us(app: Any, make_scope: Callable[[], Scope], n: int, rounds: int = 5,
+                         ) -> list[float]:
+    """Microseconds per request, one figure per round of n requests (each checked for 200)."""
+    statuses: list[int] = []
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: dict[str, Any]) -> None:
+        if message["type"] == "http.response.start":
+            statuses.append(message["status"])
+
+    figures = []
+    for _ in range(rounds):
+        statuses.clear()
+        start = time.perf_counter()
+        for _ in range(n):
+            await app(make_scope(), receive, send)
+        figures.append((time.perf_counter() - start) / n * 1e6)
+        await asyncio.sleep(0)  # let the access lines of the round be written
+        if set(statuses) != {200}:
+            raise RuntimeError(f"statuses {sorted(set(statuses))} in the in-process run")
+    return figures
+
+
+def summary(figures: list[float]) -> str:
+    return (f"median {statistics.median(figures):.1f} µs (min {min(figures):.1f}, "
+            f"max {max(figures):.1f}, {len(figures)} rounds)")
+
+
+def quiet_logs() -> None:
+    """Access lines on, written to a sink that drops them, as the bench server's go to
+    /dev/null."""
+    from stockflow.core.logging import configure_logging
+
+    configure_logging("INFO", json_logs=True, stream=open(os.devnull, "w"))  # noqa: SIM115
