@@ -84,11 +84,11 @@ class EdgeApp(FastAPI):
         # preflights need no token.
         for layer in self.edge_layers:
             app = layer.wrap(app, ports)
-        app = RequestLimits(app, self.limits)  # before anything reads the request
         if self.cors_origins:
             app = CORSMiddleware(app, allow_origins=self.cors_origins, allow_methods=["*"],
                                  allow_headers=["*"])
-        return EdgeMiddleware(app, self.edge_metrics, access_log=self.access_log)
+        return EdgeMiddleware(app, self.edge_metrics, access_log=self.access_log,
+                              limits=RequestLimits(self.limits))
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if self.edge_stack is None:

@@ -18,9 +18,39 @@ def too_large(status: int, title: str, detail: str) -> Problem:
     return Problem(status, title, detail, type_=TYPE_BASE + title.lower().replace(" ", "-"))
 
 
+class Head:
+    """What one pass over a request's headers finds (see `head`)."""
+
+    __slots__ = ("request_id", "count", "size", "length", "chunked")
+
+    def __init__(self, request_id: str | None, count: int, size: int, length: int | None,
+                 chunked: bool) -> None:
+        self.request_id = request_id
+        self.count = count
+        self.size = size
+        self.length = length
+        self.chunked = chunked
+
+
+def head(scope: Scope) -> Head:
+    headers = scope.get("headers", ())
+    size, length, chunked, request_id = 0, None, False, None
+    for name, value in headers:
+        size += len(name) + len(value)
+        if name == b"x-request-id":
+            request_id = value.decode("latin-1")[:128]
+        elif name == b"content-length":
+            length = int(value) if value.isdigit() else None
+        elif name == b"transfer-encoding":
+            chunked = True
+    return Head(request_id, len(headers), size, length, chunked)
+
+
 class RequestLimits:
-    def __init__(self, app: ASGIApp, http: Any) -> None:
-        self.app = app
+    """Called by the edge middleware with the request's `Head`: refuses what is too large,
+    then runs `app`."""
+
+    def __init__(self, http: Any) -> None:
         self.max_header_bytes = http.max_header_bytes
         self.max_headers = http.max_headers
         self.max_url_bytes = http.max_url_bytes
@@ -34,24 +64,14 @@ class RequestLimits:
                 return limit
         return self.max_body
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] not in ("http", "websocket"):
-            await self.app(scope, receive, send)
-            return
-        headers = scope.get("headers", ())
-        size, length, chunked = 0, None, False
-        for name, value in headers:
-            size += len(name) + len(value)
-            if name == b"content-length":
-                length = int(value) if value.isdigit() else None
-            elif name == b"transfer-encoding":
-                chunked = True
-        problem = self._head_problem(scope, len(headers), size)
-        if problem is None and scope["type"] == "http":
+    async def __call__(self, app: ASGIApp, scope: Scope, receive: Receive, send: Send,
+                       request: Head) -> None:
+        problem = self._head_problem(scope, request)
+        if problem is None and (request.length or request.chunked):
             limit = self.body_limit(scope["path"])
-            if length is not None and length > limit:
+            if request.length is not None and request.length > limit:
                 problem = _body_problem(limit)
-            elif chunked and length is None:
+            elif request.chunked and request.length is None:
                 # No length announced: read the body here, up to the limit, and replay it.
                 # (With a Content-Length the server delivers exactly that many bytes.)
                 body = await _read_body(receive, limit)
@@ -62,13 +82,13 @@ class RequestLimits:
         if problem is not None:
             await refuse(scope, receive, send, problem)
             return
-        await self.app(scope, receive, send)
+        await app(scope, receive, send)
 
-    def _head_problem(self, scope: Scope, count: int, size: int) -> Problem | None:
-        if count > self.max_headers:
+    def _head_problem(self, scope: Scope, request: Head) -> Problem | None:
+        if request.count > self.max_headers:
             return too_large(431, "Request Header Fields Too Large",
                              f"at most {self.max_headers} header fields are accepted")
-        if size > self.max_header_bytes:
+        if request.size > self.max_header_bytes:
             return too_large(431, "Request Header Fields Too Large",
                              f"header fields may total at most {self.max_header_bytes} bytes")
         url = len(scope.get("raw_path") or scope["path"]) + len(scope.get("query_string", b""))

@@ -19,6 +19,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from stockflow.core.operator import unauthorized as operator_unauthorized
 from stockflow.core.permissions import ACCOUNT, OPERATOR, PUBLIC, PermissionTable, is_guarded
 from stockflow.core.principal import Principal
+from stockflow.core.web import RESPONSE_HEADERS
 from stockflow.core.problems import (
     Problem,
     forbidden,
@@ -83,6 +84,11 @@ class AuthEdge:
             await self.app(scope, receive, send)
             return
         extra = decision.headers()
+        response_headers = scope.get(RESPONSE_HEADERS)
+        if response_headers is not None:  # the edge middleware adds them to the answer
+            response_headers += extra
+            await self.app(scope, receive, send)
+            return
 
         async def send_with_limits(message: Message) -> None:
             if message["type"] == "http.response.start":
