@@ -5,10 +5,12 @@ descheduled for whole milliseconds), in rounds, so what noise is left shows as s
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import statistics
+import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 Scope = dict[str, Any]
@@ -62,3 +64,29 @@ def quiet_logs() -> None:
     from stockflow.core.logging import configure_logging
 
     configure_logging("INFO", json_logs=True, stream=open(os.devnull, "w"))  # noqa: SIM115
+
+
+@contextlib.asynccontextmanager
+async def started_app(**auth: Any) -> AsyncIterator[tuple[Any, Any]]:
+    """(container, app) built as the bench server builds them, the pipeline workers and live
+    ticks off so that this thread's CPU time is the requests' alone; anonymous callers get
+    real-time data under a limit they never reach, as in the bench server."""
+    from _harness import UNREACHABLE_LIMIT
+
+    from stockflow.bootstrap import bootstrap
+    from stockflow.entrypoints.http import create_app
+    from stockflow.settings import Settings
+
+    quiet_logs()
+    settings = Settings(data_dir=tempfile.mkdtemp(prefix="stockflow-bench-"),
+                        simulator={"backfill_years": 1, "backfill_minute_days": 1},
+                        services={"live_quotes": False, "workers": []}, jobs={"enabled": False},
+                        auth={"anonymous_tier": "enterprise",
+                              "anonymous_rate_limit": UNREACHABLE_LIMIT, **auth})
+    container = bootstrap(settings, configure_logs=False)
+    app = create_app(container, manage_lifecycle=False)
+    await container.start()
+    try:
+        yield container, app
+    finally:
+        await container.stop()

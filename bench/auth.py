@@ -9,7 +9,6 @@ import asyncio
 import json
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -51,24 +50,14 @@ async def in_process(n: int, rounds: int) -> None:
     the revocation check on its own."""
     import timeit
 
-    from _inprocess import http_scope, per_request_us, quiet_logs, summary
+    from _inprocess import http_scope, per_request_us, started_app, summary
 
-    from stockflow.bootstrap import bootstrap
     from stockflow.core.principal import TokenWatch
-    from stockflow.entrypoints.http import create_app
-    from stockflow.settings import Settings
     from stockflow.users.tokens import TokenService
 
-    quiet_logs()
     limit = UNREACHABLE_LIMIT
-    settings = Settings(data_dir=tempfile.mkdtemp(prefix="stockflow-bench-"),
-                        simulator={"backfill_years": 1, "backfill_minute_days": 1},
-                        auth={"anonymous_tier": "enterprise", "anonymous_rate_limit": limit,
-                              "rate_limits": {"free": limit, "pro": limit, "enterprise": limit}})
-    container = bootstrap(settings, configure_logs=False)
-    app = create_app(container, manage_lifecycle=False)
-    await container.start()
-    try:
+    limits = {"free": limit, "pro": limit, "enterprise": limit}
+    async with started_app(rate_limits=limits) as (container, app):
         tokens = container.port(TokenService)
         token, _ = tokens.issue(user_id="bench-user", email="bench@example.com", tier="pro",
                                 permissions=permissions_for(Tier.PRO), session_id="bench")
@@ -79,8 +68,6 @@ async def in_process(n: int, rounds: int) -> None:
         principal = tokens.verify(token)
         refusal = container.port(TokenWatch).refusal
         check = min(timeit.repeat(lambda: refusal(principal), number=100_000, repeat=5)) * 10
-    finally:
-        await container.stop()
     print(f"\nin process, {n:,} requests a round: GET {path} anonymous {summary(anon)}; "
           f"pro with Bearer {summary(authed)}; the revocation check alone {check:.3f} µs")
 

@@ -17,7 +17,7 @@ from websockets.exceptions import ConnectionClosed
 
 from stockflow.bootstrap import bootstrap
 from stockflow.users.domain import Tier, permissions_for
-from stockflow.users.tokens import ALGORITHM, ACCESS_TYPE, TokenService
+from stockflow.users.tokens import ACCESS_TYPE, ALGORITHM, TokenService
 from tests.conftest import assert_problem, make_settings, serving
 from tests.e2e.users_support import ADMIN_KEY, AUTH, PASSWORD, set_tier, sign_in, sign_up
 

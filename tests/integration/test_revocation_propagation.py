@@ -4,37 +4,19 @@ the push for a token the other has seen, by the cache for one it sees for the fi
 from __future__ import annotations
 
 import time
-import uuid
 from contextlib import AsyncExitStack
 
 import jwt
-import pytest
 import redis.asyncio as aioredis
 
 from stockflow.core.principal import TokenWatch
 from stockflow.testing.eventually import eventually
-from stockflow.testing.services import require_service_url
 from stockflow.users.revocation import PREFIX
 from stockflow.users.tokens import TokenService
 from tests.conftest import assert_problem
 from tests.e2e.admin_app import admin_app
 from tests.e2e.users_support import AUTH, sign_in, sign_up
-
-
-@pytest.fixture
-def shared_redis():
-    url = require_service_url("STOCKFLOW_TEST_REDIS_URL", "Redis")
-    prefix = f"stockflow-test:{uuid.uuid4().hex[:12]}:"
-    sep = "&" if "?" in url else "?"
-    return url, f"{url}{sep}prefix={prefix}", prefix
-
-
-async def _cleanup(url: str, prefix: str) -> None:
-    client = aioredis.Redis.from_url(url)
-    keys = [k async for k in client.scan_iter(match=f"{prefix}*")]
-    if keys:
-        await client.delete(*keys)
-    await client.aclose()
+from tests.integration.conftest import cleanup_redis
 
 
 async def test_logout_on_one_instance_refuses_the_token_on_the_other(tmp_path, shared_redis):
@@ -62,4 +44,4 @@ async def test_logout_on_one_instance_refuses_the_token_on_the_other(tmp_path, s
             await client.aclose()
             assert_problem(await b.get("/v1/users/me", headers=unseen.headers), 401)
     finally:
-        await _cleanup(url, prefix)
+        await cleanup_redis(url, prefix)

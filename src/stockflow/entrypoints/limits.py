@@ -21,7 +21,7 @@ def too_large(status: int, title: str, detail: str) -> Problem:
 class Head:
     """What one pass over a request's headers finds (see `head`)."""
 
-    __slots__ = ("request_id", "count", "size", "length", "chunked")
+    __slots__ = ("chunked", "count", "length", "request_id", "size")
 
     def __init__(self, request_id: str | None, count: int, size: int, length: int | None,
                  chunked: bool) -> None:

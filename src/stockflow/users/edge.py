@@ -19,7 +19,6 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from stockflow.core.operator import unauthorized as operator_unauthorized
 from stockflow.core.permissions import ACCOUNT, OPERATOR, PUBLIC, PermissionTable, is_guarded
 from stockflow.core.principal import Principal
-from stockflow.core.web import RESPONSE_HEADERS
 from stockflow.core.problems import (
     Problem,
     forbidden,
@@ -27,6 +26,7 @@ from stockflow.core.problems import (
     too_many_requests,
     unauthorized,
 )
+from stockflow.core.web import RESPONSE_HEADERS
 from stockflow.users.config import AuthSettings
 from stockflow.users.domain import Tier, permissions_for
 from stockflow.users.ratelimit import RateLimiter

@@ -34,8 +34,8 @@ def test_secrets_are_masked_wherever_they_stand(line):
 
 
 def test_ordinary_lines_are_untouched():
-    for line in (b'{"request_id":"ab12","method":"GET","route":"/v1/quotes/{ticker}",'
-                 b'"path":"/v1/quotes/NVDA","status":200,"duration_ms":0.4}',
+    for line in ((b'{"request_id":"ab12","method":"GET","route":"/v1/quotes/{ticker}",'
+                  b'"path":"/v1/quotes/NVDA","status":200,"duration_ms":0.4}'),
                  b"ticks stored count=120 tokens=5", b"monkey business"):
         assert redact(line) == line
 
