@@ -27,6 +27,7 @@ from stockflow.core.lifecycle import cancel_and_wait
 from stockflow.core.logging import get_logger
 from stockflow.core.ports import Cache, PubSub
 from stockflow.core.principal import Principal
+from stockflow.core.problems import unavailable
 
 log = get_logger(__name__)
 PREFIX = "auth:revoked:"
@@ -46,6 +47,7 @@ class Revocations:
         self._until_sweep = _SWEEP_EVERY
         self._watchers: dict[str, set[asyncio.Event]] = {}
         self._listener: asyncio.Task[None] | None = None
+        self._cache_failing = False
 
     # -- the edge's check ---------------------------------------------------------------
     def refusal(self, principal: Principal) -> str | None:
@@ -66,8 +68,11 @@ class Revocations:
         try:
             token, session, user = await self.cache.get_many(keys)
         except Exception as exc:  # noqa: BLE001 - the local view and the push still hold
-            log.warning("revocations unreadable from the cache", error=repr(exc))
+            if not self._cache_failing:  # once per outage: every new token fails alike
+                log.warning("revocations unreadable from the cache", error=repr(exc))
+            self._cache_failing = True
             return
+        self._cache_failing = False
         for ident, raw in ((principal.token_id, token), (principal.session_id, session)):
             if raw is not None and ident:
                 self._ids[ident] = float(raw)
@@ -97,8 +102,13 @@ class Revocations:
             key, value = PREFIX + "id:" + entry["id"], entry["until"]
         else:
             key, value = PREFIX + "user:" + entry["subject"], entry["not_before"]
-        await self.cache.set(key, repr(value).encode(), ttl=ttl)
-        await self.pubsub.publish(REVOCATION_PUSH.name, orjson.dumps(entry))
+        try:
+            await self.cache.set(key, repr(value).encode(), ttl=ttl)
+            await self.pubsub.publish(REVOCATION_PUSH.name, orjson.dumps(entry))
+        except Exception as exc:  # noqa: BLE001 - answered 503, so the caller tries again
+            log.error("revocation not shared with other instances", error=repr(exc))
+            raise unavailable("the revocation could not be shared; try again shortly",
+                              retry_after=5) from None
 
     def _apply(self, entry: dict[str, Any]) -> None:
         subject = str(entry["subject"])
