@@ -12,9 +12,8 @@ failures are counted (`stockflow_rate_limit_store_errors_total`) and logged once
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
 from math import ceil, floor, inf
-from typing import Any
+from typing import Any, NamedTuple
 
 from limits import RateLimitItem, parse
 from limits.aio.storage import MemoryStorage, Storage
@@ -31,8 +30,9 @@ log = get_logger(__name__)
 _KEY_CACHE = 100_000  # storage keys remembered per caller; cleared whole when full
 
 
-@dataclass(frozen=True, slots=True)
-class Decision:
+class Decision(NamedTuple):
+    """Made on every request: a named tuple is built in a third of a frozen dataclass's time."""
+
     allowed: bool
     limit: int
     remaining: int
