@@ -35,6 +35,8 @@ from stockflow.users.tokens import InvalidToken, TokenService
 
 OperatorCheck = Callable[[str | None], bool]
 _ANONYMOUS_CACHE = 100_000  # principals of anonymous addresses, made once each
+_PATH_CACHE = 10_000  # what each path needs; cleared whole when full
+_UNSEEN = object()
 
 
 class AuthEdge:
@@ -53,13 +55,19 @@ class AuthEdge:
         self.anonymous_permissions = None if anon == "none" else permissions_for(Tier(anon))
         self.anonymous_tier = anon
         self._anonymous_by_ip: dict[tuple[str, frozenset[str]], Principal] = {}
+        self._needed: dict[str, str | None] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = scope["type"]
         if kind not in ("http", "websocket") or not is_guarded(scope["path"]):
             await self.app(scope, receive, send)
             return
-        needed = self.table.required(scope["path"])
+        path = scope["path"]
+        needed = self._needed.get(path, _UNSEEN)
+        if needed is _UNSEEN:  # the table splits and joins the path: remembered per path
+            if len(self._needed) >= _PATH_CACHE:
+                self._needed.clear()
+            needed = self._needed[path] = self.table.required(path)
         if needed == OPERATOR:
             await self._operator_only(scope, receive, send)
             return
