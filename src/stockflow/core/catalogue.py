@@ -177,5 +177,7 @@ class Channel:
 QUOTE_STREAM = Channel("stream.quotes", "batches of live quotes for the WebSocket hub")
 NEWS_STREAM = Channel("stream.news", "live news for the news stream")
 MAINTENANCE_PUSH = Channel("control.maintenance", "maintenance switches, pushed to instances")
+REVOCATION_PUSH = Channel("auth.revocations", "revoked access tokens, pushed to instances")
 
-CHANNELS: dict[str, Channel] = {c.name: c for c in (QUOTE_STREAM, NEWS_STREAM, MAINTENANCE_PUSH)}
+CHANNELS: dict[str, Channel] = {c.name: c for c in (QUOTE_STREAM, NEWS_STREAM, MAINTENANCE_PUSH,
+                                                    REVOCATION_PUSH)}

@@ -13,6 +13,7 @@ from typing import Any
 import orjson
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
+from stockflow.core.principal import Principal, TokenWatch, principal_of
 from stockflow.core.problems import Problem, invalid
 from stockflow.core.streaming import ClientQueue, StreamHub
 
@@ -23,33 +24,59 @@ POLICY_VIOLATION = 1008
 
 
 async def serve(ws: WebSocket, hub: StreamHub, path: str, on_message: OnMessage, *,
-                refuse: str | None = None) -> None:
-    """Accept, then run the session; with `refuse`, close at once with 1008 and that reason."""
+                refuse: str | None = None, watch: TokenWatch | None = None) -> None:
+    """Accept, then run the session until the client leaves. With `refuse`, close at once with
+    1008 and that reason. With `watch`, a signed-in session lives only as long as its token:
+    it is closed with 1008 when the token expires or is revoked."""
     await ws.accept()
     if refuse is not None:
         await ws.close(POLICY_VIOLATION, refuse)
         return
     client = hub.connect()
     sender = asyncio.create_task(_pump(ws, client, hub.heartbeat))
+    principal = principal_of(ws)
+    guard = (asyncio.create_task(_close_when_invalid(ws, watch, principal, sender))
+             if watch is not None and principal is not None and not principal.anonymous
+             else None)
     try:
         while True:
-            text = await ws.receive_text()
+            message = await ws.receive()
+            if message["type"] == "websocket.disconnect":
+                break
             try:
-                msg = _parse(text)
-                if msg.get("action") == "ping":
-                    client.offer_control(frame({"type": "pong", "ts": time.time()}))
-                else:
-                    await on_message(msg, client)
+                await _dispatch(message.get("text"), client, on_message)
             except Problem as problem:
                 client.offer_control(frame({"type": "error",
                                             "error": problem.to_dict(instance=path)}))
-    except WebSocketDisconnect:
-        pass
+    except (WebSocketDisconnect, RuntimeError):
+        pass  # the client left, or the guard closed the socket under the receive
     finally:
         hub.disconnect(client)
-        sender.cancel()
-        with contextlib.suppress(asyncio.CancelledError, Exception):
-            await sender
+        for task in (sender, guard):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await task
+
+
+async def _dispatch(text: str | None, client: ClientQueue, on_message: OnMessage) -> None:
+    if text is None:  # a binary frame: refused, and the connection lives on
+        raise invalid("binary frames are not accepted; send JSON in a text frame")
+    msg = _parse(text)
+    if msg.get("action") == "ping":
+        client.offer_control(frame({"type": "pong", "ts": time.time()}))
+    else:
+        await on_message(msg, client)
+
+
+async def _close_when_invalid(ws: WebSocket, watch: TokenWatch, principal: Principal,
+                              sender: asyncio.Task[None]) -> None:
+    reason = await watch.until_invalid(principal)
+    sender.cancel()  # no frame may follow the close
+    with contextlib.suppress(asyncio.CancelledError, Exception):
+        await sender
+    with contextlib.suppress(Exception):
+        await ws.close(code=POLICY_VIOLATION, reason=reason[:123])  # at most 123 bytes
 
 
 def frame(value: Any) -> str:

@@ -8,6 +8,7 @@ import orjson
 from fastapi import APIRouter, WebSocket
 
 from stockflow.core.permissions import READ_QUOTES_REALTIME, READ_STREAMS, Guard
+from stockflow.core.principal import TokenWatch
 from stockflow.core.problems import invalid
 from stockflow.core.stream_session import frame, serve, string_list
 from stockflow.core.streaming import ClientQueue
@@ -32,7 +33,7 @@ async def stream_quotes(ws: WebSocket) -> None:
     # The stream is live prices, snapshot included: a caller granted streams but not real-time
     # quotes (an extra permission on the free tier) must not get them.
     refuse = None if realtime(ws) else f"live quotes need {READ_QUOTES_REALTIME}"
-    await serve(ws, hub, PATH, on_message, refuse=refuse)
+    await serve(ws, hub, PATH, on_message, refuse=refuse, watch=ports.find(TokenWatch))
 
 
 async def _handle(msg: dict[str, Any], client: ClientQueue, hub: Any, market: Any) -> None:

@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import APIRouter, WebSocket
 
 from stockflow.core.permissions import READ_STREAMS, Guard
+from stockflow.core.principal import TokenWatch
 from stockflow.core.problems import invalid
 from stockflow.core.stream_session import frame, serve, string_list
 from stockflow.core.streaming import ClientQueue
@@ -31,7 +32,7 @@ async def stream_news(ws: WebSocket) -> None:
     async def on_message(msg: dict[str, Any], client: ClientQueue) -> None:
         await _handle(msg, client, hub, queries, market)
 
-    await serve(ws, hub, PATH, on_message)
+    await serve(ws, hub, PATH, on_message, watch=ws.app.state.ports.find(TokenWatch))
 
 
 def _keys(msg: dict[str, Any], market: Any) -> tuple[list[str], list[str]]:

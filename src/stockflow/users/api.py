@@ -81,8 +81,8 @@ async def refresh(body: schemas.RefreshIn, svc: Accounts) -> Response:
 
 
 @auth.post("/logout", status_code=204, summary="Revoke the refresh token's whole session")
-async def logout(body: schemas.RefreshIn, svc: Accounts) -> Response:
-    await svc.logout(body.refresh_token)
+async def logout(body: schemas.RefreshIn, svc: Accounts, request: Request) -> Response:
+    await svc.logout(body.refresh_token, principal_of(request))
     return Response(status_code=204)
 
 
