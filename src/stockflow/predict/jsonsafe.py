@@ -13,7 +13,7 @@ def finite(x: Any) -> float | None:
     if x is None:
         return None
     v = float(x)
-    return v if math.isfinite(v) else None
+    return v + 0.0 if math.isfinite(v) else None   # + 0.0 turns -0.0 into 0.0
 
 
 def clean(obj: Any) -> Any:
