@@ -88,8 +88,8 @@ def var_table(r: np.ndarray, fit: GarchFit | None) -> dict:
         out["fhs_monte_carlo"] = {}
     for level in LEVELS:
         key = str(round(level * 100))
-        for name in out:
-            out[name][key] = {}
+        for table in out.values():
+            table[key] = {}
         for h in HORIZONS:
             hv, he = historical(r, level)
             rows = {"historical": (hv * math.sqrt(h), he * math.sqrt(h)),

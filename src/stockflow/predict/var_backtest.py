@@ -15,7 +15,7 @@ from scipy import stats
 
 from stockflow.predict import risk
 from stockflow.predict.series import too_few
-from stockflow.predict.volatility import fit_garch, one_step_variances
+from stockflow.predict.volatility import filter_forward, fit_garch
 
 VarFn = Callable[[np.ndarray, float], float]
 
@@ -73,7 +73,7 @@ def fhs_forecasts(r: np.ndarray, days: int, window: int, level: float,
         t1 = min(t0 + refit, len(r))
         fit = fit_garch(r[t0 - window:t0], "garch")
         q = float(np.quantile(fit.standardised(), 1.0 - level))
-        sigma = np.sqrt(one_step_variances(r[t0 - window:t1], fit)[window:])  # σ_t uses r < t
+        sigma = np.sqrt(filter_forward(fit, r[t0:t1]))
         out.extend(-(fit.params["mu"] / 100 + sigma * q))
     return np.array(out)
 

@@ -136,14 +136,24 @@ def volatility(returns: np.ndarray, horizon: int = MAX_HORIZON, periods: int = 2
             "observations": len(r), "notes": notes}
 
 
-def one_step_variances(returns: np.ndarray, fit: GarchFit) -> np.ndarray:
-    """σ²_t given returns before t, with the fit's parameters held fixed over `returns`.
+def filter_forward(fit: GarchFit, later: np.ndarray) -> np.ndarray:
+    """σ²_t for each return in `later` (the returns right after the fit's sample), each made
+    from returns before t only, with the fit's GARCH parameters held fixed.
 
-    Fitting on a training span and filtering a later one with the same parameters is the
-    out-of-sample check: the test span never reaches the likelihood.
+    A hand-written recursion rather than arch's `fix()`: arch bounds the variance path by the
+    sample variance of the whole series it is given, which would leak later returns.
     """
-    fixed = arch_spec(returns, fit.name).fix(list(fit.params.values()))
-    return np.asarray(fixed.conditional_volatility) ** 2 / 1e4
+    if fit.name != "garch":
+        raise ValueError("forward filtering is written for GARCH(1,1)")
+    p = fit.params
+    x = 100.0 * np.asarray(later, dtype=float) - p["mu"]
+    out = np.empty(len(x))
+    h = float(fit.result.forecast(horizon=1, reindex=False)  # type: ignore[attr-defined]
+              .variance.values[-1, 0])
+    for t, e in enumerate(x.tolist()):
+        out[t] = h
+        h = p["omega"] + p["alpha[1]"] * e * e + p["beta[1]"] * h
+    return out / 1e4
 
 
 def tracking(returns: np.ndarray, true_var: np.ndarray, train: int) -> dict:
@@ -155,7 +165,7 @@ def tracking(returns: np.ndarray, true_var: np.ndarray, train: int) -> dict:
     r, h = np.asarray(returns, dtype=float), np.asarray(true_var, dtype=float)
     fit = fit_garch(r[:train], "garch")
     test = slice(train, len(r))
-    candidates = {"garch": one_step_variances(r, fit)[test],
+    candidates = {"garch": filter_forward(fit, r[test]),
                   "ewma": ewma_variance(r)[:-1][test],
                   "constant": np.full(len(r) - train, float(np.var(r[:train], ddof=1)))}
 
