@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 from datetime import date
@@ -99,7 +100,7 @@ def test_risk_parity_equalises_contributions(closes) -> None:
 def test_frontier_rises_in_return_and_risk(closes) -> None:
     pts = optimise(closes, "min_variance", frontier_points=6)["frontier"]
     rets, vols = [p["return"] for p in pts], [p["volatility"] for p in pts]
-    assert rets == sorted(rets) and all(b >= a - 1e-9 for a, b in zip(vols, vols[1:]))
+    assert rets == sorted(rets) and all(b >= a - 1e-9 for a, b in itertools.pairwise(vols))
     for p in pts:
         assert sum(p["weights"].values()) == pytest.approx(1.0, abs=1e-8)
 
