@@ -38,7 +38,10 @@ class DailySeries:
 
     def head(self, n: int) -> DailySeries:
         """The first n bars: what was known at origin n (used by the backtests)."""
-        return DailySeries(*(getattr(self, f)[:n] for f in self.__slots__))
+        return self.window(0, n)
+
+    def window(self, start: int, stop: int) -> DailySeries:
+        return DailySeries(*(getattr(self, f)[start:stop] for f in self.__slots__))
 
     @property
     def log_returns(self) -> np.ndarray:
