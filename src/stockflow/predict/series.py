@@ -51,6 +51,12 @@ class DailySeries:
     def is_constant(self) -> bool:
         return bool(len(self.close)) and bool(np.all(self.close == self.close[0]))
 
+    @property
+    def periods_per_year(self) -> int:
+        """365 when the instrument trades at weekends (crypto), else 252 (exchange sessions)."""
+        weekdays = (self.dates.astype("datetime64[D]").astype(np.int64) + 3) % 7   # Monday = 0
+        return 365 if np.any(weekdays >= 5) else 252
+
     def gaps(self, max_calendar_days: int = 4) -> int:
         """Bar-to-bar steps longer than `max_calendar_days` (missing sessions, halts)."""
         if len(self.dates) < 2:

@@ -17,6 +17,7 @@ from stockflow.predict import risk
 from stockflow.predict.series import too_few
 from stockflow.predict.volatility import filter_forward, fit_garch
 
+MIN_DAYS = 50            # fewer days cannot tell a 99 % VaR from a bad one
 VarFn = Callable[[np.ndarray, float], float]
 
 
@@ -97,9 +98,10 @@ def backtest(returns: np.ndarray, days: int = 250, window: int = 250,
              with_fhs: bool = True) -> dict:
     """Every method at 95 % and 99 % over the last `days` returns."""
     r = np.asarray(returns, dtype=float)
-    if len(r) < days + window:
-        raise too_few(f"a {days}-day VaR backtest with a {window}-day window",
-                      days + window + 1, len(r) + 1)
+    if days < MIN_DAYS or len(r) < days + window:
+        need = max(days, MIN_DAYS) + window
+        raise too_few(f"a VaR backtest of at least {MIN_DAYS} days with a {window}-day window",
+                      need + 1, len(r) + 1)
     test = r[-days:]
     out: dict[str, dict] = {}
     for level in risk.LEVELS:

@@ -1,0 +1,125 @@
+"""The predict use cases over an in-memory history of simulated-market bars."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import numpy as np
+import pytest
+
+from stockflow.adapters.providers.simulated.model import PriceModel
+from stockflow.core.problems import Problem
+from stockflow.market.calendar import MarketCalendars
+from stockflow.predict.config import PredictSettings
+from stockflow.predict.ports import InMemoryHistory, InMemoryObjectStore, InMemoryPredictions
+from stockflow.predict.registry import ModelRegistry
+from stockflow.predict.series import DailySeries, make_series
+from stockflow.predict.service import PredictService
+from stockflow.testing.fakes import FakeClock
+
+TICKERS = ("AAPL", "MSFT", "RELIANCE", "BTC-USD")
+
+
+def simulated(ticker: str, model: PriceModel) -> DailySeries:
+    b = model.daily(ticker, date(2022, 6, 1), date(2024, 12, 1))
+    return make_series(b.close, dates=b.time.astype("datetime64[s]"), open=b.open, high=b.high,
+                       low=b.low, volume=b.volume)
+
+
+@pytest.fixture(scope="module")
+def history() -> InMemoryHistory:
+    model = PriceModel(42, MarketCalendars(end=date(2024, 12, 31)))
+    return InMemoryHistory({t: simulated(t, model) for t in TICKERS})
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def service(history, clock) -> PredictService:
+    settings = PredictSettings(forecast_origins=4, forecast_step=7, history_days=600,
+                               var_backtest_days=100, var_thresholds={"BTC-USD": 0.001})
+    return PredictService(history, settings, clock,
+                          registry=ModelRegistry(InMemoryObjectStore(), clock),
+                          predictions=InMemoryPredictions())
+
+
+async def test_price_forecast_fitted_on_request(service) -> None:
+    out = await service.price("AAPL", 3)
+    json.dumps(out, allow_nan=False)
+    assert out["source"] == "fitted on request" and len(out["days"]) == 3
+    assert out["backtest"][-1]["model"] == "ensemble" and out["backtest"][-1]["origins"] == 4
+    assert out["skill"] in {"none", "some"}
+
+
+async def test_price_bad_input(service) -> None:
+    with pytest.raises(Problem) as e:
+        await service.price("AAPL", 8)
+    assert e.value.status == 422
+    with pytest.raises(Problem) as e:
+        await service.price("NOPE", 3)
+    assert e.value.status == 404 and "NOPE" in e.value.detail
+
+
+async def test_trained_model_is_used_while_fresh(service, clock) -> None:
+    labels = await service.train(["AAPL", "MSFT"])
+    assert labels == ["price/AAPL/v1", "price/MSFT/v1"]
+    entry = await service.registry.latest("price", "AAPL")
+    out = await service.price("AAPL", 7)
+    assert out["source"] == "registry price/AAPL/v1"
+    assert out["backtest"] == entry.metrics["backtest"]
+    assert out["data_window"][1] == str(service.history.series["AAPL"].dates[-1])
+    fitted = await service.price("MSFT", 7)
+    np.testing.assert_allclose([d["point"] for d in fitted["days"]],
+                               [d["point"] for d in (await service.price("MSFT", 7))["days"]])
+    clock.advance(9 * 86400)                       # older than registry_max_age_hours
+    assert (await service.price("AAPL", 7))["source"] == "fitted on request"
+    assert await service.train(["AAPL"]) == ["price/AAPL/v2"]
+
+
+async def test_batch_predictions_are_stored(service) -> None:
+    await service.train(["AAPL", "BTC-USD"])
+    rows = await service.predict_all(["AAPL", "BTC-USD", "MSFT"])   # MSFT has no model yet
+    assert {r.ticker for r in rows} == {"AAPL", "BTC-USD"}
+    latest = await service.predictions.latest("AAPL", "price")
+    assert [p.horizon for p in latest] == list(range(1, 8))
+    assert all(p.lower <= p.value <= p.upper for p in latest)
+    assert latest[0].model_version == "price/AAPL/v1"
+    vol = await service.predictions.latest("BTC-USD", "volatility")
+    assert len(vol) == 7 and all(p.value > 0 for p in vol)
+
+
+async def test_volatility_annualises_crypto_by_365(service) -> None:
+    btc, aapl = await service.volatility("BTC-USD", 5), await service.volatility("AAPL", 5)
+    assert btc["periods_per_year"] == 365 and aapl["periods_per_year"] == 252
+    assert len(btc["models"]["garch"]["forecast"]) == 5
+
+
+async def test_risk_with_backtests_benchmark_and_threshold(service) -> None:
+    out = await service.risk("BTC-USD", benchmark="AAPL")
+    json.dumps(out, allow_nan=False)
+    assert out["backtests"]["days"] == 100
+    assert out["threshold"] == {"value": 0.001, "exceeded": True}
+    assert out["beta"] is not None
+    assert (await service.risk("AAPL"))["threshold"]["exceeded"] is False
+
+
+async def test_correlation_names_the_unknown_ticker(service) -> None:
+    out = await service.correlation(list(TICKERS), "spearman")
+    assert out["tickers"] == list(TICKERS)
+    with pytest.raises(Problem) as e:
+        await service.correlation(["AAPL", "ZZZZ", "MSFT"])
+    assert e.value.status == 404 and e.value.extra["unknown"] == ["ZZZZ"]
+
+
+async def test_portfolio_optimise_and_anomalies(service) -> None:
+    out = await service.portfolio({"AAPL": 0.5, "MSFT": 0.3, "BTC-USD": 0.2}, benchmark="AAPL")
+    assert out["beta"] is not None and out["tickers"] == ["AAPL", "MSFT", "BTC-USD"]
+    opt = await service.optimise(list(TICKERS), "risk_parity", max_weight=0.5)
+    assert sum(opt["weights"].values()) == pytest.approx(1.0)
+    anomalies = await service.anomalies("MSFT")
+    json.dumps(anomalies, allow_nan=False)
+    assert anomalies["bars"] > 500
