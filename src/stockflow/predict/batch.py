@@ -3,6 +3,7 @@ local processes, a Dask cluster) can run them and must return the same numbers."
 
 from __future__ import annotations
 
+import functools
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -23,6 +24,20 @@ class Job:
     config: ForecastConfig
 
 
+def single_threaded(fn):
+    """Run with one BLAS/OpenMP thread: executors run jobs side by side (more threads would
+    oversubscribe the cores), and Dask workers default to one thread, so every executor must,
+    or an optimiser's floating-point path - and its answer - would depend on where it ran."""
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        from threadpoolctl import threadpool_limits
+
+        with threadpool_limits(1):
+            return fn(*args, **kwargs)
+    return wrapper
+
+
+@single_threaded
 def train(job: Job) -> dict:
     """Weekly training: the full backtest; its weights and scores are the registered model."""
     out = forecast(job.series, MAX_DAYS, job.config)
@@ -41,6 +56,7 @@ def refit(series: DailySeries, days: int, weights: dict[str, float]) -> Path:
     return Path.blend(paths, w / w.sum())
 
 
+@single_threaded
 def predict(job_and_weights: tuple[Job, dict[str, float]]) -> list[dict]:
     """Daily batch: price paths for 1..7 days and the GARCH volatility path, as rows."""
     job, weights = job_and_weights
