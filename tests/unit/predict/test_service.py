@@ -123,3 +123,26 @@ async def test_portfolio_optimise_and_anomalies(service) -> None:
     anomalies = await service.anomalies("MSFT")
     json.dumps(anomalies, allow_nan=False)
     assert anomalies["bars"] > 500
+
+
+async def test_answers_match_the_wire_models(service) -> None:
+    from stockflow.predict.schemas import PriceForecast, RiskAnswer, VolatilityAnswer
+
+    PriceForecast.model_validate(await service.price("RELIANCE", 7))
+    VolatilityAnswer.model_validate(await service.volatility("RELIANCE"))
+    RiskAnswer.model_validate(await service.risk("RELIANCE"))
+
+
+def test_portfolio_request_wants_weights_or_an_id() -> None:
+    from pydantic import ValidationError
+
+    from stockflow.predict.schemas import CorrelationQuery, PortfolioRequest
+
+    with pytest.raises(ValidationError):
+        PortfolioRequest()
+    with pytest.raises(ValidationError):
+        PortfolioRequest(weights={"AAPL": 1.0}, portfolio_id="p1")
+    assert PortfolioRequest(weights={"AAPL": 1.0}).long_only is True
+    with pytest.raises(ValidationError):
+        CorrelationQuery(tickers=[f"T{i}" for i in range(51)])
+    assert CorrelationQuery(tickers=["aapl", "AAPL ", "msft"]).tickers == ["AAPL", "MSFT"]
