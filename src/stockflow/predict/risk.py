@@ -128,9 +128,9 @@ def beta(r: np.ndarray, bench: np.ndarray) -> float | None:
     return float(np.cov(r, bench, ddof=1)[0, 1] / vb) if vb > 0 else None
 
 
-def risk_measures(close: np.ndarray, bench_returns: np.ndarray | None = None,
-                  periods: int = 252) -> dict:
-    """Everything but the backtests, for one instrument's closes (oldest first)."""
+def risk_measures(close: np.ndarray, periods: int = 252) -> dict:
+    """Everything but the backtests, for one instrument's closes (oldest first). Beta needs
+    returns aligned with a benchmark's dates, so the caller sets it (see the service)."""
     c = np.asarray(close, dtype=float)
     r = np.diff(np.log(c))
     if len(r) < MIN_RETURNS:
@@ -138,11 +138,7 @@ def risk_measures(close: np.ndarray, bench_returns: np.ndarray | None = None,
     constant = float(np.std(r)) == 0.0
     fit = None if constant else fit_garch(r, "garch")
     dd = downside_deviation(r)
-    b = None
-    if bench_returns is not None:
-        k = min(len(r), len(bench_returns))
-        b = beta(r[-k:], np.asarray(bench_returns, dtype=float)[-k:])
     return {"var_es": var_table(r, fit), "drawdown": drawdown(c),
             "downside_deviation": {"daily": dd, "annualised": dd * math.sqrt(periods)},
-            "beta": finite(b), "observations": len(c),
+            "beta": None, "observations": len(c),
             "notes": ["constant series: no GARCH, no Monte Carlo"] if constant else []}

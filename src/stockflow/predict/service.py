@@ -121,7 +121,7 @@ class PredictService:
         return clean({"ticker": ticker, "benchmark": benchmark, **out})
 
     def _risk(self, s: DailySeries, pair: tuple[np.ndarray, np.ndarray] | None) -> dict:
-        out = risk.risk_measures(s.close, None, s.periods_per_year)
+        out = risk.risk_measures(s.close, s.periods_per_year)
         if pair is not None:             # beta on the dates both traded
             out["beta"] = risk.beta(*pair)
         cfg = self.settings
