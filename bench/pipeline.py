@@ -30,13 +30,16 @@ import redis.asyncio as aioredis
 import sqlalchemy as sa
 
 from stockflow.adapters.storage.database import SqlDatabase
-from stockflow.adapters.storage.schema import ticks as ticks_table
 from stockflow.bootstrap import bootstrap
 from stockflow.core import registry
+from stockflow.core.catalogue import RAW_TICKS
 from stockflow.core.events import make_event
+from stockflow.core.sql import ticks as ticks_table
+from stockflow.pipeline.handlers import CHUNK, chunks
 from stockflow.pipeline.repository import COLUMNS, IDENTITY, SqlTickStore, tick_row
-from stockflow.pipeline.workers import CHUNK, RAW, chunks
 from stockflow.settings import Settings
+
+RAW = RAW_TICKS.name
 
 TICKERS = ["NVDA", "MSFT", "AAPL", "AMZN", "GOOGL", "META", "TSLA", "AMD", "JPM", "XOM",
            "BTC-USD", "ETH-USD"]
@@ -78,7 +81,7 @@ async def end_to_end(storage_url: str, bus_url: str, n: int) -> tuple[float, lis
                         services={"live_quotes": False, "market_data": False,
                                   "workers": ["processor", "storage"]},
                         log={"level": "WARNING"})
-    c = bootstrap(settings)
+    c = bootstrap(settings, services=())
     await c.start()
     ticks = raw_ticks(n, now_us())
     events = [make_event(RAW, {"ticks": list(ch)}) for ch in chunks(ticks)]

@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import time
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from typing import Any
 
 import nats
@@ -23,6 +22,7 @@ from stockflow.core import registry
 from stockflow.core.events import Event, make_event
 from stockflow.core.metrics import Metrics
 from stockflow.core.ports import EventBus
+from stockflow.testing.eventually import eventually
 from stockflow.testing.fakes import EventCapture
 from stockflow.testing.services import require_service_url
 
@@ -100,14 +100,6 @@ async def kit(request) -> AsyncIterator[Kit]:
         yield k
     finally:
         await k.close()
-
-
-async def eventually(condition: Callable[[], Any], timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not met in time")
-        await asyncio.sleep(0.01)
 
 
 def counter(metrics: Metrics, name: str, topic: str, group: str) -> float:

@@ -14,8 +14,7 @@ A fast route must not shadow another FastAPI route that would match the same pat
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable
 from typing import Any
 
 import fastapi.routing
@@ -24,21 +23,10 @@ from starlette.routing import BaseRoute
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from stockflow.core.envelope import JSON_CONTENT_TYPE
+from stockflow.core.fastroute import FastRoute
 from stockflow.core.problems import Problem, send_problem
 
-# (container, path parameter or "", raw query string) -> the 200 body, or None: "FastAPI answers".
-FastAnswer = Callable[[Any, str, bytes], Awaitable[bytes | None]]
 _CONTENT_TYPE = (b"content-type", JSON_CONTENT_TYPE.encode())
-
-
-@dataclass(frozen=True, slots=True)
-class FastRoute:
-    path: str  # the FastAPI template; at most one parameter, as the last segment
-    answer: FastAnswer
-    # Whether the fast path may answer this request (e.g. only for real-time callers);
-    # the rest go on to the FastAPI route.
-    admits: Callable[[Scope], bool] | None = None
-
 
 class FastPath:
     def __init__(self, app: ASGIApp, routes: Iterable[FastRoute],
