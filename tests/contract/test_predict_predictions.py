@@ -6,14 +6,13 @@ from datetime import UTC, datetime, timedelta
 
 from stockflow.predict.ports import InMemoryPredictions, Prediction
 from stockflow.predict.repository import SqlPredictionStore
-from stockflow.predict.tables import metadata
 
 T0 = datetime(2025, 11, 21, 22, 0, tzinfo=UTC)
 
 
 async def _sql(database) -> SqlPredictionStore:
-    async with database.engine.begin() as conn:
-        await conn.run_sync(metadata.create_all)
+    # The context's own migration branch makes the table, as at start.
+    await database.migrate(["stockflow.predict.migrations"])
     return SqlPredictionStore(database)
 
 

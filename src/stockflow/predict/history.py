@@ -1,11 +1,12 @@
-"""DailyHistory on the market context's MarketStore port: its daily bars as a DailySeries."""
+"""DailyHistory on the market context's MarketStore port (market/ports.py): its daily bars as a DailySeries."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from stockflow.core.ports import Clock, MarketStore
+from stockflow.core.ports import Clock
 from stockflow.market.domain import Interval
+from stockflow.market.ports import MarketStore
 from stockflow.predict.series import DailySeries, from_bars
 
 

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
-from stockflow.adapters.storage.database import SqlDatabase
+from stockflow.core.ports import Database
 from stockflow.predict.ports import Prediction
 from stockflow.predict.tables import predictions as t
 
@@ -27,7 +27,7 @@ def _num(x: float | None) -> float | None:
 
 
 class SqlPredictionStore:
-    def __init__(self, db: SqlDatabase) -> None:
+    def __init__(self, db: Database) -> None:
         self.db = db
 
     async def save(self, items: Sequence[Prediction]) -> int:

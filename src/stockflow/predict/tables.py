@@ -1,12 +1,10 @@
-"""SQL tables of the predict context (on their own MetaData until they join the shared one)."""
+"""SQL tables of the predict context, on the shared metadata; its own migrations create them."""
 
 from __future__ import annotations
 
 import sqlalchemy as sa
 
-from stockflow.adapters.storage.schema import UtcDateTime
-
-metadata = sa.MetaData()
+from stockflow.core.sql import Json, UtcDateTime, metadata
 
 predictions = sa.Table(
     "predict_predictions",
@@ -15,9 +13,9 @@ predictions = sa.Table(
     sa.Column("kind", sa.String(16), primary_key=True),
     sa.Column("generated_at", UtcDateTime, primary_key=True),
     sa.Column("horizon", sa.SmallInteger, primary_key=True),
-    sa.Column("value", sa.Float, nullable=True),       # None, never NaN: what the API serves
-    sa.Column("lower", sa.Float, nullable=True),
-    sa.Column("upper", sa.Float, nullable=True),
+    sa.Column("value", sa.Double, nullable=True),       # None, never NaN: what the API serves
+    sa.Column("lower", sa.Double, nullable=True),
+    sa.Column("upper", sa.Double, nullable=True),
     sa.Column("model_version", sa.String(128), nullable=False),
-    sa.Column("features", sa.JSON, nullable=False),
+    sa.Column("features", Json, nullable=False),
 )
