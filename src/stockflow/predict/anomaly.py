@@ -108,3 +108,21 @@ def score_latest(history: DailySeries, latest: DailySeries, contamination: float
     rows = [_row(model, x[i], float(scores[i]), latest.dates[i]) for i in range(len(x))]
     found = [r for r in rows if r is not None]
     return found[-1] if found else None
+
+
+def latest_features(s: DailySeries) -> dict:
+    """The newest bar's features and their robust z-scores against the whole history."""
+    x = features(s)
+    med, scale = _robust_scale(x)
+    return {"date": str(s.dates[-1]), "features": dict(zip(FEATURES, x[-1].tolist(),
+                                                           strict=True)),
+            "robust_z": dict(zip(FEATURES, ((x[-1] - med) / scale).tolist(), strict=True))}
+
+
+def check_bar(history: DailySeries, bar: DailySeries, contamination: float = 0.01,
+              z_threshold: float = 5.0) -> dict | None:
+    """A just-closed bar scored against the bars before it; history must end before it."""
+    history = history.window(0, int(np.searchsorted(history.dates, bar.dates[0])))
+    if len(history) < MIN_BARS:
+        raise too_few("anomaly detection", MIN_BARS, len(history))
+    return score_latest(history, bar, contamination, z_threshold)

@@ -1,4 +1,4 @@
-"""Proposed settings of the predict context (section `predict`, env STOCKFLOW_PREDICT__...)."""
+"""Settings of the predict context (section `predict`, env STOCKFLOW_PREDICT__...)."""
 
 from __future__ import annotations
 
@@ -30,9 +30,9 @@ class PredictSettings(BaseModel):
                     "is published (a fraction, 0.05 = 5 %).")
     anomaly_contamination: float = Field(0.01, gt=0, lt=0.5)
     anomaly_z_threshold: float = Field(5.0, gt=0)
-    object_store_url: str = Field(
-        "file://./data/models",
-        description="Model artifacts: file://<folder> or s3://bucket/prefix.")
+    object_store_url: str | None = Field(
+        None, description="Model registry: file:///folder or s3://bucket/prefix; unset is the "
+                          "folder models/ under data_dir.")
     s3_endpoint_url: str | None = Field(None, description="Any S3-compatible endpoint.")
     s3_region: str = "us-east-1"
     s3_access_key_id: SecretStr | None = None
@@ -41,3 +41,5 @@ class PredictSettings(BaseModel):
         None, description="tcp://host:8786 runs training and batch predictions on that Dask "
                           "cluster; unset runs them in local processes.")
     local_workers: int = Field(2, ge=1, description="Processes of the local executor.")
+    batch_tickers: list[str] = Field(
+        default_factory=list, description="Tickers of the jobs; empty is the whole universe.")

@@ -101,7 +101,7 @@ def analyse(closes: Mapping[str, pd.Series], weights: Mapping[str, float], *,
         nv, ne = risk.normal(rp, level)
         tail[str(round(level * 100))] = {"historical": {"var": hv, "es": he},
                                          "normal": {"var": nv, "es": ne}}
-    corr = rets.corr().to_numpy()
+    corr = rets.corr().to_numpy(copy=True)  # pandas 3 hands out read-only views
     np.fill_diagonal(corr, 1.0)
     return clean({
         "tickers": tickers, "weights": w, "observations": len(rp),

@@ -1,4 +1,5 @@
-"""Wire models of the predict context's future API (requests validated here, answers typed)."""
+"""Wire models of the predict context's routes: requests validated here, answers typed (they
+make the OpenAPI description)."""
 
 from __future__ import annotations
 
@@ -104,3 +105,18 @@ class PortfolioRequest(BaseModel):
     def model_post_init(self, _context: object) -> None:
         if (self.weights is None) == (self.portfolio_id is None):
             raise ValueError("give either weights or portfolio_id")
+
+
+class PriceEnvelope(BaseModel):
+    data: PriceForecast
+    meta: dict[str, object]
+
+
+class VolatilityEnvelope(BaseModel):
+    data: VolatilityAnswer
+    meta: dict[str, object]
+
+
+class RiskEnvelope(BaseModel):
+    data: RiskAnswer
+    meta: dict[str, object]

@@ -4,7 +4,7 @@ loop keeps serving; every answer is passed through `clean` (no NaN or inf reache
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -27,6 +27,7 @@ from stockflow.predict.ports import (
 from stockflow.predict.registry import ModelRegistry
 from stockflow.predict.series import DailySeries
 from stockflow.predict.var_backtest import backtest as var_backtest
+from stockflow.users.ports import Portfolios
 
 PRICE = "price"
 
@@ -39,13 +40,17 @@ class PredictService:
     def __init__(self, history: DailyHistory, settings: PredictSettings, clock: Clock, *,
                  registry: ModelRegistry | None = None,
                  predictions: PredictionStore | None = None,
-                 executor: Executor | None = None) -> None:
+                 executor: Executor | None = None,
+                 portfolios: Portfolios | None = None,
+                 currency_of: Callable[[str], str] | None = None) -> None:
         self.history = history
         self.settings = settings
         self.clock = clock
         self.registry = registry
         self.predictions = predictions
         self.executor = executor or InlineExecutor()
+        self.portfolios = portfolios
+        self.currency_of = currency_of
 
     @property
     def forecast_config(self) -> ForecastConfig:
@@ -156,12 +161,34 @@ class PredictService:
         found = await self.many(tickers)
         data = {t: _closes(found[t]) for t in weights}
         bench = _closes(found[benchmark]) if benchmark else None
-        return await asyncio.to_thread(portfolio.analyse, data, weights, long_only=long_only,
-                                       risk_free=risk_free, benchmark=bench)
+        return clean(await asyncio.to_thread(portfolio.analyse, data, weights,
+                                             long_only=long_only, risk_free=risk_free,
+                                             benchmark=bench))
+
+    async def portfolio_weights(self, user_id: str, portfolio_id: str) -> dict[str, float]:
+        """Weights of a stored portfolio by market value at the last close (owner only: the
+        users context answers 404 for another user's portfolio)."""
+        if self.portfolios is None:
+            raise Problem(503, "Service Unavailable", "stored portfolios are not available here")
+        held = (await self.portfolios.portfolio(user_id, portfolio_id))["positions"]
+        if not held:
+            raise invalid(f"portfolio {portfolio_id} holds no open position")
+        currencies = ({t["ticker"]: self.currency_of(t["ticker"]) for t in held}
+                      if self.currency_of else {})
+        if len(set(currencies.values())) > 1:
+            # The portfolio has no base currency and this context converts none: mixing them
+            # would weigh a rupee like a dollar.
+            raise invalid("positions are in several currencies "
+                          f"({', '.join(sorted(set(currencies.values())))}); give weights")
+        found = await self.many([t["ticker"] for t in held])
+        value = {t["ticker"]: t["quantity"] * float(found[t["ticker"]].close[-1]) for t in held}
+        total = sum(value.values())
+        return {t: v / total for t, v in value.items()}
 
     async def optimise(self, tickers: Sequence[str], objective: str, **options: Any) -> dict:
         data = {t: _closes(s) for t, s in (await self.many(tickers)).items()}
-        return await asyncio.to_thread(lambda: optimise.optimise(data, objective, **options))
+        return clean(await asyncio.to_thread(
+            lambda: optimise.optimise(data, objective, **options)))
 
     async def anomalies(self, ticker: str) -> dict:
         s = await self.series(ticker)
@@ -169,6 +196,19 @@ class PredictService:
         out = await asyncio.to_thread(anomaly.detect, s, cfg.anomaly_contamination,
                                       cfg.anomaly_z_threshold)
         return clean({"ticker": ticker, **out})
+
+    async def latest_anomaly(self, ticker: str) -> dict | None:
+        """The newest stored bar, scored by a model fitted on the bars before it."""
+        s = await self.series(ticker)
+        return await self.bar_anomaly(ticker, s.window(len(s) - 1, len(s)), s)
+
+    async def bar_anomaly(self, ticker: str, bar: DailySeries,
+                          history: DailySeries | None = None) -> dict | None:
+        history = history if history is not None else await self.series(ticker)
+        cfg = self.settings
+        row = await asyncio.to_thread(anomaly.check_bar, history, bar,
+                                      cfg.anomaly_contamination, cfg.anomaly_z_threshold)
+        return None if row is None else clean(row)
 
     # -- lifecycle -----------------------------------------------------------------------
 

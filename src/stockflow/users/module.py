@@ -29,7 +29,7 @@ def build(p: Platform, plan: Plan) -> ContextParts:
     from stockflow.users.holdings import HoldingsService
     from stockflow.users.holdings_repository import SqlHoldingsStore
     from stockflow.users.passwords import Passwords
-    from stockflow.users.ports import Watchlists
+    from stockflow.users.ports import Portfolios, Watchlists
     from stockflow.users.ratelimit import RateLimiter
     from stockflow.users.repository import SqlAccountStore
     from stockflow.users.service import AccountService
@@ -60,7 +60,8 @@ def build(p: Platform, plan: Plan) -> ContextParts:
     parts = ContextParts(
         "users",
         ports={TokenService: tokens, RateLimiter: limiter, AccountService: accounts,
-               HoldingsService: holdings, Watchlists: holdings},
+               HoldingsService: holdings, Watchlists: holdings,
+               Portfolios: holdings},
         edge=[EdgeLayer(AUTH_EDGE_ORDER, auth_edge)],
         on_start=[load_keys], on_stop=[limiter.close])
     if plan.serves(ADMIN_SERVICE):
