@@ -1,10 +1,16 @@
-"""Series shared by the predict tests: random walks with OHLCV, made from a fixed seed."""
+"""Series shared by the predict tests: random walks with OHLCV made from a fixed seed, and the
+simulated market's daily bars for four instruments."""
 
 from __future__ import annotations
+
+from datetime import date
 
 import numpy as np
 import pytest
 
+from stockflow.adapters.providers.simulated.model import PriceModel
+from stockflow.market.calendar import MarketCalendars
+from stockflow.predict.ports import InMemoryHistory
 from stockflow.predict.series import DailySeries, make_series
 
 
@@ -22,3 +28,18 @@ def walk(n: int = 260, seed: int = 3, drift: float = 0.0, vol: float = 0.01) -> 
 @pytest.fixture
 def series() -> DailySeries:
     return walk()
+
+
+TICKERS = ("AAPL", "MSFT", "RELIANCE", "BTC-USD")
+
+
+def simulated(ticker: str, model: PriceModel) -> DailySeries:
+    b = model.daily(ticker, date(2022, 6, 1), date(2024, 12, 1))
+    return make_series(b.close, dates=b.time.astype("datetime64[s]"), open=b.open, high=b.high,
+                       low=b.low, volume=b.volume)
+
+
+@pytest.fixture(scope="module")
+def history() -> InMemoryHistory:
+    model = PriceModel(42, MarketCalendars(end=date(2024, 12, 31)))
+    return InMemoryHistory({t: simulated(t, model) for t in TICKERS})

@@ -3,34 +3,17 @@
 from __future__ import annotations
 
 import json
-from datetime import date
 
 import numpy as np
 import pytest
 
-from stockflow.adapters.providers.simulated.model import PriceModel
 from stockflow.core.problems import Problem
-from stockflow.market.calendar import MarketCalendars
 from stockflow.predict.config import PredictSettings
-from stockflow.predict.ports import InMemoryHistory, InMemoryObjectStore, InMemoryPredictions
+from stockflow.predict.ports import InMemoryObjectStore, InMemoryPredictions
 from stockflow.predict.registry import ModelRegistry
-from stockflow.predict.series import DailySeries, make_series
 from stockflow.predict.service import PredictService
 from stockflow.testing.fakes import FakeClock
-
-TICKERS = ("AAPL", "MSFT", "RELIANCE", "BTC-USD")
-
-
-def simulated(ticker: str, model: PriceModel) -> DailySeries:
-    b = model.daily(ticker, date(2022, 6, 1), date(2024, 12, 1))
-    return make_series(b.close, dates=b.time.astype("datetime64[s]"), open=b.open, high=b.high,
-                       low=b.low, volume=b.volume)
-
-
-@pytest.fixture(scope="module")
-def history() -> InMemoryHistory:
-    model = PriceModel(42, MarketCalendars(end=date(2024, 12, 31)))
-    return InMemoryHistory({t: simulated(t, model) for t in TICKERS})
+from tests.unit.predict.conftest import TICKERS
 
 
 @pytest.fixture
