@@ -67,6 +67,10 @@ async def portfolio(body: schemas.PortfolioRequest, request: Request, svc: Predi
     weights = {t.upper(): w for t, w in weights.items()}
     out = await svc.portfolio(weights, long_only=body.long_only, risk_free=body.risk_free,
                               benchmark=body.benchmark.upper() if body.benchmark else None)
+    if body.portfolio_id is not None:
+        out["portfolio"] = {"id": body.portfolio_id,
+                            "weights_from": "market value of the open positions at the last "
+                                            "close"}
     if body.optimise is not None or body.frontier_points:
         if len(weights) < 2:
             raise invalid("optimisation needs at least two tickers")

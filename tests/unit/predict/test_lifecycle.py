@@ -68,7 +68,7 @@ async def test_training_then_batch_stores_caches_and_publishes(world) -> None:
 
 
 async def test_threshold_is_published_when_crossed_not_while_above(world) -> None:
-    lifecycle, bus, cache, seen, _ = world
+    lifecycle, bus, _, seen, _ = world
     assert await lifecycle.thresholds() == ["BTC-USD"]           # 99 % VaR far above 0.1 %
     assert await lifecycle.thresholds() == []                    # still above: no repeat
     lifecycle.service.settings.var_thresholds["BTC-USD"] = 0.99   # back below
