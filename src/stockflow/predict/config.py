@@ -21,6 +21,9 @@ class PredictSettings(BaseModel):
     registry_max_age_hours: float = Field(
         24.0 * 8, gt=0, description="A registered model younger than this is used online "
                                     "instead of fitting (weekly training plus a day's slack).")
+    cache_seconds: float = Field(
+        3600.0, gt=0, description="How long a registered model's refitted path is cached "
+                                  "(a new bar or version makes a new entry anyway).")
     var_backtest_days: int = Field(250, ge=50, le=2000,
                                    description="Days of VaR backtest (Basel: 250).")
     var_window: int = Field(250, ge=100, description="Returns behind each backtested VaR.")

@@ -49,7 +49,7 @@ def build(p: Platform, plan: Plan) -> ContextParts:
         registry=ModelRegistry(_object_store(p), p.clock),
         predictions=SqlPredictionStore(p.db), executor=executor,
         portfolios=p.ports.find(Portfolios),
-        currency_of=lambda t: market.instrument(t).currency)
+        currency_of=lambda t: market.instrument(t).currency, cache=p.cache)
     universe = lambda: s.batch_tickers or [i.ticker for i in market.universe]
     lifecycle = Lifecycle(service, p.bus, p.cache, universe)
     live = handlers.LiveBars(service, p.bus)

@@ -41,6 +41,7 @@ class PriceForecast(BaseModel):
     weights: dict[str, float]
     backtest: list[BacktestScore]
     fitting: dict | None = None
+    cached: bool = Field(False, description="a registered model's path served from the cache")
     observations: int
     constant_series: bool
     gaps: int

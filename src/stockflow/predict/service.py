@@ -10,9 +10,10 @@ from datetime import timedelta
 from typing import Any
 
 import numpy as np
+import orjson
 import pandas as pd
 
-from stockflow.core.ports import Clock
+from stockflow.core.ports import Cache, Clock
 from stockflow.core.problems import Problem, invalid, not_found
 from stockflow.predict import anomaly, batch, correlation, optimise, portfolio, risk, volatility
 from stockflow.predict.config import PredictSettings
@@ -43,7 +44,8 @@ class PredictService:
                  predictions: PredictionStore | None = None,
                  executor: Executor | None = None,
                  portfolios: Portfolios | None = None,
-                 currency_of: Callable[[str], str] | None = None) -> None:
+                 currency_of: Callable[[str], str] | None = None,
+                 cache: Cache | None = None) -> None:
         self.history = history
         self.settings = settings
         self.clock = clock
@@ -52,6 +54,7 @@ class PredictService:
         self.executor = executor or InlineExecutor()
         self.portfolios = portfolios
         self.currency_of = currency_of
+        self.cache = cache
 
     @property
     def forecast_config(self) -> ForecastConfig:
@@ -86,15 +89,31 @@ class PredictService:
             out = await asyncio.to_thread(forecast, s, days, self.forecast_config,
                                           None, time.monotonic)
             return clean({"ticker": ticker, "source": "fitted on request", **out})
-        path = await asyncio.to_thread(batch.refit, s, days, entry.metrics["weights"])
-        last = float(s.close[-1])
-        rows = [{"day": k + 1, "point": path.mean[k], "lo_80": path.lo80[k],
-                 "hi_80": path.hi80[k], "lo_95": path.lo95[k], "hi_95": path.hi95[k],
-                 "change_pct": (path.mean[k] / last - 1) * 100} for k in range(days)]
+        return await self._registered(ticker, s, days, entry)
+
+    async def _registered(self, ticker: str, s: DailySeries, days: int, entry) -> dict:
+        """The registered ensemble refitted on the latest bars. The 7-day path depends only on
+        (version, bars), so it is cached until the next bar or version; `days` slices it."""
+        key = f"predict:price:{entry.label}:{s.dates[-1]}:{len(s)}"
+        cached = await self.cache.get(key) if self.cache is not None else None
+        if cached is None:
+            path = await asyncio.to_thread(batch.refit, s, MAX_DAYS, entry.metrics["weights"])
+            last = float(s.close[-1])
+            rows = clean([{"day": k + 1, "point": path.mean[k], "lo_80": path.lo80[k],
+                           "hi_80": path.hi80[k], "lo_95": path.lo95[k], "hi_95": path.hi95[k],
+                           "change_pct": (path.mean[k] / last - 1) * 100}
+                          for k in range(MAX_DAYS)])
+            if self.cache is not None:
+                await self.cache.set(key, orjson.dumps(rows), ttl=self.settings.cache_seconds)
+        else:
+            rows = orjson.loads(cached)
         m = entry.metrics
-        return clean({"ticker": ticker, "source": f"registry {entry.label}", "days": rows,
-                      "last_close": last, "model": "ensemble", "skill": m["skill"],
-                      "mase": m["mase"], "weights": m["weights"], "backtest": m["backtest"],
+        return clean({"ticker": ticker, "source": f"registry {entry.label}",
+                      "days": rows[:days], "last_close": float(s.close[-1]), "model": "ensemble",
+                      "skill": m["skill"], "mase": m["mase"], "weights": m["weights"],
+                      "backtest": m["backtest"], "cached": cached is not None,
+                      "fitting": {"used": sorted(k for k, w in m["weights"].items() if w > 0),
+                                  "refit_on_latest_bars": True, "backtest_from": "registry"},
                       "trained_at": entry.trained_at.isoformat(),
                       "data_window": [entry.data_start, entry.data_end],
                       "observations": len(s), "constant_series": s.is_constant,
@@ -122,12 +141,12 @@ class PredictService:
             b = await self.series(benchmark)
             aligned = correlation.aligned_returns({ticker: _closes(s), benchmark: _closes(b)})
             pair = (aligned[ticker].to_numpy(), aligned[benchmark].to_numpy())
-        out = await asyncio.to_thread(self._risk, s, pair)
+        out = await asyncio.to_thread(self.risk_figures, s, pair)
         out["threshold"] = {"value": self.settings.var_thresholds.get(ticker),
                             "exceeded": self.threshold_exceeded(ticker, out)}
         return clean({"ticker": ticker, "benchmark": benchmark, **out})
 
-    def _risk(self, s: DailySeries, pair: tuple[np.ndarray, np.ndarray] | None) -> dict:
+    def risk_figures(self, s: DailySeries, pair: tuple[np.ndarray, np.ndarray] | None) -> dict:
         out = risk.risk_measures(s.close, s.periods_per_year)
         if pair is not None:             # beta on the dates both traded
             out["beta"] = risk.beta(*pair)

@@ -129,3 +129,18 @@ def test_portfolio_request_wants_weights_or_an_id() -> None:
     with pytest.raises(ValidationError):
         CorrelationQuery(tickers=[f"T{i}" for i in range(51)])
     assert CorrelationQuery(tickers=["aapl", "AAPL ", "msft"]).tickers == ["AAPL", "MSFT"]
+
+
+async def test_a_registered_path_is_cached_until_the_next_bar(service, history) -> None:
+    from stockflow.adapters.cache.memory import make_cache
+
+    service.cache = make_cache("memory://")
+    await service.train(["AAPL"])
+    first = await service.price("AAPL", 7)
+    again = await service.price("AAPL", 3)
+    assert (first["cached"], again["cached"]) == (False, True)
+    assert again["days"] == first["days"][:3]
+    assert first["fitting"]["used"] == sorted(k for k, w in first["weights"].items() if w > 0)
+    s = history.series["AAPL"]
+    service.history = type(history)({"AAPL": s.window(0, len(s) - 1)})   # a different last bar
+    assert (await service.price("AAPL", 7))["cached"] is False
