@@ -86,6 +86,14 @@ async def test_correlation_of_fifty_names_the_unknown_ticker(world) -> None:
     problem = assert_problem(await client.get(f"/v1/analyze/correlation?tickers={wanted}",
                                               headers=pro.headers), 404)
     assert problem["unknown"] == ["ZZZZ"] and "ZZZZ" in problem["detail"]
+    too_many = ",".join(f"T{i}" for i in range(51))
+    assert_problem(await client.get(f"/v1/analyze/correlation?tickers={too_many}",
+                                    headers=pro.headers), 422)
+    assert_problem(await client.get("/v1/analyze/correlation?tickers=,,",
+                                    headers=pro.headers), 422)
+    few = assert_problem(await client.get("/v1/analyze/correlation?tickers=AAPL,KO&window=2000",
+                                          headers=pro.headers), 422)
+    assert few["errors"][0]["needed"] == 2001 and "2001" in few["detail"]   # two years < 2000
     out = body(await client.get("/v1/analyze/correlation?tickers=AAPL,MSFT,KO&method=spearman",
                                 headers=pro.headers))
     m = np.array(out["matrix"], dtype=float)

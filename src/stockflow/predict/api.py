@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
+from pydantic import ValidationError
 from starlette.responses import Response
 
 from stockflow.core.envelope import json_response
@@ -42,8 +43,13 @@ async def correlation(svc: Predict, tickers: Annotated[str, Query(min_length=1)]
                       window: Annotated[int | None, Query(ge=20, le=2000)] = None,
                       method: Annotated[str, Query(pattern="^(pearson|spearman)$")] = "pearson",
                       rolling_step: Annotated[int | None, Query(ge=1)] = None) -> Response:
-    query = schemas.CorrelationQuery(tickers=tickers.split(","), method=method, window=window,
-                                     rolling_step=rolling_step)
+    try:
+        query = schemas.CorrelationQuery(tickers=tickers.split(","), method=method,
+                                         window=window, rolling_step=rolling_step)
+    except ValidationError as e:        # built here from the comma list, so not by FastAPI
+        raise invalid("; ".join(err["msg"] for err in e.errors()),
+                      [{"field": ".".join(map(str, err["loc"])), "message": err["msg"]}
+                       for err in e.errors()]) from None
     return json_response(await svc.correlation(query.tickers, query.method, query.window,
                                                query.rolling_step))
 
