@@ -53,6 +53,22 @@ async def test_read_predictions_is_needed(world) -> None:
     body(await client.get("/v1/predict/volatility/KO", headers=enterprise.headers))
 
 
+async def test_every_predict_route_refuses_who_lacks_read_predictions(world) -> None:
+    from stockflow.predict.api import ROUTERS
+
+    container, client, _, free, _ = world
+    table = container.registry.permissions
+    routes = [(m, r.path.replace("{ticker}", "AAPL")) for router in ROUTERS
+              for r in router.routes for m in r.methods]
+    assert len(routes) == 6
+    callers = {"anonymous": ({}, 401), "operator": ({"X-API-Key": ADMIN_KEY}, 401),
+               "free": (free.headers, 403)}
+    for method, path in routes:
+        assert table.required(path) == "read:predictions", path
+        for headers, status in callers.values():
+            assert_problem(await client.request(method, path, headers=headers), status)
+
+
 async def test_price_forecast_with_its_backtest_and_what_was_used(world) -> None:
     _, client, pro, _, _ = world
     out = body(await client.get("/v1/predict/price/aapl?days=3", headers=pro.headers))
