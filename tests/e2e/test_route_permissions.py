@@ -12,9 +12,10 @@ import pytest_asyncio
 from starlette.routing import WebSocketRoute
 
 from stockflow.core.permissions import ACCOUNT, OPERATOR, PUBLIC, is_guarded
+from stockflow.entrypoints.fastpath import flat_routes
 from stockflow.entrypoints.http import create_app
 from stockflow.users.domain import Tier, permissions_for
-from tests.e2e.users_support import ADMIN_KEY, app_with, sign_up
+from tests.e2e.users_support import ADMIN_KEY, container_with, sign_up
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 CALLERS = ("anonymous", "free", "pro", "enterprise", "operator")
@@ -23,11 +24,10 @@ CALLERS = ("anonymous", "free", "pro", "enterprise", "operator")
 def guarded_routes(app) -> list[tuple[str, str]]:
     """(method, concrete path) of every guarded route, WebSocket handshakes as GET."""
     out = set()
-    for route in app.router.routes:
-        path = getattr(route, "path", "")
+    for path, methods, route in flat_routes(app.router.routes):
         if not is_guarded(path):
             continue
-        methods = {"GET"} if isinstance(route, WebSocketRoute) else route.methods - {"HEAD"}
+        methods = {"GET"} if isinstance(route, WebSocketRoute) else methods - {"HEAD"}
         concrete = path.replace("{", "").replace("}", "")
         out.update((m, concrete) for m in methods)
     return sorted(out)
@@ -48,7 +48,7 @@ def expected(needs: str | None, caller: str) -> bool:
 
 @pytest_asyncio.fixture(loop_scope="session", scope="module")
 async def world(tmp_path_factory):
-    async with app_with(tmp_path_factory.mktemp("perm"), "memory",
+    async with container_with(tmp_path_factory.mktemp("perm"), "memory",
                         settings={"control": {"api_key": ADMIN_KEY}}) as (container, client):
         headers = {"anonymous": {}, "operator": {"X-API-Key": ADMIN_KEY}}
         headers["free"] = (await sign_up(client)).headers

@@ -19,6 +19,8 @@ ADAPTERS: dict[str, dict[str, str]] = {
         "redis": "stockflow.adapters.bus.redis_streams:make_bus",
         "rediss": "stockflow.adapters.bus.redis_streams:make_bus",
         "nats": "stockflow.adapters.bus.nats_jetstream:make_bus",
+        "amqp": "stockflow.adapters.bus.rabbitmq:make_bus",
+        "amqps": "stockflow.adapters.bus.rabbitmq:make_bus",
     },
     "cache": {
         "memory": "stockflow.adapters.cache.memory:make_cache",

@@ -85,14 +85,22 @@ class FastPath:
         return None
 
 
-def _get_routes(routes: Iterable[BaseRoute]) -> dict[str, BaseRoute]:
-    """GET routes by effective path, each as the object FastAPI puts in scope["route"].
+def flat_routes(routes: Iterable[BaseRoute]) -> list[tuple[str, frozenset[str], BaseRoute]]:
+    """Every route as (effective path, methods, the object FastAPI puts in scope["route"]);
+    a WebSocket route has no methods.
 
     Since route contexts (FastAPI 0.16x) an included router stays one entry in `app.routes`;
     its routes are listed by `iter_route_contexts`. Before, `app.routes` held them directly.
     """
     contexts = getattr(fastapi.routing, "iter_route_contexts", None)
     if contexts is None:
-        return {r.path: r for r in routes if isinstance(r, APIRoute) and "GET" in r.methods}
-    return {c.path: c.original_route for c in contexts(list(routes))
-            if isinstance(c.original_route, APIRoute) and "GET" in (c.methods or ())}
+        return [(r.path, frozenset(getattr(r, "methods", None) or ()), r) for r in routes
+                if hasattr(r, "path")]
+    return [(c.path, frozenset(c.methods or ()), c.original_route)
+            for c in contexts(list(routes))]
+
+
+def _get_routes(routes: Iterable[BaseRoute]) -> dict[str, BaseRoute]:
+    """GET routes by effective path."""
+    return {path: route for path, methods, route in flat_routes(routes)
+            if isinstance(route, APIRoute) and "GET" in methods}
