@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from stockflow.core.health import OK
 from stockflow.core.module import ContextModule, ContextParts, Plan, Platform, Worker
 from stockflow.core.registry import build as build_adapter
 from stockflow.predict.config import PredictSettings
@@ -54,13 +53,9 @@ def build(p: Platform, plan: Plan) -> ContextParts:
     lifecycle = Lifecycle(service, p.bus, p.cache, universe)
     live = handlers.LiveBars(service, p.bus)
 
-    async def health() -> tuple[str, Any]:
-        return OK, {"executor": type(executor).__name__,
-                    "dask_scheduler": s.dask_scheduler}
-
     parts = ContextParts(
         "predict", ports={PredictService: service, Lifecycle: lifecycle},
-        jobs=tasks.jobs(lifecycle), health={"predict": health},
+        jobs=tasks.jobs(lifecycle),
         workers={WORKER: lambda: Worker(WORKER, handlers=handlers.handlers(live), unit=live)},
         on_stop=[executor.close])
     if plan.serves(SERVICE):      # routes only where served: a worker imports no FastAPI
