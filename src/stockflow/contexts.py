@@ -14,6 +14,7 @@ CONTEXTS = (
     "stockflow.users.module",
     "stockflow.news.module",
     "stockflow.analysis.module",
+    "stockflow.predict.module",
     "stockflow.jobs.module",
     "stockflow.control.module",
 )

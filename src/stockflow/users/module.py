@@ -30,7 +30,7 @@ def build(p: Platform, plan: Plan) -> ContextParts:
     from stockflow.users.holdings import HoldingsService
     from stockflow.users.holdings_repository import SqlHoldingsStore
     from stockflow.users.passwords import Passwords
-    from stockflow.users.ports import Watchlists
+    from stockflow.users.ports import Portfolios, Watchlists
     from stockflow.users.ratelimit import RateLimiter
     from stockflow.users.repository import SqlAccountStore
     from stockflow.users.revocation import Revocations
@@ -66,7 +66,8 @@ def build(p: Platform, plan: Plan) -> ContextParts:
     parts = ContextParts(
         "users",
         ports={TokenService: tokens, RateLimiter: limiter, AccountService: accounts,
-               HoldingsService: holdings, Watchlists: holdings, TokenWatch: revocations},
+               HoldingsService: holdings, Watchlists: holdings, Portfolios: holdings,
+               TokenWatch: revocations},
         edge=[EdgeLayer(AUTH_EDGE_ORDER, auth_edge)],
         on_start=[load_keys, revocations.start], on_stop=[revocations.stop, limiter.close])
     if plan.serves(ADMIN_SERVICE):
