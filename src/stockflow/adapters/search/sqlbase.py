@@ -1,0 +1,399 @@
+"""What the SQL search engines share: filters, facets, story collapsing, keyset cursors, upserts
+and suggestion re-ranking. An engine (FTS5, PostgreSQL) supplies only its text match and score.
+
+All SQL here is built from fixed fragments; every value, user text included, is a bound parameter.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from stockflow.adapters.storage.database import SqlDatabase
+from stockflow.core.pagination import encode_cursor
+from stockflow.search.domain import (
+    COLUMN_FACETS,
+    COLUMN_FILTERS,
+    DocType,
+    FacetBucket,
+    InvalidCursor,
+    SearchDocument,
+    SearchHit,
+    SearchPage,
+    SearchRequest,
+    SuggestEntry,
+    Suggestion,
+    normalise_filter,
+)
+from stockflow.search.tables import metadata
+from stockflow.search.text import highlight, match_quality
+
+SEP = "\x1f"  # joins list fields in one text column; the query sanitiser strips it from input
+DOC_COLUMNS = ("key", "doc_type", "doc_id", "title", "body", "keywords", "tickers", "event_types",
+               "sector", "industry", "exchange", "asset_class", "country", "source", "lang",
+               "sentiment", "published_at", "story_key", "url", "boost")
+SUGGEST_CANDIDATES = 200
+_HISTOGRAM_SECONDS = {"day": 86_400, "week": 604_800}
+_MONDAY_1970 = 345_600  # 1970-01-05, so weekly buckets start on Mondays
+
+
+class Params:
+    """Names bound parameters as they are added, so no value is ever spliced into SQL."""
+
+    def __init__(self) -> None:
+        self.values: dict[str, Any] = {}
+
+    def one(self, value: Any) -> str:
+        name = f"p{len(self.values)}"
+        self.values[name] = value
+        return f":{name}"
+
+    def many(self, values: Sequence[Any]) -> str:
+        return ", ".join(self.one(v) for v in values)
+
+
+@dataclass
+class TextMatch:
+    """An engine's contribution to one search: extra CTEs, FROM, WHERE and the score."""
+
+    from_: str = "search_documents d"
+    where: list[str] = field(default_factory=list)
+    score: str = "(COALESCE(d.published_at, 0) + d.boost)"
+    prelude: str = ""  # "name AS (...), " CTEs the FROM refers to
+
+
+class SqlSearchBase:
+    """SearchIndex on a SqlDatabase; subclasses implement `_text_match` and the FTS writes."""
+
+    dialect = ""
+
+    def __init__(self, database: SqlDatabase) -> None:
+        self.db = database
+
+    # -- schema and writes -------------------------------------------------------------------
+    async def ensure_schema(self) -> None:
+        async with self.db.engine.begin() as conn:
+            await conn.run_sync(metadata.create_all)
+            for statement in self._engine_ddl():
+                await conn.exec_driver_sql(statement)
+
+    def _engine_ddl(self) -> list[str]:
+        return []
+
+    async def upsert(self, documents: Sequence[SearchDocument]) -> int:
+        latest = {d.key: d for d in documents}  # the last version of a key wins within a batch
+        if not latest:
+            return 0
+        rows = [document_row(d) | self._row_extra(d) for d in latest.values()]
+        updates = ", ".join(f"{c} = excluded.{c}" for c in DOC_COLUMNS if c != "key")
+        values, names = self._insert_values()
+        sql = (f"INSERT INTO search_documents ({', '.join(names)}) VALUES ({values}) "
+               f"ON CONFLICT (key) DO UPDATE SET {updates}{self._extra_updates()}")
+        async with self.db.engine.begin() as conn:
+            await conn.execute(sa.text(sql), rows)
+            pks = await _pks(conn, "search_documents", list(latest))
+            await conn.execute(sa.text("DELETE FROM search_tags WHERE pk = :pk"),
+                               [{"pk": pk} for pk in pks.values()])
+            tag_rows = [{"field": f, "value": v, "pk": pks[d.key]}
+                        for d in latest.values() for f, v in d.tags()]
+            if tag_rows:
+                await conn.execute(sa.text("INSERT INTO search_tags (field, value, pk) "
+                                           "VALUES (:field, :value, :pk)"), tag_rows)
+            await self._write_text(conn, [(pks[k], d) for k, d in latest.items()])
+        return len(rows)
+
+    def _insert_values(self) -> tuple[str, list[str]]:
+        return ", ".join(f":{c}" for c in DOC_COLUMNS), list(DOC_COLUMNS)
+
+    def _extra_updates(self) -> str:
+        return ""
+
+    def _row_extra(self, doc: SearchDocument) -> dict[str, Any]:
+        return {}
+
+    async def _write_text(self, conn: Any, docs: list[tuple[int, SearchDocument]]) -> None:
+        """Engine hook: (re)write the full-text entries of freshly upserted documents."""
+
+    async def _delete_text(self, conn: Any, pks: list[int]) -> None:
+        """Engine hook: drop the full-text entries of documents about to be deleted."""
+
+    async def get(self, key: str) -> SearchDocument | None:
+        sql = f"SELECT {', '.join(DOC_COLUMNS)} FROM search_documents WHERE key = :key"
+        async with self.db.engine.connect() as conn:
+            row = (await conn.execute(sa.text(sql), {"key": key})).mappings().first()
+        return None if row is None else row_document(row)
+
+    async def delete(self, keys: Sequence[str]) -> int:
+        async with self.db.engine.begin() as conn:
+            pks = list((await _pks(conn, "search_documents", list(keys))).values())
+            return await self._delete_pks(conn, pks)
+
+    async def _delete_pks(self, conn: Any, pks: list[int]) -> int:
+        if not pks:
+            return 0
+        await self._delete_text(conn, pks)
+        rows = [{"pk": pk} for pk in pks]
+        await conn.execute(sa.text("DELETE FROM search_tags WHERE pk = :pk"), rows)
+        await conn.execute(sa.text("DELETE FROM search_documents WHERE pk = :pk"), rows)
+        return len(pks)
+
+    async def purge(self, *, doc_type: DocType | None = None,
+                    published_before: datetime | None = None) -> int:
+        p = Params()
+        where = ["1 = 1"]
+        if doc_type is not None:
+            where.append(f"doc_type = {p.one(DocType(doc_type).value)}")
+        if published_before is not None:
+            where.append(f"published_at < {p.one(_epoch(published_before))}")
+        sql = f"SELECT pk FROM search_documents WHERE {' AND '.join(where)}"
+        async with self.db.engine.begin() as conn:
+            pks = [r[0] for r in await conn.execute(sa.text(sql), p.values)]
+            return await self._delete_pks(conn, pks)
+
+    async def count(self, doc_type: DocType | None = None) -> int:
+        p = Params()
+        where = f"WHERE doc_type = {p.one(DocType(doc_type).value)}" if doc_type else ""
+        async with self.db.engine.connect() as conn:
+            result = await conn.execute(sa.text(f"SELECT count(*) FROM search_documents {where}"),
+                                        p.values)
+            return int(result.scalar_one())
+
+    async def upsert_symbols(self, entries: Sequence[SuggestEntry]) -> int:
+        latest = {e.key: e for e in entries}
+        if not latest:
+            return 0
+        rows = [symbol_row(e) for e in latest.values()]
+        cols = list(rows[0])
+        updates = ", ".join(f"{c} = excluded.{c}" for c in cols if c != "key")
+        sql = (f"INSERT INTO search_symbols ({', '.join(cols)}) VALUES "
+               f"({', '.join(':' + c for c in cols)}) ON CONFLICT (key) DO UPDATE SET {updates}")
+        async with self.db.engine.begin() as conn:
+            await conn.execute(sa.text(sql), rows)
+            pks = await _pks(conn, "search_symbols", list(latest))
+            await self._write_symbols(conn, [(pks[r["key"]], r["match_text"]) for r in rows])
+        return len(rows)
+
+    async def _write_symbols(self, conn: Any, rows: list[tuple[int, str]]) -> None:
+        """Engine hook: (re)write the trigram entries of upserted symbols."""
+
+    # -- search ------------------------------------------------------------------------------
+    def _text_match(self, request: SearchRequest, p: Params) -> TextMatch:
+        raise NotImplementedError
+
+    def _month_bucket(self) -> str:
+        raise NotImplementedError
+
+    async def search(self, request: SearchRequest) -> SearchPage:
+        p = Params()
+        match = self._text_match(request, p)
+        where = " AND ".join(match.where + filter_clauses(request, p)) or "1 = 1"
+        page_sql = self._page_sql(request, match, where, p)
+        async with self.db.engine.connect() as conn:
+            rows = (await conn.execute(sa.text(page_sql), p.values)).mappings().all()
+            facets, histogram, total = await self._facets(conn, request, match, where, p)
+        limit = max(1, request.limit)
+        terms = request.query.highlight_terms()
+        hits = [_hit(row, terms) for row in rows[:limit]]
+        next_cursor = None
+        if len(rows) > limit:
+            last = hits[-1]
+            next_cursor = encode_cursor({"s": last.score, "k": last.document.key})
+        return SearchPage(hits=hits, total=total, facets=facets, histogram=histogram,
+                          next_cursor=next_cursor)
+
+    def _page_sql(self, request: SearchRequest, match: TextMatch, where: str, p: Params) -> str:
+        limit = p.one(max(1, request.limit) + 1)  # one more tells whether a next page exists
+        keyset = ""
+        if request.cursor:
+            score, key = decode_search_cursor(request.cursor)
+            s, k = p.one(score), p.one(key)
+            keyset = f"AND (r.score < {s} OR (r.score = {s} AND r.key > {k}))"
+        rank = ("row_number() OVER (PARTITION BY story_key ORDER BY score DESC, key)"
+                if request.collapse else "1")
+        cols = ", ".join(f"d.{c}" for c in DOC_COLUMNS)
+        return (f"WITH {match.prelude}hits AS (SELECT d.pk AS pk, d.key AS key, "
+                f"d.story_key AS story_key, {match.score} AS score "
+                f"FROM {match.from_} WHERE {where}), "
+                f"ranked AS (SELECT pk, key, score, {rank} AS rn FROM hits) "
+                f"SELECT r.score AS score, {cols} FROM ranked r "
+                f"JOIN search_documents d ON d.pk = r.pk WHERE r.rn = 1 {keyset} "
+                f"ORDER BY r.score DESC, r.key LIMIT {limit}")
+
+    async def _facets(self, conn: Any, request: SearchRequest, match: TextMatch, where: str,
+                      p: Params) -> tuple[dict[str, list[FacetBucket]], list[FacetBucket], int]:
+        base = f"WITH {match.prelude}hits AS MATERIALIZED (SELECT d.pk AS pk, d.doc_type AS " \
+               f"doc_type, {', '.join(f'd.{c} AS {c}' for c in COLUMN_FACETS if c != 'type')}, " \
+               f"d.published_at AS published_at FROM {match.from_} WHERE {where}) "
+        if not request.facets:
+            result = await conn.execute(sa.text(base + "SELECT count(*) FROM hits"), p.values)
+            return {}, [], int(result.scalar_one())
+        parts = ["SELECT 'type' AS facet, doc_type AS value, count(*) AS n FROM hits "
+                 "GROUP BY doc_type"]
+        parts += [f"SELECT '{c}', {c}, count(*) FROM hits WHERE {c} IS NOT NULL GROUP BY {c}"
+                  for c in COLUMN_FACETS if c != "type"]
+        parts.append("SELECT 'event_type', t.value, count(*) FROM hits JOIN search_tags t "
+                     "ON t.pk = hits.pk AND t.field = 'event_type' GROUP BY t.value")
+        if request.histogram:
+            bucket = self._bucket(request.histogram)
+            parts.append(f"SELECT '@histogram', {bucket}, count(*) FROM hits WHERE doc_type = "
+                         f"'news' AND published_at IS NOT NULL GROUP BY {bucket}")
+        rows = (await conn.execute(sa.text(base + " UNION ALL ".join(parts)), p.values)).all()
+        return _shape_facets(rows, request.histogram)
+
+    def _bucket(self, interval: str) -> str:
+        if interval == "month":
+            return self._month_bucket()
+        width = _HISTOGRAM_SECONDS[interval]
+        offset = _MONDAY_1970 if interval == "week" else 0
+        return (f"CAST(((published_at - {offset}) / {width}) * {width} + {offset} AS TEXT)")
+
+    # -- suggest -----------------------------------------------------------------------------
+    async def _suggest_candidates(self, conn: Any, text: str) -> Sequence[Any]:
+        raise NotImplementedError
+
+    async def suggest(self, text: str, *, limit: int = 10) -> list[Suggestion]:
+        from stockflow.search.query import sanitise
+
+        typed = " ".join(sanitise(text).split())[:64]
+        if not typed:
+            return []
+        async with self.db.engine.connect() as conn:
+            rows = await self._suggest_candidates(conn, typed)
+        return rank_suggestions(typed, rows, limit)
+
+
+def rank_suggestions(typed: str, rows: Sequence[Any], limit: int) -> list[Suggestion]:
+    scored = []
+    for row in {r.key: r for r in rows}.values():
+        aliases = tuple(a for a in row.aliases.split(SEP) if a)
+        quality, matched = match_quality(typed, row.ticker, row.name, aliases)
+        if quality > 0:
+            scored.append((quality, row.popularity, row, matched))
+    scored.sort(key=lambda s: (-s[0], -s[1], s[2].ticker))
+    return [Suggestion(ticker=r.ticker, name=r.name, key=r.key, score=q, matched=m,
+                       exchange=r.exchange, asset_class=r.asset_class)
+            for q, _, r, m in scored[:max(1, limit)]]
+
+
+def filter_clauses(request: SearchRequest, p: Params) -> list[str]:
+    """WHERE fragments of the request's filters and the query's own field filters (ANDed)."""
+    clauses = []
+    for source, negate in ((request.filters, False), (request.query.filters, False),
+                           (request.query.excluded, True)):
+        for name, values in source.items():
+            if not values:
+                continue
+            norm = sorted({normalise_filter(name, v) for v in values})
+            clauses.append(_filter_clause(name, norm, negate, p))
+    if request.published_from is not None:
+        clauses.append(f"d.published_at >= {p.one(_epoch(request.published_from))}")
+    if request.published_to is not None:
+        clauses.append(f"d.published_at < {p.one(_epoch(request.published_to))}")
+    return clauses
+
+
+def _filter_clause(name: str, values: list[str], negate: bool, p: Params) -> str:
+    if name in COLUMN_FILTERS:
+        column = "d.doc_type" if name == "type" else f"d.{name}"
+        inside = f"{column} IN ({p.many(values)})"
+        return f"({column} IS NULL OR NOT {inside})" if negate else inside
+    if name not in ("ticker", "event_type"):
+        raise ValueError(f"unknown filter field {name!r}")
+    exists = (f"EXISTS (SELECT 1 FROM search_tags t WHERE t.pk = d.pk AND t.field = "
+              f"{p.one(name)} AND t.value IN ({p.many(values)}))")
+    return f"NOT {exists}" if negate else exists
+
+
+def decode_search_cursor(cursor: str) -> tuple[float, str]:
+    from stockflow.core.pagination import decode_cursor
+    from stockflow.core.problems import Problem
+
+    try:
+        value = decode_cursor(cursor)
+    except Problem:
+        raise InvalidCursor("cursor is not one this index issued") from None
+    score, key = value.get("s"), value.get("k")
+    if not isinstance(score, int | float) or not isinstance(key, str) or not math.isfinite(score):
+        raise InvalidCursor("cursor is not one this index issued")
+    return float(score), key
+
+
+def document_row(doc: SearchDocument) -> dict[str, Any]:
+    lower = {name: (getattr(doc, name) or "").strip().lower() or None
+             for name in ("sector", "industry", "exchange", "asset_class", "country", "source",
+                          "lang", "sentiment")}
+    return {"key": doc.key, "doc_type": doc.type.value, "doc_id": doc.id, "title": doc.title,
+            "body": doc.body, "keywords": SEP.join(doc.keywords),
+            "tickers": " ".join(doc.tickers), "event_types": " ".join(doc.event_types),
+            **lower, "published_at": _epoch(doc.published_at) if doc.published_at else None,
+            "story_key": doc.story_id or doc.key, "url": doc.url,
+            "boost": min(1.0, max(0.0, float(doc.boost)))}
+
+
+def row_document(row: Any) -> SearchDocument:
+    published = row["published_at"]
+    story = row["story_key"]
+    return SearchDocument(
+        type=DocType(row["doc_type"]), id=row["doc_id"], title=row["title"], body=row["body"],
+        keywords=tuple(k for k in row["keywords"].split(SEP) if k),
+        tickers=tuple(row["tickers"].split()), event_types=tuple(row["event_types"].split()),
+        sector=row["sector"], industry=row["industry"], exchange=row["exchange"],
+        asset_class=row["asset_class"], country=row["country"], source=row["source"],
+        lang=row["lang"], sentiment=row["sentiment"],
+        published_at=datetime.fromtimestamp(published, UTC) if published is not None else None,
+        story_id=None if story == row["key"] else story, url=row["url"], boost=row["boost"])
+
+
+def symbol_row(entry: SuggestEntry) -> dict[str, Any]:
+    text = " ".join([entry.ticker, entry.name, *entry.aliases]).lower()
+    return {"key": entry.key, "ticker": entry.ticker, "name": entry.name,
+            "aliases": SEP.join(entry.aliases), "ticker_lc": entry.ticker.lower(),
+            "name_lc": entry.name.lower(), "match_text": text, "exchange": entry.exchange,
+            "asset_class": entry.asset_class, "popularity": float(entry.popularity)}
+
+
+def _hit(row: Any, terms: list[str]) -> SearchHit:
+    doc = row_document(row)
+    marks = {name: frag for name, text in (("title", doc.title), ("body", doc.body))
+             if (frag := highlight(text, terms)) is not None}
+    return SearchHit(document=doc, score=float(row["score"]), highlights=marks)
+
+
+def _shape_facets(rows: Sequence[Any], interval: str | None
+                  ) -> tuple[dict[str, list[FacetBucket]], list[FacetBucket], int]:
+    facets: dict[str, list[FacetBucket]] = {}
+    histogram: list[FacetBucket] = []
+    for facet, value, n in rows:
+        if facet == "@histogram":
+            start = value if interval == "month" else datetime.fromtimestamp(int(value), UTC)
+            label = start if isinstance(start, str) else start.date().isoformat()
+            histogram.append(FacetBucket(label, int(n)))
+        else:
+            facets.setdefault(facet, []).append(FacetBucket(str(value), int(n)))
+    for buckets in facets.values():
+        buckets.sort(key=lambda b: (-b.count, b.value))
+    histogram.sort(key=lambda b: b.value)
+    total = sum(b.count for b in facets.get("type", []))
+    return facets, histogram, total
+
+
+async def _pks(conn: Any, table: str, keys: list[str]) -> dict[str, int]:
+    found: dict[str, int] = {}
+    for i in range(0, len(keys), 500):
+        chunk = keys[i:i + 500]
+        p = Params()
+        rows = await conn.execute(
+            sa.text(f"SELECT key, pk FROM {table} WHERE key IN ({p.many(chunk)})"), p.values)
+        found.update({k: pk for k, pk in rows})
+    return found
+
+
+def _epoch(moment: datetime) -> int:
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return int(moment.timestamp())
