@@ -35,8 +35,8 @@ CONFIG = "stockflow_english"
 _CONFIG_DDL = [
     f"CREATE TEXT SEARCH DICTIONARY {CONFIG}_stem (TEMPLATE = snowball, Language = english)",
     f"CREATE TEXT SEARCH CONFIGURATION {CONFIG} (COPY = english)",
-    f"ALTER TEXT SEARCH CONFIGURATION {CONFIG} ALTER MAPPING FOR asciiword, asciihword, "
-    f"hword_asciipart, word, hword, hword_part WITH {CONFIG}_stem",
+    (f"ALTER TEXT SEARCH CONFIGURATION {CONFIG} ALTER MAPPING FOR asciiword, asciihword, "
+    f"hword_asciipart, word, hword, hword_part WITH {CONFIG}_stem"),
 ]
 # Cover density (proximity of the matched words) with normalisation 1, rank / (1 + log(length)),
 # which damps long bodies the way BM25's length term does; title and keywords weigh A, body C.
@@ -50,10 +50,10 @@ _TSV = (f"setweight(to_tsvector('{CONFIG}', :ix_title), 'A') || "
 _DDL = [
     "ALTER TABLE search_documents ADD COLUMN IF NOT EXISTS tsv tsvector",
     "CREATE INDEX IF NOT EXISTS ix_search_documents_tsv ON search_documents USING gin (tsv)",
-    "CREATE INDEX IF NOT EXISTS ix_search_symbols_ticker_pat "
-    "ON search_symbols (ticker_lc text_pattern_ops)",
-    "CREATE INDEX IF NOT EXISTS ix_search_symbols_name_pat "
-    "ON search_symbols (name_lc text_pattern_ops)",
+    ("CREATE INDEX IF NOT EXISTS ix_search_symbols_ticker_pat "
+    "ON search_symbols (ticker_lc text_pattern_ops)"),
+    ("CREATE INDEX IF NOT EXISTS ix_search_symbols_name_pat "
+    "ON search_symbols (name_lc text_pattern_ops)"),
 ]
 _SYMBOL_COLUMNS = "key, ticker, name, aliases, exchange, asset_class, popularity"
 

@@ -9,11 +9,20 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 
+from stockflow.adapters.search.rows import (
+    document_row,
+    epoch,
+    hit,
+    rank_suggestions,
+    row_document,
+    shape_facets,
+    symbol_row,
+)
 from stockflow.adapters.storage.database import SqlDatabase
 from stockflow.core.pagination import encode_cursor
 from stockflow.search.domain import (
@@ -23,7 +32,6 @@ from stockflow.search.domain import (
     FacetBucket,
     InvalidCursor,
     SearchDocument,
-    SearchHit,
     SearchPage,
     SearchRequest,
     SuggestEntry,
@@ -31,9 +39,7 @@ from stockflow.search.domain import (
     normalise_filter,
 )
 from stockflow.search.tables import metadata
-from stockflow.search.text import highlight, match_quality
 
-SEP = "\x1f"  # joins list fields in one text column; the query sanitiser strips it from input
 DOC_COLUMNS = ("key", "doc_type", "doc_id", "title", "body", "keywords", "tickers", "event_types",
                "sector", "industry", "exchange", "asset_class", "country", "source", "lang",
                "sentiment", "published_at", "story_key", "url", "boost")
@@ -149,7 +155,7 @@ class SqlSearchBase:
         if doc_type is not None:
             where.append(f"doc_type = {p.one(DocType(doc_type).value)}")
         if published_before is not None:
-            where.append(f"published_at < {p.one(_epoch(published_before))}")
+            where.append(f"published_at < {p.one(epoch(published_before))}")
         sql = f"SELECT pk FROM search_documents WHERE {' AND '.join(where)}"
         async with self.db.engine.begin() as conn:
             pks = [r[0] for r in await conn.execute(sa.text(sql), p.values)]
@@ -198,7 +204,7 @@ class SqlSearchBase:
             facets, histogram, total = await self._facets(conn, request, match, where, p)
         limit = max(1, request.limit)
         terms = request.query.highlight_terms()
-        hits = [_hit(row, terms) for row in rows[:limit]]
+        hits = [hit(row, terms) for row in rows[:limit]]
         next_cursor = None
         if len(rows) > limit:
             last = hits[-1]
@@ -232,8 +238,8 @@ class SqlSearchBase:
         if not request.facets:
             result = await conn.execute(sa.text(base + "SELECT count(*) FROM hits"), p.values)
             return {}, [], int(result.scalar_one())
-        parts = ["SELECT 'type' AS facet, doc_type AS value, count(*) AS n FROM hits "
-                 "GROUP BY doc_type"]
+        parts = [("SELECT 'type' AS facet, doc_type AS value, count(*) AS n FROM hits "
+                 "GROUP BY doc_type")]
         parts += [f"SELECT '{c}', {c}, count(*) FROM hits WHERE {c} IS NOT NULL GROUP BY {c}"
                   for c in COLUMN_FACETS if c != "type"]
         parts.append("SELECT 'event_type', t.value, count(*) FROM hits JOIN search_tags t "
@@ -243,7 +249,7 @@ class SqlSearchBase:
             parts.append(f"SELECT '@histogram', {bucket}, count(*) FROM hits WHERE doc_type = "
                          f"'news' AND published_at IS NOT NULL GROUP BY {bucket}")
         rows = (await conn.execute(sa.text(base + " UNION ALL ".join(parts)), p.values)).all()
-        return _shape_facets(rows, request.histogram)
+        return shape_facets(rows, request.histogram)
 
     def _bucket(self, interval: str) -> str:
         if interval == "month":
@@ -267,18 +273,6 @@ class SqlSearchBase:
         return rank_suggestions(typed, rows, limit)
 
 
-def rank_suggestions(typed: str, rows: Sequence[Any], limit: int) -> list[Suggestion]:
-    scored = []
-    for row in {r.key: r for r in rows}.values():
-        aliases = tuple(a for a in row.aliases.split(SEP) if a)
-        quality, matched = match_quality(typed, row.ticker, row.name, aliases)
-        if quality > 0:
-            scored.append((quality, row.popularity, row, matched))
-    scored.sort(key=lambda s: (-s[0], -s[1], s[2].ticker))
-    return [Suggestion(ticker=r.ticker, name=r.name, key=r.key, score=q, matched=m,
-                       exchange=r.exchange, asset_class=r.asset_class)
-            for q, _, r, m in scored[:max(1, limit)]]
-
 
 def filter_clauses(request: SearchRequest, p: Params) -> list[str]:
     """WHERE fragments of the request's filters and the query's own field filters (ANDed)."""
@@ -291,9 +285,9 @@ def filter_clauses(request: SearchRequest, p: Params) -> list[str]:
             norm = sorted({normalise_filter(name, v) for v in values})
             clauses.append(_filter_clause(name, norm, negate, p))
     if request.published_from is not None:
-        clauses.append(f"d.published_at >= {p.one(_epoch(request.published_from))}")
+        clauses.append(f"d.published_at >= {p.one(epoch(request.published_from))}")
     if request.published_to is not None:
-        clauses.append(f"d.published_at < {p.one(_epoch(request.published_to))}")
+        clauses.append(f"d.published_at < {p.one(epoch(request.published_to))}")
     return clauses
 
 
@@ -323,63 +317,9 @@ def decode_search_cursor(cursor: str) -> tuple[float, str]:
     return float(score), key
 
 
-def document_row(doc: SearchDocument) -> dict[str, Any]:
-    lower = {name: (getattr(doc, name) or "").strip().lower() or None
-             for name in ("sector", "industry", "exchange", "asset_class", "country", "source",
-                          "lang", "sentiment")}
-    return {"key": doc.key, "doc_type": doc.type.value, "doc_id": doc.id, "title": doc.title,
-            "body": doc.body, "keywords": SEP.join(doc.keywords),
-            "tickers": " ".join(doc.tickers), "event_types": " ".join(doc.event_types),
-            **lower, "published_at": _epoch(doc.published_at) if doc.published_at else None,
-            "story_key": doc.story_id or doc.key, "url": doc.url,
-            "boost": min(1.0, max(0.0, float(doc.boost)))}
 
 
-def row_document(row: Any) -> SearchDocument:
-    published = row["published_at"]
-    story = row["story_key"]
-    return SearchDocument(
-        type=DocType(row["doc_type"]), id=row["doc_id"], title=row["title"], body=row["body"],
-        keywords=tuple(k for k in row["keywords"].split(SEP) if k),
-        tickers=tuple(row["tickers"].split()), event_types=tuple(row["event_types"].split()),
-        sector=row["sector"], industry=row["industry"], exchange=row["exchange"],
-        asset_class=row["asset_class"], country=row["country"], source=row["source"],
-        lang=row["lang"], sentiment=row["sentiment"],
-        published_at=datetime.fromtimestamp(published, UTC) if published is not None else None,
-        story_id=None if story == row["key"] else story, url=row["url"], boost=row["boost"])
 
-
-def symbol_row(entry: SuggestEntry) -> dict[str, Any]:
-    text = " ".join([entry.ticker, entry.name, *entry.aliases]).lower()
-    return {"key": entry.key, "ticker": entry.ticker, "name": entry.name,
-            "aliases": SEP.join(entry.aliases), "ticker_lc": entry.ticker.lower(),
-            "name_lc": entry.name.lower(), "match_text": text, "exchange": entry.exchange,
-            "asset_class": entry.asset_class, "popularity": float(entry.popularity)}
-
-
-def _hit(row: Any, terms: list[str]) -> SearchHit:
-    doc = row_document(row)
-    marks = {name: frag for name, text in (("title", doc.title), ("body", doc.body))
-             if (frag := highlight(text, terms)) is not None}
-    return SearchHit(document=doc, score=float(row["score"]), highlights=marks)
-
-
-def _shape_facets(rows: Sequence[Any], interval: str | None
-                  ) -> tuple[dict[str, list[FacetBucket]], list[FacetBucket], int]:
-    facets: dict[str, list[FacetBucket]] = {}
-    histogram: list[FacetBucket] = []
-    for facet, value, n in rows:
-        if facet == "@histogram":
-            start = value if interval == "month" else datetime.fromtimestamp(int(value), UTC)
-            label = start if isinstance(start, str) else start.date().isoformat()
-            histogram.append(FacetBucket(label, int(n)))
-        else:
-            facets.setdefault(facet, []).append(FacetBucket(str(value), int(n)))
-    for buckets in facets.values():
-        buckets.sort(key=lambda b: (-b.count, b.value))
-    histogram.sort(key=lambda b: b.value)
-    total = sum(b.count for b in facets.get("type", []))
-    return facets, histogram, total
 
 
 async def _pks(conn: Any, table: str, keys: list[str]) -> dict[str, int]:
@@ -391,9 +331,3 @@ async def _pks(conn: Any, table: str, keys: list[str]) -> dict[str, int]:
             sa.text(f"SELECT key, pk FROM {table} WHERE key IN ({p.many(chunk)})"), p.values)
         found.update({k: pk for k, pk in rows})
     return found
-
-
-def _epoch(moment: datetime) -> int:
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return int(moment.timestamp())

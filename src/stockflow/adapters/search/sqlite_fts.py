@@ -26,10 +26,10 @@ from stockflow.search.text import index_text, trigrams
 # field would in OpenSearch.
 BM25_WEIGHTS = "10.0, 10.0, 1.0"
 _DDL = [
-    "CREATE VIRTUAL TABLE IF NOT EXISTS search_fts USING fts5("
-    "title, keywords, body, tokenize = 'porter unicode61 remove_diacritics 2')",
-    "CREATE VIRTUAL TABLE IF NOT EXISTS search_symbols_fts USING fts5("
-    "match_text, tokenize = 'trigram')",
+    ("CREATE VIRTUAL TABLE IF NOT EXISTS search_fts USING fts5("
+    "title, keywords, body, tokenize = 'porter unicode61 remove_diacritics 2')"),
+    ("CREATE VIRTUAL TABLE IF NOT EXISTS search_symbols_fts USING fts5("
+    "match_text, tokenize = 'trigram')"),
 ]
 _SYMBOL_COLUMNS = "s.key, s.ticker, s.name, s.aliases, s.exchange, s.asset_class, s.popularity"
 
