@@ -127,7 +127,8 @@ def match_quality(query: str, ticker: str, name: str, aliases: tuple[str, ...]) 
     budget = 1 if len(q) < 5 else 2
     best, matched = budget + 1, ""
     for what, word in [("ticker", t)] + [(w, part) for w, text in names for part in text.split()]:
-        for cut in (len(q) - 1, len(q), len(q) + 1):
+        # compare with the word's start cut at every length the typos could have shifted it to
+        for cut in range(len(q) - budget, len(q) + budget + 1):
             if cut > 0:
                 d = OSA.distance(q, word[:cut], score_cutoff=budget)
                 if d < best:
