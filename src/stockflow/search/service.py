@@ -1,0 +1,204 @@
+"""Search use cases: query the index, keep it fresh from domain events, reindex resumably."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from typing import Any
+
+from pydantic import ValidationError
+
+from stockflow.core.events import Event
+from stockflow.core.ports import Clock
+from stockflow.core.problems import invalid
+from stockflow.search.config import SearchSettings
+from stockflow.search.documents import (
+    company_document,
+    financial_document,
+    news_document,
+    suggest_entry,
+)
+from stockflow.search.domain import (
+    FILTER_FIELDS,
+    DocType,
+    InvalidCursor,
+    SearchDocument,
+    SearchPage,
+    SearchRequest,
+    Suggestion,
+    doc_key,
+)
+from stockflow.search.ports import DocumentSource, ReindexCheckpoints, SearchIndex
+from stockflow.search.query import MAX_FILTER_VALUES, parse
+from stockflow.search.schemas import (
+    ARTICLE_PUBLISHED,
+    COMPANY_UPDATED,
+    FINANCIALS_UPDATED,
+    SENTIMENT_ANALYZED,
+    ArticlePublished,
+    CompanyUpdated,
+    FinancialsUpdated,
+    SentimentAnalyzed,
+)
+
+
+class SearchService:
+    """What the routes and event handlers call; takes its index, settings and clock."""
+
+    def __init__(self, index: SearchIndex, settings: SearchSettings, clock: Clock) -> None:
+        self.index = index
+        self.settings = settings
+        self.clock = clock
+
+    async def search(self, q: str, *, types: Iterable[str] | None = None,
+                     filters: Mapping[str, Iterable[str]] | None = None,
+                     published_from: datetime | None = None,
+                     published_to: datetime | None = None, limit: int | None = None,
+                     cursor: str | None = None, collapse: bool = True,
+                     facets: bool = True) -> SearchPage:
+        """Ranked hits with highlights and facets; bad filters, limits or cursors are a 422."""
+        limit = self.settings.default_limit if limit is None else limit
+        if not 1 <= limit <= self.settings.max_limit:
+            raise invalid(f"limit must be between 1 and {self.settings.max_limit}")
+        if published_from and published_to and published_from > published_to:
+            raise invalid("'from' is after 'to'")
+        chosen = _filters(filters or {})
+        wanted = _types(types)
+        if wanted:
+            chosen["type"] = wanted
+        request = SearchRequest(
+            query=parse(q), filters=chosen, published_from=published_from,
+            published_to=published_to, limit=limit, cursor=cursor or None, facets=facets,
+            histogram=self.settings.histogram, collapse=collapse)
+        try:
+            return await self.index.search(request)
+        except InvalidCursor:
+            raise invalid("cursor is not one this API issued for this search") from None
+
+    async def suggest(self, q: str, *, limit: int | None = None) -> list[Suggestion]:
+        limit = self.settings.suggest_limit if limit is None else limit
+        if not 1 <= limit <= 50:
+            raise invalid("limit must be between 1 and 50")
+        return await self.index.suggest(q, limit=limit)
+
+    # -- keeping the index fresh ---------------------------------------------------------------
+    def handlers(self) -> dict[str, Callable[[Event], Awaitable[None]]]:
+        """topic -> handler, for the module to subscribe (one table, not scattered decorators)."""
+        return {COMPANY_UPDATED: self.on_company_updated,
+                ARTICLE_PUBLISHED: self.on_article_published,
+                SENTIMENT_ANALYZED: self.on_sentiment_analyzed,
+                FINANCIALS_UPDATED: self.on_financials_updated}
+
+    async def on_company_updated(self, event: Event) -> None:
+        doc = company_document(_payload(CompanyUpdated, event).record())
+        await self.index.upsert([doc])
+        await self.index.upsert_symbols([suggest_entry(doc)])
+
+    async def on_article_published(self, event: Event) -> None:
+        await self.index.upsert([news_document(_payload(ArticlePublished, event).record())])
+
+    async def on_sentiment_analyzed(self, event: Event) -> None:
+        """Re-label an indexed article; an article not indexed yet is picked up at publish."""
+        data = _payload(SentimentAnalyzed, event)
+        current = await self.index.get(doc_key(DocType.NEWS, data.article_id))
+        if current is not None and current.sentiment != data.label:
+            await self.index.upsert([replace(current, sentiment=data.label)])
+
+    async def on_financials_updated(self, event: Event) -> None:
+        await self.index.upsert([financial_document(_payload(FinancialsUpdated, event).record())])
+
+    async def cleanup(self) -> int:
+        """The daily clean-up: news past the retention period leaves the index."""
+        days = self.settings.news_retention_days
+        if days is None:
+            return 0
+        cutoff = self.clock.now() - timedelta(days=days)
+        return await self.index.purge(doc_type=DocType.NEWS, published_before=cutoff)
+
+
+@dataclass(frozen=True, slots=True)
+class ReindexProgress:
+    doc_type: DocType
+    done: int
+    total: int | None
+    finished: bool = False
+
+
+class Reindexer:
+    """Rewrites the index from the sources of truth, batch by batch, resuming where it stopped."""
+
+    def __init__(self, index: SearchIndex, source: DocumentSource,
+                 checkpoints: ReindexCheckpoints, *, batch_size: int = 500) -> None:
+        self.index = index
+        self.source = source
+        self.checkpoints = checkpoints
+        self.batch_size = batch_size
+
+    async def run(self, types: Iterable[DocType] = tuple(DocType), *,
+                  progress: Callable[[ReindexProgress], Any] | None = None,
+                  restart: bool = False) -> dict[DocType, int]:
+        """Documents written per type (counting those of an earlier, interrupted run)."""
+        written = {}
+        for doc_type in types:
+            if restart:
+                await self.checkpoints.clear(doc_type)
+            written[doc_type] = await self._one(doc_type, progress)
+        return written
+
+    async def _one(self, doc_type: DocType,
+                   progress: Callable[[ReindexProgress], Any] | None) -> int:
+        after, done = await self.checkpoints.load(doc_type)
+        total = await self.source.total(doc_type)
+        while True:
+            batch = list(await self.source.page(doc_type, after, self.batch_size))
+            if not batch:
+                break
+            await self._write(doc_type, batch)
+            after, done = batch[-1].id, done + len(batch)
+            await self.checkpoints.save(doc_type, after, done)
+            if progress is not None:
+                progress(ReindexProgress(doc_type, done, total))
+        await self.checkpoints.clear(doc_type)
+        if progress is not None:
+            progress(ReindexProgress(doc_type, done, total, finished=True))
+        return done
+
+    async def _write(self, doc_type: DocType, batch: list[SearchDocument]) -> None:
+        await self.index.upsert(batch)
+        if doc_type is DocType.COMPANY:
+            await self.index.upsert_symbols([suggest_entry(d) for d in batch])
+
+
+def _payload(model: type[Any], event: Event) -> Any:
+    try:
+        return model.model_validate(event.data)
+    except ValidationError as exc:
+        # The bus retries, then dead-letters with this reason; nothing is half-indexed.
+        raise ValueError(f"{event.type} payload is invalid: {exc.errors()[:3]}") from None
+
+
+def _filters(filters: Mapping[str, Iterable[str]]) -> dict[str, tuple[str, ...]]:
+    out = {}
+    for name, values in filters.items():
+        if name not in FILTER_FIELDS:
+            raise invalid(f"unknown filter {name!r}; known: {', '.join(FILTER_FIELDS)}")
+        kept = tuple(v for v in (str(x).strip() for x in values) if v)
+        if len(kept) > MAX_FILTER_VALUES:
+            raise invalid(f"at most {MAX_FILTER_VALUES} values for filter {name!r}")
+        if kept:
+            out[name] = kept
+    return out
+
+
+def _types(types: Iterable[str] | None) -> tuple[str, ...]:
+    if types is None:
+        return ()
+    names = tuple(dict.fromkeys(t.strip().lower() for t in types if t.strip()))
+    if "all" in names:
+        return ()
+    known = {t.value for t in DocType}
+    unknown = [t for t in names if t not in known]
+    if unknown:
+        raise invalid(f"unknown type {unknown[0]!r}; known: company, news, financials, all")
+    return names
