@@ -170,11 +170,14 @@ class PostgresSearchIndex(SqlSearchBase):
             rows += (await conn.execute(sa.text(sql), {"pat": _like_prefix(q)})).all()
         if self._trgm_schema is not None and len(q) >= 3:
             schema = f'"{self._trgm_schema}"'
+            # The planner prices word_similarity as cheap and picks a sequential scan that costs
+            # 180 ms at 20k symbols against 3 ms through the trigram index; this transaction only.
             await conn.execute(sa.text(
-                "SELECT set_config('pg_trgm.word_similarity_threshold', :t, true)"),
+                "SELECT set_config('pg_trgm.word_similarity_threshold', :t, true), "
+                "set_config('enable_seqscan', 'off', true)"),
                 {"t": str(WORD_SIMILARITY_THRESHOLD)})
             sql = (f"SELECT {_SYMBOL_COLUMNS} FROM search_symbols "
-                   f"WHERE :q OPERATOR({schema}.<%) match_text "
+                   f"WHERE match_text OPERATOR({schema}.%>) :q "
                    f"ORDER BY {schema}.word_similarity(:q, match_text) DESC "
                    f"LIMIT {SUGGEST_CANDIDATES}")
             rows += (await conn.execute(sa.text(sql), {"q": q})).all()

@@ -91,8 +91,10 @@ class SqliteSearchIndex(SqlSearchBase):
                                    f"MATCH {p.one(negative)})")
             return match
         expression = positive if negative is None else f"({positive}) NOT ({negative})"
+        # CROSS JOIN makes SQLite drive from the full-text index: given a choice it may scan a
+        # filter's index instead and re-run the MATCH for every row (60 ms instead of 5 at 10k).
         return TextMatch(
-            from_="search_fts JOIN search_documents d ON d.pk = search_fts.rowid",
+            from_="search_fts CROSS JOIN search_documents d ON d.pk = search_fts.rowid",
             where=[f"search_fts MATCH {p.one(expression)}"],
             score=f"(-bm25(search_fts, {BM25_WEIGHTS}) * (1 + d.boost))")
 
