@@ -1,7 +1,8 @@
 """Pure rules that turn the platform's records into search documents.
 
-Companies, news articles and financial profiles arrive as these records (built from event
-payloads by schemas.py); each becomes one SearchDocument, companies also one SuggestEntry.
+Companies, news articles and financial profiles arrive as these records (event payloads are
+validated straight into them, see service.py); each becomes one SearchDocument, companies also
+one SuggestEntry. The Field annotations are the payloads' validation rules.
 """
 
 from __future__ import annotations
@@ -9,17 +10,24 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Annotated
+
+from pydantic import Field
 
 from stockflow.search.domain import DocType, SearchDocument, SuggestEntry
 
 # log10(market cap) / 13: 10 trillion is the top of the scale, a 1-billion company scores 0.69.
 _BOOST_SCALE = 13.0
 
+Text = Annotated[str, Field(min_length=1)]
+Ticker = Annotated[str, Field(min_length=1, max_length=32)]
+Amount = Annotated[float, Field(ge=0)]
+
 
 @dataclass(frozen=True, slots=True)
 class CompanyRecord:
-    ticker: str
-    name: str
+    ticker: Ticker
+    name: Text
     aliases: tuple[str, ...] = ()
     former_names: tuple[str, ...] = ()
     exchange: str | None = None
@@ -28,14 +36,14 @@ class CompanyRecord:
     industry: str | None = None
     country: str | None = None
     description: str = ""
-    market_cap: float | None = None
-    popularity: float | None = None  # e.g. views or watchlist count; used when larger
+    market_cap: Amount | None = None
+    popularity: Amount | None = None  # e.g. views or watchlist count; used when larger
 
 
 @dataclass(frozen=True, slots=True)
 class NewsArticle:
-    id: str
-    title: str
+    id: Text
+    title: Text
     body: str = ""
     source: str | None = None
     lang: str | None = None
@@ -52,8 +60,8 @@ class NewsArticle:
 class FinancialProfile:
     """Key figures of one company; ratios as fractions (0.65 is 65 %)."""
 
-    ticker: str
-    name: str
+    ticker: Ticker
+    name: Text
     sector: str | None = None
     industry: str | None = None
     market_cap: float | None = None
@@ -64,6 +72,14 @@ class FinancialProfile:
     pe_ratio: float | None = None
     dividend_yield: float | None = None
     debt_to_equity: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SentimentLabel:
+    """A sentiment verdict on an article that may already be indexed."""
+
+    article_id: Text
+    label: Text
 
 
 def size_boost(market_cap: float | None, popularity: float | None = None) -> float:

@@ -1,7 +1,6 @@
-"""Wire models of the search context: the event payloads it consumes and the future API's bodies.
+"""Wire models of the search context: the topics it consumes and the future API's bodies.
 
-Event payloads are validated here, so a malformed event fails in one place with a clear error
-(and is dead-lettered by the bus) instead of half-indexing a document.
+Event payloads validate straight into the records of documents.py (their Field rules).
 """
 
 from __future__ import annotations
@@ -9,9 +8,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel
 
-from stockflow.search.documents import CompanyRecord, FinancialProfile, NewsArticle
 from stockflow.search.domain import SearchHit, SearchPage, Suggestion
 
 # Topics this context consumes (to move into the platform's event catalogue).
@@ -19,69 +17,6 @@ COMPANY_UPDATED = "company.updated"
 ARTICLE_PUBLISHED = "news.article.published"
 SENTIMENT_ANALYZED = "news.sentiment.analyzed"
 FINANCIALS_UPDATED = "financials.updated"
-
-
-class _Payload(BaseModel):
-    model_config = ConfigDict(extra="ignore", frozen=True)
-
-
-class CompanyUpdated(_Payload):
-    ticker: str = Field(min_length=1, max_length=32)
-    name: str = Field(min_length=1)
-    aliases: tuple[str, ...] = ()
-    former_names: tuple[str, ...] = ()
-    exchange: str | None = None
-    asset_class: str | None = "equity"
-    sector: str | None = None
-    industry: str | None = None
-    country: str | None = None
-    description: str = ""
-    market_cap: float | None = Field(default=None, ge=0)
-    popularity: float | None = Field(default=None, ge=0)
-
-    def record(self) -> CompanyRecord:
-        return CompanyRecord(**self.model_dump())
-
-
-class ArticlePublished(_Payload):
-    id: str = Field(min_length=1)
-    title: str = Field(min_length=1)
-    body: str = ""
-    source: str | None = None
-    lang: str | None = None
-    tickers: tuple[str, ...] = ()
-    entities: tuple[str, ...] = ()
-    sentiment: str | None = None
-    event_types: tuple[str, ...] = ()
-    published_at: datetime | None = None
-    story_id: str | None = None
-    url: str | None = None
-
-    def record(self) -> NewsArticle:
-        return NewsArticle(**self.model_dump())
-
-
-class SentimentAnalyzed(_Payload):
-    article_id: str = Field(min_length=1)
-    label: str = Field(min_length=1)
-
-
-class FinancialsUpdated(_Payload):
-    ticker: str = Field(min_length=1, max_length=32)
-    name: str = Field(min_length=1)
-    sector: str | None = None
-    industry: str | None = None
-    market_cap: float | None = None
-    gross_margin: float | None = None
-    operating_margin: float | None = None
-    net_margin: float | None = None
-    revenue_growth: float | None = None
-    pe_ratio: float | None = None
-    dividend_yield: float | None = None
-    debt_to_equity: float | None = None
-
-    def record(self) -> FinancialProfile:
-        return FinancialProfile(**self.model_dump())
 
 
 class BucketOut(BaseModel):

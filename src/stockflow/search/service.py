@@ -7,13 +7,17 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
 
 from stockflow.core.events import Event
 from stockflow.core.ports import Clock
 from stockflow.core.problems import invalid
 from stockflow.search.config import SearchSettings
 from stockflow.search.documents import (
+    CompanyRecord,
+    FinancialProfile,
+    NewsArticle,
+    SentimentLabel,
     company_document,
     financial_document,
     news_document,
@@ -36,10 +40,6 @@ from stockflow.search.schemas import (
     COMPANY_UPDATED,
     FINANCIALS_UPDATED,
     SENTIMENT_ANALYZED,
-    ArticlePublished,
-    CompanyUpdated,
-    FinancialsUpdated,
-    SentimentAnalyzed,
 )
 
 
@@ -91,22 +91,22 @@ class SearchService:
                 FINANCIALS_UPDATED: self.on_financials_updated}
 
     async def on_company_updated(self, event: Event) -> None:
-        doc = company_document(_payload(CompanyUpdated, event).record())
+        doc = company_document(_payload(CompanyRecord, event))
         await self.index.upsert([doc])
         await self.index.upsert_symbols([suggest_entry(doc)])
 
     async def on_article_published(self, event: Event) -> None:
-        await self.index.upsert([news_document(_payload(ArticlePublished, event).record())])
+        await self.index.upsert([news_document(_payload(NewsArticle, event))])
 
     async def on_sentiment_analyzed(self, event: Event) -> None:
         """Re-label an indexed article; an article not indexed yet is picked up at publish."""
-        data = _payload(SentimentAnalyzed, event)
+        data = _payload(SentimentLabel, event)
         current = await self.index.get(doc_key(DocType.NEWS, data.article_id))
         if current is not None and current.sentiment != data.label:
             await self.index.upsert([replace(current, sentiment=data.label)])
 
     async def on_financials_updated(self, event: Event) -> None:
-        await self.index.upsert([financial_document(_payload(FinancialsUpdated, event).record())])
+        await self.index.upsert([financial_document(_payload(FinancialProfile, event))])
 
     async def cleanup(self) -> int:
         """The daily clean-up: news past the retention period leaves the index."""
@@ -170,9 +170,15 @@ class Reindexer:
             await self.index.upsert_symbols([suggest_entry(d) for d in batch])
 
 
-def _payload(model: type[Any], event: Event) -> Any:
+_ADAPTERS: dict[type[Any], TypeAdapter[Any]] = {}
+
+
+def _payload(record: type[Any], event: Event) -> Any:
+    adapter = _ADAPTERS.get(record)
+    if adapter is None:
+        adapter = _ADAPTERS[record] = TypeAdapter(record)
     try:
-        return model.model_validate(event.data)
+        return adapter.validate_python(event.data)
     except ValidationError as exc:
         # The bus retries, then dead-letters with this reason; nothing is half-indexed.
         raise ValueError(f"{event.type} payload is invalid: {exc.errors()[:3]}") from None
