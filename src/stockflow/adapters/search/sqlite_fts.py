@@ -51,6 +51,14 @@ def render_fts5(query: ParsedQuery) -> tuple[str | None, str | None]:
     return positive, negative
 
 
+def _next_char(ch: str) -> str:
+    """The smallest string above every string starting with `ch` (code-point order)."""
+    code = ord(ch) + 1
+    if 0xD800 <= code <= 0xDFFF:  # surrogates cannot be encoded; skip past them
+        code = 0xE000
+    return chr(code) if code <= 0x10FFFF else ch + "\U0010ffff"
+
+
 class SqliteSearchIndex(SqlSearchBase):
     """FTS5 tables next to the portable ones, in the same SQLite file as the rest of StockFlow."""
 
@@ -103,7 +111,7 @@ class SqliteSearchIndex(SqlSearchBase):
 
     async def _suggest_candidates(self, conn: Any, text: str) -> Sequence[Any]:
         q = text.lower()
-        upper = q[:-1] + chr(ord(q[-1]) + 1) if ord(q[-1]) < 0x10FFFF else q + "\uffff"
+        upper = q[:-1] + _next_char(q[-1])
         rows: list[Any] = []
         for column in ("ticker_lc", "name_lc"):
             # A code-point range is the index-friendly prefix test (LIKE would ignore the index).
