@@ -26,11 +26,13 @@ from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 
-from stockflow.adapters.search.postgres_fts import PostgresSearchIndex
-from stockflow.adapters.search.sqlite_fts import SqliteSearchIndex
+from stockflow.adapters.search.postgres_fts import PostgresSearchIndex, render_tsquery
+from stockflow.adapters.search.sqlbase import Params
+from stockflow.adapters.search.sqlite_fts import BM25_WEIGHTS, SqliteSearchIndex, render_fts5
 from stockflow.adapters.storage.database import SqlDatabase
 from stockflow.search.config import SearchSettings
 from stockflow.search.domain import DocType, SearchDocument, SuggestEntry
+from stockflow.search.query import parse
 from stockflow.search.service import SearchService
 from stockflow.testing.fakes import FakeClock
 
@@ -103,18 +105,20 @@ def query_mix(words: list[str], tickers: list[str], k: int, seed: int = 11) -> l
     return [shapes[i % len(shapes)]() for i in range(k)]
 
 
-def bare_sql(engine: str) -> str:
+def bare_query(engine: str, query: str) -> tuple[str, dict]:
+    """The engine's own top-20 query for the same words, phrases, OR and exclusions (the
+    adapter's rendering), without filters, facets, collapsing or highlights."""
+    parsed = parse(query)
     if engine == "sqlite":
-        return ("SELECT rowid FROM search_fts WHERE search_fts MATCH :q ORDER BY rank LIMIT 20")
-    return ("SELECT pk FROM search_documents WHERE tsv @@ plainto_tsquery('stockflow_english', "
-            ":q) ORDER BY ts_rank_cd(tsv, plainto_tsquery('stockflow_english', :q), 1) DESC "
-            "LIMIT 20")
-
-
-def bare_text(engine: str, query: str) -> str:
-    words = [w for w in query.replace('"', " ").split() if ":" not in w and w != "OR"
-             and not w.startswith("-")]
-    return " ".join(f'"{w}"' for w in words) if engine == "sqlite" else " ".join(words)
+        positive, negative = render_fts5(parsed)
+        expression = positive if negative is None else f"({positive}) NOT ({negative})"
+        return ("SELECT rowid FROM search_fts WHERE search_fts MATCH :q ORDER BY "
+                f"bm25(search_fts, {BM25_WEIGHTS}) LIMIT 20"), {"q": expression}
+    p = Params()
+    positive, negative = render_tsquery(parsed, p)
+    expression = positive if negative is None else f"({positive}) && !!({negative})"
+    return (f"SELECT pk FROM search_documents WHERE tsv @@ ({expression}) ORDER BY "
+            f"ts_rank_cd(tsv, ({expression}), 1) DESC LIMIT 20"), p.values
 
 
 async def timed(calls) -> list[float]:
@@ -144,11 +148,10 @@ async def bench_search(index, engine: str, size: int, n_queries: int) -> dict:
             await conn.exec_driver_sql("ANALYZE search_documents")
     service = SearchService(index, SearchSettings(), FakeClock())
     queries = query_mix(words, tickers, n_queries)
-    sql = sa.text(bare_sql(engine))
-
     async def bare(q: str) -> None:
+        sql, params = bare_query(engine, q)
         async with index.db.engine.connect() as conn:
-            (await conn.execute(sql, {"q": bare_text(engine, q)})).all()
+            (await conn.execute(sa.text(sql), params)).all()
 
     for q in queries[:10]:  # warm the caches of both paths alike
         await service.search(q)

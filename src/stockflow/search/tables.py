@@ -39,7 +39,8 @@ tags = sa.Table(
     sa.Column("value", sa.Text, primary_key=True),
     sa.Column("pk", sa.Integer, sa.ForeignKey("search_documents.pk", ondelete="CASCADE"),
               primary_key=True),
-    sa.Index("ix_search_tags_pk", "pk"),
+    # (pk, field, value): the facet join looks tags up by document and reads them from the index
+    sa.Index("ix_search_tags_pk", "pk", "field", "value"),
 )
 
 symbols = sa.Table(

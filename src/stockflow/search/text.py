@@ -50,26 +50,22 @@ def _stem(word: str) -> str:
     return word
 
 
-def _spans(text: str, terms: list[str]) -> list[tuple[int, int]]:
-    stems = set()
-    cjk: set[str] = set()
+def _matcher(terms: list[str]) -> re.Pattern[str] | None:
+    """One regex for all terms: a word starting with a term's stem, or a CJK run anywhere."""
+    parts: set[str] = set()
     for term in terms:
-        for run in _CJK_RUN.findall(term):
-            cjk.add(run)
-        stems.update(_stem(w) for w in _WORD.findall(_CJK_RUN.sub(" ", term)))
-    spans = [(m.start(), m.end()) for m in _WORD.finditer(_CJK_RUN.sub(" ", text))
-             if stems and _stem(m.group(0)).startswith(tuple(stems))
-             and len(m.group(0)) >= min(len(s) for s in stems)]
-    for run in cjk:
-        spans += [(m.start(), m.end()) for m in re.finditer(re.escape(run), text)]
-    spans.sort()
-    merged: list[tuple[int, int]] = []
-    for start, end in spans:
-        if merged and start <= merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
-        else:
-            merged.append((start, end))
-    return merged
+        parts.update(re.escape(run) for run in _CJK_RUN.findall(term))
+        parts.update(r"(?<!\w)" + re.escape(_stem(w)) + r"\w*"
+                     for w in _WORD.findall(_CJK_RUN.sub(" ", term)))
+    if not parts:
+        return None
+    # longest first, so a longer term wins over its own prefix at one position
+    return re.compile("|".join(sorted(parts, key=len, reverse=True)), re.IGNORECASE)
+
+
+def _spans(text: str, terms: list[str]) -> list[tuple[int, int]]:
+    pattern = _matcher(terms)
+    return [] if pattern is None else [m.span() for m in pattern.finditer(text)]
 
 
 def highlight(text: str, terms: list[str], *, width: int = 160) -> str | None:

@@ -53,18 +53,18 @@ def symbol_row(entry: SuggestEntry) -> dict[str, Any]:
             "asset_class": entry.asset_class, "popularity": float(entry.popularity)}
 
 
-def hit(row: Any, terms: list[str]) -> SearchHit:
+def hit(row: Any, score: float, terms: list[str]) -> SearchHit:
     doc = row_document(row)
     marks = {name: frag for name, text in (("title", doc.title), ("body", doc.body))
              if (frag := highlight(text, terms)) is not None}
-    return SearchHit(document=doc, score=float(row["score"]), highlights=marks)
+    return SearchHit(document=doc, score=float(score), highlights=marks)
 
 
 def shape_facets(rows: Sequence[Any], interval: str | None
                   ) -> tuple[dict[str, list[FacetBucket]], list[FacetBucket], int]:
     facets: dict[str, list[FacetBucket]] = {}
     histogram: list[FacetBucket] = []
-    for facet, value, n in rows:
+    for facet, value, n, *_ in rows:
         if facet == "@histogram":
             start = value if interval == "month" else datetime.fromtimestamp(int(value), UTC)
             label = start if isinstance(start, str) else start.date().isoformat()

@@ -29,7 +29,6 @@ from stockflow.search.domain import (
     COLUMN_FACETS,
     COLUMN_FILTERS,
     DocType,
-    FacetBucket,
     InvalidCursor,
     SearchDocument,
     SearchPage,
@@ -77,6 +76,8 @@ class SqlSearchBase:
     """SearchIndex on a SqlDatabase; subclasses implement `_text_match` and the FTS writes."""
 
     dialect = ""
+    # A join whose left side must drive the loop (SQLite: CROSS JOIN; PostgreSQL plans well).
+    ordered_join = "JOIN"
 
     def __init__(self, database: SqlDatabase) -> None:
         self.db = database
@@ -198,58 +199,70 @@ class SqlSearchBase:
         p = Params()
         match = self._text_match(request, p)
         where = " AND ".join(match.where + filter_clauses(request, p)) or "1 = 1"
-        page_sql = self._page_sql(request, match, where, p)
+        sql = self._search_sql(request, match, where, p)
         async with self.db.engine.connect() as conn:
-            rows = (await conn.execute(sa.text(page_sql), p.values)).mappings().all()
-            facets, histogram, total = await self._facets(conn, request, match, where, p)
+            rows = (await conn.execute(sa.text(sql), p.values)).all()
+            # in the database's own order (its collation of keys may not be Python's)
+            page = sorted((r for r in rows if r[0] == "@hit"), key=lambda r: r[4])
+            docs = await self._fetch(conn, [r[2] for r in page])
+        facets, histogram, total = shape_facets([r for r in rows if r[0] != "@hit"],
+                                                request.histogram)
         limit = max(1, request.limit)
         terms = request.query.highlight_terms()
-        hits = [hit(row, terms) for row in rows[:limit]]
+        hits = [hit(docs[r[2]], r[3], terms) for r in page[:limit]]
         next_cursor = None
-        if len(rows) > limit:
+        if len(page) > limit:
             last = hits[-1]
             next_cursor = encode_cursor({"s": last.score, "k": last.document.key})
-        return SearchPage(hits=hits, total=total, facets=facets, histogram=histogram,
-                          next_cursor=next_cursor)
+        return SearchPage(hits=hits, total=total, facets=facets if request.facets else {},
+                          histogram=histogram, next_cursor=next_cursor)
 
-    def _page_sql(self, request: SearchRequest, match: TextMatch, where: str, p: Params) -> str:
+    def _search_sql(self, request: SearchRequest, match: TextMatch, where: str,
+                    p: Params) -> str:
+        """One statement: the matches are found and scored once, then both the page (best of
+        each story, after the cursor) and every facet are read from that materialised set."""
         limit = p.one(max(1, request.limit) + 1)  # one more tells whether a next page exists
         keyset = ""
         if request.cursor:
             score, key = decode_search_cursor(request.cursor)
             s, k = p.one(score), p.one(key)
-            keyset = f"AND (r.score < {s} OR (r.score = {s} AND r.key > {k}))"
+            keyset = f"AND (score < {s} OR (score = {s} AND key > {k}))"
         rank = ("row_number() OVER (PARTITION BY story_key ORDER BY score DESC, key)"
                 if request.collapse else "1")
-        cols = ", ".join(f"d.{c}" for c in DOC_COLUMNS)
-        return (f"WITH {match.prelude}hits AS (SELECT d.pk AS pk, d.key AS key, "
-                f"d.story_key AS story_key, {match.score} AS score "
-                f"FROM {match.from_} WHERE {where}), "
-                f"ranked AS (SELECT pk, key, score, {rank} AS rn FROM hits) "
-                f"SELECT r.score AS score, {cols} FROM ranked r "
-                f"JOIN search_documents d ON d.pk = r.pk WHERE r.rn = 1 {keyset} "
-                f"ORDER BY r.score DESC, r.key LIMIT {limit}")
+        facet_cols = ", ".join(f"d.{c} AS {c}" for c in COLUMN_FACETS if c != "type")
+        arms = ["SELECT '@hit' AS facet, key AS value, pk AS n, score, ord FROM page"]
+        arms += self._facet_arms(request)
+        return (f"WITH {match.prelude}hits AS MATERIALIZED (SELECT d.pk AS pk, d.key AS key, "
+                f"d.story_key AS story_key, {match.score} AS score, d.doc_type AS doc_type, "
+                f"{facet_cols}, d.published_at AS published_at FROM {match.from_} "
+                f"WHERE {where}), "
+                f"ranked AS (SELECT pk, key, score, {rank} AS rn FROM hits), "
+                f"page AS (SELECT pk, key, score, row_number() OVER (ORDER BY score DESC, key) AS ord "
+                f"FROM ranked WHERE rn = 1 {keyset} "
+                f"ORDER BY score DESC, key LIMIT {limit}) " + " UNION ALL ".join(arms))
 
-    async def _facets(self, conn: Any, request: SearchRequest, match: TextMatch, where: str,
-                      p: Params) -> tuple[dict[str, list[FacetBucket]], list[FacetBucket], int]:
-        base = f"WITH {match.prelude}hits AS MATERIALIZED (SELECT d.pk AS pk, d.doc_type AS " \
-               f"doc_type, {', '.join(f'd.{c} AS {c}' for c in COLUMN_FACETS if c != 'type')}, " \
-               f"d.published_at AS published_at FROM {match.from_} WHERE {where}) "
+    def _facet_arms(self, request: SearchRequest) -> list[str]:
+        arms = ["SELECT 'type', doc_type, count(*), NULL, NULL FROM hits GROUP BY doc_type"]
         if not request.facets:
-            result = await conn.execute(sa.text(base + "SELECT count(*) FROM hits"), p.values)
-            return {}, [], int(result.scalar_one())
-        parts = [("SELECT 'type' AS facet, doc_type AS value, count(*) AS n FROM hits "
-                 "GROUP BY doc_type")]
-        parts += [f"SELECT '{c}', {c}, count(*) FROM hits WHERE {c} IS NOT NULL GROUP BY {c}"
-                  for c in COLUMN_FACETS if c != "type"]
-        parts.append("SELECT 'event_type', t.value, count(*) FROM hits JOIN search_tags t "
-                     "ON t.pk = hits.pk AND t.field = 'event_type' GROUP BY t.value")
+            return arms  # the type counts still give the total
+        arms += [f"SELECT '{c}', {c}, count(*), NULL, NULL FROM hits WHERE {c} IS NOT NULL "
+                 f"GROUP BY {c}" for c in COLUMN_FACETS if c != "type"]
+        arms.append(f"SELECT 'event_type', t.value, count(*), NULL, NULL FROM hits {self.ordered_join} "
+                    "search_tags t ON t.pk = hits.pk AND t.field = 'event_type' "
+                    "GROUP BY t.value")
         if request.histogram:
             bucket = self._bucket(request.histogram)
-            parts.append(f"SELECT '@histogram', {bucket}, count(*) FROM hits WHERE doc_type = "
-                         f"'news' AND published_at IS NOT NULL GROUP BY {bucket}")
-        rows = (await conn.execute(sa.text(base + " UNION ALL ".join(parts)), p.values)).all()
-        return shape_facets(rows, request.histogram)
+            arms.append(f"SELECT '@histogram', {bucket}, count(*), NULL, NULL FROM hits WHERE "
+                        f"doc_type = 'news' AND published_at IS NOT NULL GROUP BY {bucket}")
+        return arms
+
+    async def _fetch(self, conn: Any, pks: list[int]) -> dict[int, Any]:
+        if not pks:
+            return {}
+        p = Params()
+        sql = (f"SELECT pk, {', '.join(DOC_COLUMNS)} FROM search_documents "
+               f"WHERE pk IN ({p.many(pks)})")
+        return {row["pk"]: row for row in (await conn.execute(sa.text(sql), p.values)).mappings()}
 
     def _bucket(self, interval: str) -> str:
         if interval == "month":
