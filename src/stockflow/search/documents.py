@@ -8,7 +8,7 @@ one SuggestEntry. The Field annotations are the payloads' validation rules.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, replace
 from datetime import datetime
 from typing import Annotated
 
@@ -152,12 +152,20 @@ def _descriptors(p: FinancialProfile) -> list[str]:
     return [w for w in words if w]
 
 
+def _finite(p: FinancialProfile) -> FinancialProfile:
+    """NaN and infinite figures (a P/E with zero earnings) say nothing: treated as missing."""
+    bad = {f.name: None for f in fields(p)
+           if isinstance(v := getattr(p, f.name), float) and not math.isfinite(v)}
+    return replace(p, **bad) if bad else p
+
+
 def financial_document(p: FinancialProfile) -> SearchDocument:
+    p = _finite(p)
     figures = [f"{label} {_pct(v)}" for label, v in (
         ("gross margin", p.gross_margin), ("operating margin", p.operating_margin),
         ("net margin", p.net_margin), ("revenue growth", p.revenue_growth),
-        ("dividend yield", p.dividend_yield)) if v is not None and math.isfinite(v)]
-    if p.pe_ratio is not None and math.isfinite(p.pe_ratio):
+        ("dividend yield", p.dividend_yield)) if v is not None]
+    if p.pe_ratio is not None:
         figures.append(f"P/E {p.pe_ratio:.1f}")
     kind = " ".join(x for x in (p.industry, p.sector) if x) or "company"
     body = f"{', '.join(_descriptors(p))} {kind}. " + "; ".join(figures)
