@@ -140,12 +140,7 @@ async def bench_search(index, engine: str, size: int, n_queries: int) -> dict:
     for i in range(0, len(docs), 1000):
         await index.upsert(docs[i:i + 1000])
     throughput = size / (time.perf_counter() - t)
-    if engine == "sqlite":
-        async with index.db.engine.begin() as conn:
-            await conn.exec_driver_sql("INSERT INTO search_fts(search_fts) VALUES ('optimize')")
-    else:
-        async with index.db.engine.begin() as conn:
-            await conn.exec_driver_sql("ANALYZE search_documents")
+    await index.optimize()  # what the Reindexer does at the end of a run
     service = SearchService(index, SearchSettings(), FakeClock())
     queries = query_mix(words, tickers, n_queries)
     async def bare(q: str) -> None:
@@ -186,6 +181,7 @@ async def bench_suggest(index, engine: str, n: int, k: int) -> dict:
     entries = symbols(n)
     for i in range(0, n, 2000):
         await index.upsert_symbols(entries[i:i + 2000])
+    await index.optimize()
     rng = random.Random(3)
     picks = rng.sample(entries, k)
     typed = [e.ticker.lower()[:2] if i % 3 == 0 else

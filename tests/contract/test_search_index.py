@@ -66,6 +66,8 @@ async def test_is_a_search_index(index) -> None:
     assert isinstance(index, SearchIndex)
     assert await index.count() == len(COMPANIES) + len(NEWS)
     assert await index.count(DocType.NEWS) == len(NEWS)
+    await index.optimize()
+    assert keys(await search(index, "nvidia"))[0] == "company:NVDA"
 
 
 async def test_ranking_puts_the_named_company_first(index) -> None:

@@ -52,6 +52,8 @@ class SearchIndex(Protocol):
                     published_before: datetime | None = None) -> int:
         """Delete documents of a type (all types if None), optionally only older ones."""
     async def count(self, doc_type: DocType | None = None) -> int: ...
+    async def optimize(self) -> None:
+        """After bulk writes (a reindex): merge index segments, refresh planner statistics."""
 
 
 class DocumentSource(Protocol):

@@ -144,6 +144,7 @@ class Reindexer:
             if restart:
                 await self.checkpoints.clear(doc_type)
             written[doc_type] = await self._one(doc_type, progress)
+        await self.index.optimize()
         return written
 
     async def _one(self, doc_type: DocType,

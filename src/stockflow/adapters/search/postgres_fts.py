@@ -133,6 +133,9 @@ class PostgresSearchIndex(SqlSearchBase):
     def _engine_ddl(self) -> list[str]:
         return list(_DDL)
 
+    def _optimize_sql(self) -> list[str]:
+        return ["ANALYZE search_documents", "ANALYZE search_symbols", "ANALYZE search_tags"]
+
     def _insert_values(self) -> tuple[str, list[str]]:
         values = ", ".join(f":{c}" for c in DOC_COLUMNS) + f", {_TSV}"
         return values, [*DOC_COLUMNS, "tsv"]

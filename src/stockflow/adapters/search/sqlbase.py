@@ -170,6 +170,14 @@ class SqlSearchBase:
                                         p.values)
             return int(result.scalar_one())
 
+    async def optimize(self) -> None:
+        async with self.db.engine.begin() as conn:
+            for statement in self._optimize_sql():
+                await conn.exec_driver_sql(statement)
+
+    def _optimize_sql(self) -> list[str]:
+        return []
+
     async def upsert_symbols(self, entries: Sequence[SuggestEntry]) -> int:
         latest = {e.key: e for e in entries}
         if not latest:

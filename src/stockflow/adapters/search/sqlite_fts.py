@@ -73,6 +73,12 @@ class SqliteSearchIndex(SqlSearchBase):
     def _engine_ddl(self) -> list[str]:
         return list(_DDL)
 
+    def _optimize_sql(self) -> list[str]:
+        # One b-tree per FTS table instead of the segments many small upserts leave behind.
+        return ["INSERT INTO search_fts(search_fts) VALUES ('optimize')",
+                "INSERT INTO search_symbols_fts(search_symbols_fts) VALUES ('optimize')",
+                "ANALYZE"]
+
     async def _write_text(self, conn: Any, docs: list[tuple[int, SearchDocument]]) -> None:
         await self._delete_text(conn, [pk for pk, _ in docs])
         rows = [{"pk": pk, "title": index_text(d.title), "keywords": index_text(" ; ".join(
