@@ -100,6 +100,18 @@ def trigrams(text: str) -> list[str]:
     return sorted({text[i:i + 3] for i in range(len(text) - 2) if text[i:i + 3].strip()})
 
 
+def typo_pieces(text: str) -> list[str]:
+    """Substrings of the typed text of which at least one survives one typo (two from nine
+    characters on): the trigram index finds names containing any of them far more cheaply
+    than names sharing any one trigram. Short input falls back to its trigrams."""
+    q = text.lower().strip()
+    if len(q) < 6:
+        return trigrams(q)
+    k = 2 if len(q) < 9 else 3
+    size = len(q) / k
+    return sorted({q[round(i * size):round((i + 1) * size)] for i in range(k)})
+
+
 def match_quality(query: str, ticker: str, name: str, aliases: tuple[str, ...]) -> tuple[float, str]:
     """How well a typed prefix matches a symbol, in [0, 1], and what it matched.
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from stockflow.search.text import cjk_bigrams, highlight, match_quality, trigrams
+from stockflow.search.text import cjk_bigrams, highlight, match_quality, trigrams, typo_pieces
 
 
 def test_cjk_runs_become_bigrams_and_latin_text_is_untouched() -> None:
@@ -45,3 +45,9 @@ def test_match_quality_orders_exact_prefix_and_typos() -> None:
 def test_trigrams() -> None:
     assert trigrams("NVdia") == ["dia", "nvd", "vdi"]
     assert trigrams("ab") == []
+
+
+def test_typo_pieces_keep_one_intact_piece_per_typo() -> None:
+    assert typo_pieces("nvdia") == trigrams("nvdia")  # short: its trigrams
+    assert typo_pieces("micrsoft") == ["micr", "soft"]  # "soft" survives the missing "o"
+    assert typo_pieces("berkshirehathaway") == ["berksh", "ireha", "thaway"]  # two typos: 3

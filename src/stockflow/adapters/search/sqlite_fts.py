@@ -20,7 +20,7 @@ from stockflow.adapters.search.sqlbase import (
 from stockflow.adapters.storage.database import SqlDatabase
 from stockflow.search.domain import SearchDocument, SearchRequest
 from stockflow.search.query import Clause, ParsedQuery
-from stockflow.search.text import index_text, trigrams
+from stockflow.search.text import index_text, typo_pieces
 
 # Title and keywords (tickers, aliases) weigh ten times the body in BM25, as a boosted title
 # field would in OpenSearch.
@@ -125,9 +125,9 @@ class SqliteSearchIndex(SqlSearchBase):
             sql = (f"SELECT {_SYMBOL_COLUMNS} FROM search_symbols s WHERE s.{column} >= :lo "
                    f"AND s.{column} < :hi ORDER BY s.popularity DESC LIMIT 50")
             rows += (await conn.execute(sa.text(sql), {"lo": q, "hi": upper})).all()
-        grams = trigrams(q)
-        if grams:
-            expression = " OR ".join(fts_string(g) for g in grams)
+        pieces = typo_pieces(q)
+        if pieces:
+            expression = " OR ".join(fts_string(g) for g in pieces)
             sql = (f"SELECT {_SYMBOL_COLUMNS} FROM search_symbols_fts JOIN search_symbols s "
                    "ON s.pk = search_symbols_fts.rowid WHERE search_symbols_fts MATCH :m "
                    "ORDER BY search_symbols_fts.rank "
