@@ -20,7 +20,7 @@ documents = sa.Table(
     sa.Column("body", sa.Text, nullable=False, server_default=""),
     sa.Column("keywords", sa.Text, nullable=False, server_default=""),  # "\x1f"-joined
     sa.Column("tickers", sa.Text, nullable=False, server_default=""),   # space-joined
-    sa.Column("event_types", sa.Text, nullable=False, server_default=""),
+    sa.Column("event_types", sa.Text, nullable=False, server_default="[]"),  # JSON array
     sa.Column("sector", sa.Text), sa.Column("industry", sa.Text), sa.Column("exchange", sa.Text),
     sa.Column("asset_class", sa.Text), sa.Column("country", sa.Text), sa.Column("source", sa.Text),
     sa.Column("lang", sa.Text), sa.Column("sentiment", sa.Text),

@@ -78,6 +78,8 @@ class PostgresSearchIndex(SqlSearchBase):
     """Full text in the search tables themselves; pg_trgm where the extension can be created."""
 
     dialect = "postgresql"
+    _unnest_events = ("CROSS JOIN LATERAL jsonb_array_elements_text(hits.event_types::jsonb) "
+                      "AS e(value)")
 
     def __init__(self, database: SqlDatabase) -> None:
         if database.dialect != "postgresql":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -13,6 +14,7 @@ from stockflow.search.domain import (
     SearchHit,
     SuggestEntry,
     Suggestion,
+    normalise_filter,
 )
 from stockflow.search.text import highlight, match_quality
 
@@ -25,10 +27,17 @@ def document_row(doc: SearchDocument) -> dict[str, Any]:
                           "lang", "sentiment")}
     return {"key": doc.key, "doc_type": doc.type.value, "doc_id": doc.id, "title": doc.title,
             "body": doc.body, "keywords": SEP.join(doc.keywords),
-            "tickers": " ".join(doc.tickers), "event_types": " ".join(doc.event_types),
+            "tickers": " ".join(doc.tickers), "event_types": _event_types(doc),
             **lower, "published_at": epoch(doc.published_at) if doc.published_at else None,
             "story_key": doc.story_id or doc.key, "url": doc.url,
             "boost": min(1.0, max(0.0, float(doc.boost)))}
+
+
+def _event_types(doc: SearchDocument) -> str:
+    """A JSON array, normalised as filters compare them: the facet unnests it in SQL (a join
+    with the tag table made SQLite build a Bloom filter over every tag, 13 ms a search)."""
+    kept = dict.fromkeys(normalise_filter("event_type", e) for e in doc.event_types if e.strip())
+    return json.dumps(list(kept))
 
 
 def row_document(row: Any) -> SearchDocument:
@@ -37,7 +46,7 @@ def row_document(row: Any) -> SearchDocument:
     return SearchDocument(
         type=DocType(row["doc_type"]), id=row["doc_id"], title=row["title"], body=row["body"],
         keywords=tuple(k for k in row["keywords"].split(SEP) if k),
-        tickers=tuple(row["tickers"].split()), event_types=tuple(row["event_types"].split()),
+        tickers=tuple(row["tickers"].split()), event_types=tuple(json.loads(row["event_types"] or "[]")),
         sector=row["sector"], industry=row["industry"], exchange=row["exchange"],
         asset_class=row["asset_class"], country=row["country"], source=row["source"],
         lang=row["lang"], sentiment=row["sentiment"],

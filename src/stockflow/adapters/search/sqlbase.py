@@ -76,8 +76,7 @@ class SqlSearchBase:
     """SearchIndex on a SqlDatabase; subclasses implement `_text_match` and the FTS writes."""
 
     dialect = ""
-    # A join whose left side must drive the loop (SQLite: CROSS JOIN; PostgreSQL plans well).
-    ordered_join = "JOIN"
+    _unnest_events = ""  # FROM-clause tail giving e.value for each of hits.event_types
 
     def __init__(self, database: SqlDatabase) -> None:
         self.db = database
@@ -242,7 +241,8 @@ class SqlSearchBase:
         arms += self._facet_arms(request)
         return (f"WITH {match.prelude}hits AS MATERIALIZED (SELECT d.pk AS pk, d.key AS key, "
                 f"d.story_key AS story_key, {match.score} AS score, d.doc_type AS doc_type, "
-                f"{facet_cols}, d.published_at AS published_at FROM {match.from_} "
+                f"{facet_cols}, d.published_at AS published_at, d.event_types AS event_types "
+                f"FROM {match.from_} "
                 f"WHERE {where}), "
                 f"ranked AS (SELECT pk, key, score, {rank} AS rn FROM hits), "
                 f"page AS (SELECT pk, key, score, row_number() OVER (ORDER BY score DESC, key) AS ord "
@@ -255,9 +255,8 @@ class SqlSearchBase:
             return arms  # the type counts still give the total
         arms += [f"SELECT '{c}', {c}, count(*), NULL, NULL FROM hits WHERE {c} IS NOT NULL "
                  f"GROUP BY {c}" for c in COLUMN_FACETS if c != "type"]
-        arms.append(f"SELECT 'event_type', t.value, count(*), NULL, NULL FROM hits {self.ordered_join} "
-                    "search_tags t ON t.pk = hits.pk AND t.field = 'event_type' "
-                    "GROUP BY t.value")
+        arms.append(f"SELECT 'event_type', e.value, count(*), NULL, NULL FROM hits "
+                    f"{self._unnest_events} GROUP BY e.value")
         if request.histogram:
             bucket = self._bucket(request.histogram)
             arms.append(f"SELECT '@histogram', {bucket}, count(*), NULL, NULL FROM hits WHERE "
