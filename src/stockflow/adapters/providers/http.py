@@ -11,14 +11,15 @@ import email.utils
 import logging
 import re
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import httpx
 from pydantic import SecretStr
 
-from stockflow.adapters.providers.errors import (
+from stockflow.core.resilience.errors import (
     ProviderAuthError,
     ProviderBadData,
     ProviderError,
@@ -26,6 +27,7 @@ from stockflow.adapters.providers.errors import (
     ProviderRateLimited,
     ProviderUnavailable,
 )
+from stockflow.market.ports import BARS, QUOTES
 
 _SECRET_PARAM = re.compile(r"key|token|secret|signature|password|auth", re.IGNORECASE)
 _BODY_SNIPPET = 200
@@ -87,13 +89,21 @@ class HttpProvider:
 
     name = "http"
     default_base_url = ""
+    # What this vendor can do beyond the port (see market/ports.py); callers look here, never
+    # at a vendor's name.
+    capabilities: frozenset[str] = frozenset({QUOTES, BARS})
     # Statuses whose body a vendor uses for "unknown symbol"; others map by class (see _raise).
     not_found_statuses: frozenset[int] = frozenset({404})
 
+    # The header a vendor takes its key in (None: the vendor overrides auth_headers/auth_params).
+    key_header: str | None = None
+
     def __init__(self, api_key: SecretStr | str | None = None, *, base_url: str | None = None,
                  timeout: float = 10.0, transport: httpx.AsyncBaseTransport | None = None,
-                 ) -> None:
+                 clock: Callable[[], datetime] | None = None) -> None:
         self.api_key = as_secret(api_key)
+        # Wall clock for vendors whose answers carry no time of their own; tests pin it.
+        self.now = clock or (lambda: datetime.now(UTC))
         self.base_url = (base_url or self.default_base_url).rstrip("/")
         self.timeout = timeout
         self._transport = transport
@@ -116,7 +126,8 @@ class HttpProvider:
     # -- how the key travels; overridden per vendor ------------------------------------------
 
     def auth_headers(self) -> dict[str, str]:
-        return {}
+        key = self.secret()
+        return {self.key_header: key} if key and self.key_header else {}
 
     def auth_params(self) -> dict[str, str]:
         return {}

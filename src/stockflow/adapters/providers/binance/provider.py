@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -11,15 +11,17 @@ import httpx
 
 from stockflow.adapters.providers import values
 from stockflow.adapters.providers.binance import parse, symbols
-from stockflow.adapters.providers.errors import (
+from stockflow.adapters.providers.http import HttpProvider, parse_retry_after
+from stockflow.core.resilience.errors import (
     ProviderAuthError,
     ProviderBadData,
     ProviderError,
     ProviderNotFound,
     ProviderRateLimited,
 )
-from stockflow.adapters.providers.http import HttpProvider, parse_retry_after
+from stockflow.market.assets import is_crypto_pair
 from stockflow.market.domain import Bar, Instrument, Interval, Quote, normalise_ticker
+from stockflow.market.ports import BARS, QUOTES, STREAM
 
 # https://developers.binance.com/docs/binance-spot-api-docs/errors
 _NOT_FOUND = {-1121}
@@ -31,16 +33,17 @@ class BinanceProvider(HttpProvider):
     """Market-data endpoints need no key; one, if set, travels as `X-MBX-APIKEY`."""
 
     name = parse.NAME
+    key_header = "X-MBX-APIKEY"
     default_base_url = "https://api.binance.com"
+    capabilities = frozenset({QUOTES, BARS, STREAM})
 
-    def __init__(self, *args: Any, clock: Callable[[], datetime] | None = None,
-                 **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.now = clock or (lambda: datetime.now(UTC))
+    def stream_covers(self, ticker: str) -> bool:
+        return is_crypto_pair(ticker)
 
-    def auth_headers(self) -> dict[str, str]:
-        key = self.secret()
-        return {"X-MBX-APIKEY": key} if key else {}
+    def stream_feed(self, tickers: Sequence[str], stream_url: str | None = None) -> Any:
+        from stockflow.adapters.providers.binance.stream import BinanceTradeFeed
+
+        return BinanceTradeFeed(tickers, base_url=stream_url)
 
     def vendor_error(self, status: int, body: Any) -> ProviderError | None:
         if status == 418:  # IP auto-banned after ignoring 429s

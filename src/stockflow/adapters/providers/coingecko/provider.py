@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 from stockflow.adapters.providers import values
 from stockflow.adapters.providers.coingecko import parse, symbols
-from stockflow.adapters.providers.errors import ProviderError, ProviderNotFound, ProviderRateLimited
 from stockflow.adapters.providers.http import HttpProvider
+from stockflow.core.resilience.errors import ProviderError, ProviderNotFound, ProviderRateLimited
 from stockflow.market.domain import Bar, Instrument, Interval, Quote, normalise_ticker
+from stockflow.market.ports import BARS, QUOTES, RATES
 
 _BAR_INTERVALS = (Interval.H1, Interval.D1)
 
@@ -21,16 +22,9 @@ class CoinGeckoProvider(HttpProvider):
     /coins/markets. A demo key, if given, travels as the `x-cg-demo-api-key` header."""
 
     name = parse.NAME
+    capabilities = frozenset({QUOTES, BARS, RATES})
+    key_header = "x-cg-demo-api-key"
     default_base_url = "https://api.coingecko.com/api/v3"
-
-    def __init__(self, *args: Any, clock: Callable[[], datetime] | None = None,
-                 **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.now = clock or (lambda: datetime.now(UTC))
-
-    def auth_headers(self) -> dict[str, str]:
-        key = self.secret()
-        return {"x-cg-demo-api-key": key} if key else {}
 
     def vendor_error(self, status: int, body: Any) -> ProviderError | None:
         # The rate-limit body {"status": {"error_code": 429, …}} can come with other statuses.
