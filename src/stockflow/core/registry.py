@@ -38,6 +38,12 @@ ADAPTERS: dict[str, dict[str, str]] = {
         "redis": "stockflow.adapters.pubsub.redis:make_pubsub",
         "rediss": "stockflow.adapters.pubsub.redis:make_pubsub",
     },
+    # The search index, by the scheme of the database it lives in (factory(url, database=db)).
+    "search": {
+        "sqlite": "stockflow.adapters.search.sqlite_fts:make_index",
+        "postgresql": "stockflow.adapters.search.postgres_fts:make_index",
+        "postgres": "stockflow.adapters.search.postgres_fts:make_index",
+    },
 }
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from stockflow.adapters.storage.database import SqlDatabase
+from stockflow.core.ports import Database
 from stockflow.search.domain import DocType
 from stockflow.search.tables import reindex_state
 
@@ -12,7 +12,7 @@ from stockflow.search.tables import reindex_state
 class SqlCheckpoints:
     """ReindexCheckpoints on the search_reindex_state table."""
 
-    def __init__(self, database: SqlDatabase) -> None:
+    def __init__(self, database: Database) -> None:
         self.db = database
 
     async def load(self, doc_type: DocType) -> tuple[str | None, int]:

@@ -1,4 +1,4 @@
-"""Wire models of the search context: the topics it consumes and the future API's bodies.
+"""Wire models of the search API (they make the OpenAPI description).
 
 Event payloads validate straight into the records of documents.py (their Field rules).
 """
@@ -11,12 +11,6 @@ from typing import Literal
 from pydantic import BaseModel
 
 from stockflow.search.domain import SearchHit, SearchPage, Suggestion
-
-# Topics this context consumes (to move into the platform's event catalogue).
-COMPANY_UPDATED = "company.updated"
-ARTICLE_PUBLISHED = "news.article.published"
-SENTIMENT_ANALYZED = "news.sentiment.analyzed"
-FINANCIALS_UPDATED = "financials.updated"
 
 
 class BucketOut(BaseModel):

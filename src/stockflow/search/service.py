@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -35,12 +35,6 @@ from stockflow.search.domain import (
 )
 from stockflow.search.ports import DocumentSource, ReindexCheckpoints, SearchIndex
 from stockflow.search.query import MAX_FILTER_VALUES, parse
-from stockflow.search.schemas import (
-    ARTICLE_PUBLISHED,
-    COMPANY_UPDATED,
-    FINANCIALS_UPDATED,
-    SENTIMENT_ANALYZED,
-)
 
 
 class SearchService:
@@ -83,13 +77,6 @@ class SearchService:
         return await self.index.suggest(q, limit=limit)
 
     # -- keeping the index fresh ---------------------------------------------------------------
-    def handlers(self) -> dict[str, Callable[[Event], Awaitable[None]]]:
-        """topic -> handler, for the module to subscribe (one table, not scattered decorators)."""
-        return {COMPANY_UPDATED: self.on_company_updated,
-                ARTICLE_PUBLISHED: self.on_article_published,
-                SENTIMENT_ANALYZED: self.on_sentiment_analyzed,
-                FINANCIALS_UPDATED: self.on_financials_updated}
-
     async def on_company_updated(self, event: Event) -> None:
         doc = company_document(_payload(CompanyRecord, event))
         await self.index.upsert([doc])

@@ -1,13 +1,18 @@
-"""The search context's portable tables (SQLAlchemy Core). Engine-specific parts, the FTS5
-virtual tables and PostgreSQL's tsvector column, GIN and trigram indexes, are created by the
-adapters in stockflow.adapters.search on top of these.
+"""The search context's tables on the shared metadata, and the engine DDL beside them.
+
+The portable tables are SQLAlchemy Core. What Alembic cannot describe, SQLite's FTS5 virtual
+tables (and the shadow tables FTS5 makes for each) and PostgreSQL's tsvector column, GIN,
+pattern and trigram indexes and text search configuration, is raw DDL: the search migration
+runs it (migrations/s0001_search.py), `SearchIndex.ensure_schema()` runs the same statements for
+an index kept outside the migrated database, and `ENGINE_MANAGED` names every object it makes,
+so the schema test leaves exactly those out of the metadata comparison and checks they exist.
 """
 
 from __future__ import annotations
 
 import sqlalchemy as sa
 
-metadata = sa.MetaData()
+from stockflow.core.sql import metadata
 
 documents = sa.Table(
     "search_documents", metadata,
@@ -65,3 +70,81 @@ reindex_state = sa.Table(
     sa.Column("last_id", sa.Text),
     sa.Column("done", sa.BigInteger, nullable=False, server_default="0"),
 )
+
+TABLES = (documents, tags, symbols, reindex_state)
+
+SQLITE_DDL = (
+    ("CREATE VIRTUAL TABLE IF NOT EXISTS search_fts USING fts5("
+    "title, keywords, body, tokenize = 'porter unicode61 remove_diacritics 2')"),
+    ("CREATE VIRTUAL TABLE IF NOT EXISTS search_symbols_fts USING fts5("
+    "match_text, tokenize = 'trigram')"),
+)
+
+# English stemming without the stop-word list: "AT&T", "-again" or "the who" must still match and
+# exclude as they do on FTS5 (porter keeps every word). One per schema.
+PG_CONFIG = "stockflow_english"
+PG_CONFIG_DDL = (
+    f"CREATE TEXT SEARCH DICTIONARY {PG_CONFIG}_stem (TEMPLATE = snowball, Language = english)",
+    f"CREATE TEXT SEARCH CONFIGURATION {PG_CONFIG} (COPY = english)",
+    (f"ALTER TEXT SEARCH CONFIGURATION {PG_CONFIG} ALTER MAPPING FOR asciiword, asciihword, "
+    f"hword_asciipart, word, hword, hword_part WITH {PG_CONFIG}_stem"),
+)
+POSTGRES_DDL = (
+    "ALTER TABLE search_documents ADD COLUMN IF NOT EXISTS tsv tsvector",
+    "CREATE INDEX IF NOT EXISTS ix_search_documents_tsv ON search_documents USING gin (tsv)",
+    ("CREATE INDEX IF NOT EXISTS ix_search_symbols_ticker_pat "
+    "ON search_symbols (ticker_lc text_pattern_ops)"),
+    ("CREATE INDEX IF NOT EXISTS ix_search_symbols_name_pat "
+    "ON search_symbols (name_lc text_pattern_ops)"),
+)
+PG_TRGM_EXTENSION = "CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA public"
+
+
+_TRGM_SCHEMA = ("SELECT n.nspname FROM pg_extension e JOIN pg_namespace n "
+                "ON n.oid = e.extnamespace WHERE e.extname = 'pg_trgm'")
+
+
+def pg_trgm_schema(conn: sa.Connection) -> str | None:
+    """The schema pg_trgm is installed in (its operators are qualified by it), or None."""
+    return conn.exec_driver_sql(_TRGM_SCHEMA).scalar_one_or_none()
+
+
+def create_engine_objects(conn: sa.Connection) -> str | None:
+    """Run the engine DDL on a connection whose portable tables exist; safe to repeat.
+    Returns, on PostgreSQL, why suggestions lack typo tolerance (pg_trgm missing), else None."""
+    if conn.dialect.name != "postgresql":
+        for statement in SQLITE_DDL:
+            conn.exec_driver_sql(statement)
+        return None
+    problem = None
+    try:
+        with conn.begin_nested():
+            conn.exec_driver_sql(PG_TRGM_EXTENSION)
+    except sa.exc.DBAPIError as exc:  # no privilege, or not installed on the server
+        problem = str(exc.orig)
+    # One creator at a time: the configuration has no IF NOT EXISTS.
+    conn.exec_driver_sql("SELECT pg_advisory_xact_lock(hashtext('search_config'))")
+    exists = conn.execute(sa.text(
+        "SELECT 1 FROM pg_ts_config WHERE cfgname = :name AND cfgnamespace = "
+        "(SELECT oid FROM pg_namespace WHERE nspname = current_schema())"), {"name": PG_CONFIG})
+    if exists.first() is None:
+        for statement in PG_CONFIG_DDL:
+            conn.exec_driver_sql(statement)
+    for statement in POSTGRES_DDL:
+        conn.exec_driver_sql(statement)
+    schema = pg_trgm_schema(conn)
+    if schema is not None:
+        conn.exec_driver_sql("CREATE INDEX IF NOT EXISTS ix_search_symbols_trgm ON search_symbols "
+                             f'USING gin (match_text "{schema}".gin_trgm_ops)')
+    return problem
+
+
+_FTS5_SHADOWS = ("data", "idx", "content", "docsize", "config")
+# dialect -> kind -> names of objects the raw DDL above creates (and Alembic cannot describe).
+ENGINE_MANAGED: dict[str, dict[str, tuple[str, ...]]] = {
+    "sqlite": {"table": tuple(f"{t}{s}" for t in ("search_fts", "search_symbols_fts")
+                              for s in ("", *(f"_{x}" for x in _FTS5_SHADOWS)))},
+    "postgresql": {"column": ("search_documents.tsv",),
+                   "index": ("ix_search_documents_tsv", "ix_search_symbols_ticker_pat",
+                             "ix_search_symbols_name_pat", "ix_search_symbols_trgm")},
+}

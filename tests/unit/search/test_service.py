@@ -9,7 +9,9 @@ import pytest
 
 from stockflow.adapters.search.sqlite_fts import SqliteSearchIndex
 from stockflow.adapters.storage.database import SqlDatabase
-from stockflow.core.events import make_event
+from stockflow.core.catalogue import COMPANY_UPDATED, FINANCIALS_UPDATED
+from stockflow.core.catalogue import NEWS_PUBLISHED as ARTICLE_PUBLISHED
+from stockflow.core.catalogue import NEWS_SENTIMENT as SENTIMENT_ANALYZED
 from stockflow.core.problems import Problem
 from stockflow.search.config import SearchSettings
 from stockflow.search.documents import (
@@ -19,14 +21,9 @@ from stockflow.search.documents import (
     financial_document,
 )
 from stockflow.search.domain import DocType
+from stockflow.search.handlers import handlers
 from stockflow.search.ports import MemoryCheckpoints, MemorySource
 from stockflow.search.repository import SqlCheckpoints
-from stockflow.search.schemas import (
-    ARTICLE_PUBLISHED,
-    COMPANY_UPDATED,
-    FINANCIALS_UPDATED,
-    SENTIMENT_ANALYZED,
-)
 from stockflow.search.service import Reindexer, SearchService
 from stockflow.testing.fakes import FakeClock
 
@@ -49,23 +46,23 @@ async def service(db) -> SearchService:
 
 
 async def test_events_become_searchable_documents(service) -> None:
-    handle = service.handlers()
-    await handle[COMPANY_UPDATED](make_event(COMPANY_UPDATED, {
+    handle = {spec.topic: spec.handler for spec in handlers(service)}
+    await handle[COMPANY_UPDATED](COMPANY_UPDATED.event({
         "ticker": "nvda", "name": "NVIDIA Corporation", "aliases": ["Nvidia"],
         "sector": "Technology", "industry": "Semiconductors", "market_cap": 3e12}))
-    await handle[ARTICLE_PUBLISHED](make_event(ARTICLE_PUBLISHED, {
+    await handle[ARTICLE_PUBLISHED](ARTICLE_PUBLISHED.event({
         "id": "a1", "title": "Nvidia unveils new GPU", "tickers": ["nvda"], "source": "Reuters",
         "published_at": (NOW - timedelta(days=1)).isoformat(), "story_id": "st1"}))
-    await handle[SENTIMENT_ANALYZED](make_event(SENTIMENT_ANALYZED, {
+    await handle[SENTIMENT_ANALYZED](SENTIMENT_ANALYZED.event({
         "article_id": "a1", "label": "positive"}))
-    await handle[SENTIMENT_ANALYZED](make_event(SENTIMENT_ANALYZED, {
+    await handle[SENTIMENT_ANALYZED](SENTIMENT_ANALYZED.event({
         "article_id": "unknown", "label": "negative"}))
     page = await service.search("gpu sentiment:positive source:reuters", types=["news"])
     assert [h.document.key for h in page.hits] == ["news:a1"]
     assert page.hits[0].document.tickers == ("NVDA",)
     assert [s.ticker for s in await service.suggest("nvdia")] == ["NVDA"]
     with pytest.raises(ValueError, match="company.updated payload is invalid"):
-        await handle[COMPANY_UPDATED](make_event(COMPANY_UPDATED, {"ticker": ""}))
+        await handle[COMPANY_UPDATED](COMPANY_UPDATED.event({"ticker": ""}))
 
 
 async def test_high_margin_semiconductor_finds_the_profitable_chip_makers(service) -> None:
@@ -80,7 +77,7 @@ async def test_high_margin_semiconductor_finds_the_profitable_chip_makers(servic
                          0.3, 0.23, 0.03, 25, 0.03, 1.6),
     ]
     for p in profiles:
-        await service.handlers()[FINANCIALS_UPDATED](make_event(FINANCIALS_UPDATED, {
+        await service.on_financials_updated(FINANCIALS_UPDATED.event({
             k: getattr(p, k) for k in p.__dataclass_fields__}))
     hits = (await service.search("high margin semiconductor", types=["financials"])).hits
     # Wolfspeed matches the words too (its "high debt", its margins) but ranks below
@@ -103,7 +100,7 @@ async def test_bad_requests_are_422_problems(service) -> None:
 
 async def test_cleanup_drops_news_past_retention(service) -> None:
     for ident, age in (("old", 40), ("new", 2)):
-        await service.on_article_published(make_event(ARTICLE_PUBLISHED, {
+        await service.on_article_published(ARTICLE_PUBLISHED.event({
             "id": ident, "title": f"{ident} story",
             "published_at": (NOW - timedelta(days=age)).isoformat()}))
     assert await service.cleanup() == 1

@@ -13,7 +13,6 @@ from typing import Any
 
 import sqlalchemy as sa
 import structlog
-from sqlalchemy.exc import DBAPIError
 
 from stockflow.adapters.search.sqlbase import (
     DOC_COLUMNS,
@@ -23,21 +22,15 @@ from stockflow.adapters.search.sqlbase import (
     TextMatch,
 )
 from stockflow.adapters.storage.database import SqlDatabase
+from stockflow.core.ports import Database
 from stockflow.search.domain import SearchDocument, SearchRequest
 from stockflow.search.query import Clause, ParsedQuery
+from stockflow.search.tables import PG_CONFIG, pg_trgm_schema
 from stockflow.search.text import index_text
 
 log = structlog.get_logger(__name__)
 
-# English stemming without the stop-word list: "AT&T", "-again" or "the who" must still match and
-# exclude as they do on FTS5 (porter keeps every word). Created per schema by ensure_schema.
-CONFIG = "stockflow_english"
-_CONFIG_DDL = [
-    f"CREATE TEXT SEARCH DICTIONARY {CONFIG}_stem (TEMPLATE = snowball, Language = english)",
-    f"CREATE TEXT SEARCH CONFIGURATION {CONFIG} (COPY = english)",
-    (f"ALTER TEXT SEARCH CONFIGURATION {CONFIG} ALTER MAPPING FOR asciiword, asciihword, "
-    f"hword_asciipart, word, hword, hword_part WITH {CONFIG}_stem"),
-]
+CONFIG = PG_CONFIG
 # Cover density (proximity of the matched words) with normalisation 1, rank / (1 + log(length)),
 # which damps long bodies the way BM25's length term does; title and keywords weigh A, body C.
 RANK = "ts_rank_cd(d.tsv, {q}, 1)"
@@ -47,14 +40,6 @@ WORD_SIMILARITY_THRESHOLD = 0.4
 _TSV = (f"setweight(to_tsvector('{CONFIG}', :ix_title), 'A') || "
         f"setweight(to_tsvector('{CONFIG}', :ix_keywords), 'A') || "
         f"setweight(to_tsvector('{CONFIG}', :ix_body), 'C')")
-_DDL = [
-    "ALTER TABLE search_documents ADD COLUMN IF NOT EXISTS tsv tsvector",
-    "CREATE INDEX IF NOT EXISTS ix_search_documents_tsv ON search_documents USING gin (tsv)",
-    ("CREATE INDEX IF NOT EXISTS ix_search_symbols_ticker_pat "
-    "ON search_symbols (ticker_lc text_pattern_ops)"),
-    ("CREATE INDEX IF NOT EXISTS ix_search_symbols_name_pat "
-    "ON search_symbols (name_lc text_pattern_ops)"),
-]
 _SYMBOL_COLUMNS = "key, ticker, name, aliases, exchange, asset_class, popularity"
 
 
@@ -94,46 +79,17 @@ class PostgresSearchIndex(SqlSearchBase):
         return self._trgm_schema is not None
 
     async def ensure_schema(self) -> None:
-        await self._create_trgm()
-        await self._create_config()
-        await super().ensure_schema()
-        schema = await self._find_trgm()
-        if schema is not None:
-            ops = f'"{schema}".gin_trgm_ops'
-            async with self.db.engine.begin() as conn:
-                await conn.exec_driver_sql(
-                    "CREATE INDEX IF NOT EXISTS ix_search_symbols_trgm ON search_symbols "
-                    f"USING gin (match_text {ops})")
-
-    async def _create_trgm(self) -> None:
-        try:
-            async with self.db.engine.begin() as conn:
-                await conn.exec_driver_sql("CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA public")
-        except DBAPIError as exc:  # no privilege, or not installed on the server
-            log.warning("search.pg_trgm_unavailable", error=str(exc.orig),
+        problem = await super().ensure_schema()
+        if problem is not None:
+            log.warning("search.pg_trgm_unavailable", error=problem,
                         effect="suggestions match by prefix only, without typo tolerance")
-
-    async def _create_config(self) -> None:
-        async with self.db.engine.begin() as conn:
-            await conn.exec_driver_sql("SELECT pg_advisory_xact_lock(hashtext('search_config'))")
-            exists = await conn.execute(sa.text(
-                "SELECT 1 FROM pg_ts_config WHERE cfgname = :name AND cfgnamespace = "
-                "(SELECT oid FROM pg_namespace WHERE nspname = current_schema())"), {"name": CONFIG})
-            if exists.first() is None:
-                for statement in _CONFIG_DDL:
-                    await conn.exec_driver_sql(statement)
+        await self._find_trgm()
 
     async def _find_trgm(self) -> str | None:
         async with self.db.engine.connect() as conn:
-            found = await conn.execute(sa.text(
-                "SELECT n.nspname FROM pg_extension e JOIN pg_namespace n "
-                "ON n.oid = e.extnamespace WHERE e.extname = 'pg_trgm'"))
-            self._trgm_schema = found.scalar_one_or_none()
+            self._trgm_schema = await conn.run_sync(pg_trgm_schema)
         self._trgm_checked = True
         return self._trgm_schema
-
-    def _engine_ddl(self) -> list[str]:
-        return list(_DDL)
 
     def _optimize_sql(self) -> list[str]:
         return ["ANALYZE search_documents", "ANALYZE search_symbols", "ANALYZE search_tags"]
@@ -187,3 +143,8 @@ class PostgresSearchIndex(SqlSearchBase):
                    f"LIMIT {SUGGEST_CANDIDATES}")
             rows += (await conn.execute(sa.text(sql), {"q": q})).all()
         return rows
+
+
+def make_index(_url: str, *, database: Database) -> PostgresSearchIndex:
+    """Registry factory for postgresql:// storage: the index lives in that database."""
+    return PostgresSearchIndex(database)

@@ -25,6 +25,7 @@ from stockflow.adapters.search.rows import (
 )
 from stockflow.adapters.storage.database import SqlDatabase
 from stockflow.core.pagination import encode_cursor
+from stockflow.core.sql import metadata
 from stockflow.search.domain import (
     COLUMN_FACETS,
     COLUMN_FILTERS,
@@ -37,7 +38,7 @@ from stockflow.search.domain import (
     Suggestion,
     normalise_filter,
 )
-from stockflow.search.tables import metadata
+from stockflow.search.tables import TABLES, create_engine_objects
 
 DOC_COLUMNS = ("key", "doc_type", "doc_id", "title", "body", "keywords", "tickers", "event_types",
                "sector", "industry", "exchange", "asset_class", "country", "source", "lang",
@@ -82,14 +83,12 @@ class SqlSearchBase:
         self.db = database
 
     # -- schema and writes -------------------------------------------------------------------
-    async def ensure_schema(self) -> None:
+    async def ensure_schema(self) -> str | None:
+        """For an index outside the migrated database (tests, bench): the same tables and engine
+        DDL the search migration makes. Returns why suggestions lack typos, if they do."""
         async with self.db.engine.begin() as conn:
-            await conn.run_sync(metadata.create_all)
-            for statement in self._engine_ddl():
-                await conn.exec_driver_sql(statement)
-
-    def _engine_ddl(self) -> list[str]:
-        return []
+            await conn.run_sync(metadata.create_all, tables=list(TABLES))
+            return await conn.run_sync(create_engine_objects)
 
     async def upsert(self, documents: Sequence[SearchDocument]) -> int:
         latest = {d.key: d for d in documents}  # the last version of a key wins within a batch

@@ -18,6 +18,7 @@ from stockflow.adapters.search.sqlbase import (
     TextMatch,
 )
 from stockflow.adapters.storage.database import SqlDatabase
+from stockflow.core.ports import Database
 from stockflow.search.domain import SearchDocument, SearchRequest
 from stockflow.search.query import Clause, ParsedQuery
 from stockflow.search.text import index_text, typo_pieces
@@ -25,12 +26,6 @@ from stockflow.search.text import index_text, typo_pieces
 # Title and keywords (tickers, aliases) weigh ten times the body in BM25, as a boosted title
 # field would in OpenSearch.
 BM25_WEIGHTS = "10.0, 10.0, 1.0"
-_DDL = [
-    ("CREATE VIRTUAL TABLE IF NOT EXISTS search_fts USING fts5("
-    "title, keywords, body, tokenize = 'porter unicode61 remove_diacritics 2')"),
-    ("CREATE VIRTUAL TABLE IF NOT EXISTS search_symbols_fts USING fts5("
-    "match_text, tokenize = 'trigram')"),
-]
 _SYMBOL_COLUMNS = "s.key, s.ticker, s.name, s.aliases, s.exchange, s.asset_class, s.popularity"
 
 
@@ -69,9 +64,6 @@ class SqliteSearchIndex(SqlSearchBase):
         if database.dialect != "sqlite":
             raise ValueError("SqliteSearchIndex needs a sqlite:// database")
         super().__init__(database)
-
-    def _engine_ddl(self) -> list[str]:
-        return list(_DDL)
 
     def _optimize_sql(self) -> list[str]:
         # One b-tree per FTS table instead of the segments many small upserts leave behind.
@@ -134,3 +126,8 @@ class SqliteSearchIndex(SqlSearchBase):
                    f"LIMIT {SUGGEST_CANDIDATES}")
             rows += (await conn.execute(sa.text(sql), {"m": expression})).all()
         return rows
+
+
+def make_index(_url: str, *, database: Database) -> SqliteSearchIndex:
+    """Registry factory for sqlite:// storage: the index lives in that database."""
+    return SqliteSearchIndex(database)
