@@ -19,5 +19,7 @@ class SearchSettings(BaseModel):
         "day", description="Bucket width of the news date histogram.")
     news_retention_days: int | None = Field(
         730, ge=1, description="The daily clean-up drops news older than this; None keeps all.")
+    free_news_delay_seconds: int = Field(
+        900, ge=0, description="Callers without read:news:full see news older than this.")
     reindex_batch_size: int = Field(500, ge=1, le=10_000,
                                     description="Documents written per reindex batch.")

@@ -101,6 +101,8 @@ class SearchRequest:
     facets: bool = True
     histogram: HistogramInterval | None = "day"
     collapse: bool = True
+    # A tier embargo: news published at or after this instant (or undated) is left out.
+    news_before: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)

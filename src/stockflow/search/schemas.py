@@ -70,3 +70,13 @@ class SuggestionOut(BaseModel):
     def of(cls, s: Suggestion) -> SuggestionOut:
         return cls(ticker=s.ticker, name=s.name, score=s.score, matched=s.matched,
                    exchange=s.exchange, asset_class=s.asset_class)
+
+
+class SearchEnvelope(BaseModel):
+    data: SearchOut
+    meta: dict[str, object]
+
+
+class SuggestEnvelope(BaseModel):
+    data: list[SuggestionOut]
+    meta: dict[str, object]

@@ -50,7 +50,7 @@ class SearchService:
                      published_from: datetime | None = None,
                      published_to: datetime | None = None, limit: int | None = None,
                      cursor: str | None = None, collapse: bool = True,
-                     facets: bool = True) -> SearchPage:
+                     facets: bool = True, news_before: datetime | None = None) -> SearchPage:
         """Ranked hits with highlights and facets; bad filters, limits or cursors are a 422."""
         limit = self.settings.default_limit if limit is None else limit
         if not 1 <= limit <= self.settings.max_limit:
@@ -58,13 +58,13 @@ class SearchService:
         if published_from and published_to and published_from > published_to:
             raise invalid("'from' is after 'to'")
         chosen = _filters(filters or {})
-        wanted = _types(types)
+        wanted = parse_types(types)
         if wanted:
             chosen["type"] = wanted
         request = SearchRequest(
             query=parse(q), filters=chosen, published_from=published_from,
             published_to=published_to, limit=limit, cursor=cursor or None, facets=facets,
-            histogram=self.settings.histogram, collapse=collapse)
+            histogram=self.settings.histogram, collapse=collapse, news_before=news_before)
         try:
             return await self.index.search(request)
         except InvalidCursor:
@@ -78,9 +78,14 @@ class SearchService:
 
     # -- keeping the index fresh ---------------------------------------------------------------
     async def on_company_updated(self, event: Event) -> None:
-        doc = company_document(_payload(CompanyRecord, event))
-        await self.index.upsert([doc])
-        await self.index.upsert_symbols([suggest_entry(doc)])
+        await self.index_companies([_payload(CompanyRecord, event)])
+
+    async def index_companies(self, records: Iterable[CompanyRecord]) -> int:
+        """Company documents and their autocomplete entries, upserted by ticker."""
+        docs = [company_document(r) for r in records]
+        await self.index.upsert(docs)
+        await self.index.upsert_symbols([suggest_entry(d) for d in docs])
+        return len(docs)
 
     async def on_article_published(self, event: Event) -> None:
         await self.index.upsert([news_document(_payload(NewsArticle, event))])
@@ -185,7 +190,8 @@ def _filters(filters: Mapping[str, Iterable[str]]) -> dict[str, tuple[str, ...]]
     return out
 
 
-def _types(types: Iterable[str] | None) -> tuple[str, ...]:
+def parse_types(types: Iterable[str] | None) -> tuple[str, ...]:
+    """Document type names asked for; () means every type; an unknown one is a 422."""
     if types is None:
         return ()
     names = tuple(dict.fromkeys(t.strip().lower() for t in types if t.strip()))

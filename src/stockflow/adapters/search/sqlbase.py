@@ -36,6 +36,7 @@ from stockflow.search.domain import (
     SearchRequest,
     SuggestEntry,
     Suggestion,
+    doc_key,
     normalise_filter,
 )
 from stockflow.search.tables import TABLES, create_engine_objects
@@ -132,6 +133,19 @@ class SqlSearchBase:
         async with self.db.engine.connect() as conn:
             row = (await conn.execute(sa.text(sql), {"key": key})).mappings().first()
         return None if row is None else row_document(row)
+
+    async def page(self, doc_type: DocType, after: str | None,
+                   limit: int) -> list[SearchDocument]:
+        # Keys are "type:id", so one type's documents in id order are a range of the unique
+        # key index (";" is the character after ":").
+        p, kind = Params(), DocType(doc_type).value
+        low, high = p.one(doc_key(kind, after or "")), p.one(f"{kind};")
+        where = f"key > {low} AND key < {high}"
+        sql = (f"SELECT {', '.join(DOC_COLUMNS)} FROM search_documents WHERE {where} "
+               f"ORDER BY key LIMIT {int(limit)}")
+        async with self.db.engine.connect() as conn:
+            return [row_document(r) for r in (await conn.execute(sa.text(sql),
+                                                                 p.values)).mappings()]
 
     async def delete(self, keys: Sequence[str]) -> int:
         async with self.db.engine.begin() as conn:
@@ -307,6 +321,9 @@ def filter_clauses(request: SearchRequest, p: Params) -> list[str]:
         clauses.append(f"d.published_at >= {p.one(epoch(request.published_from))}")
     if request.published_to is not None:
         clauses.append(f"d.published_at < {p.one(epoch(request.published_to))}")
+    if request.news_before is not None:
+        clauses.append(f"(d.doc_type <> 'news' OR d.published_at < "
+                       f"{p.one(epoch(request.news_before))})")
     return clauses
 
 
