@@ -4,6 +4,7 @@ cursors, suggest with typos, and hostile input answered 200 or 422, never 500.""
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -114,3 +115,17 @@ async def test_hostile_queries_are_answered_200_or_422(world, q):
         if r.status_code == 422:
             assert_problem(r, 422)
     assert (await client.get("/v1/search/company", params={"q": "apple"})).status_code == 200
+
+
+async def test_an_index_in_a_database_of_its_own(tmp_path):
+    own = tmp_path / "index.db"
+    async with container_with(tmp_path, "memory", settings={
+            "search": {"database_url": f"sqlite:///{own}"}}) as (container, client):
+        r = await client.get("/v1/search/company", params={"q": "nvidia"})
+        assert [h["id"] for h in r.json()["data"]["hits"]][:1] == ["NVDA"]
+        health = await container.registry.health["search"]()
+        assert health == ("ok", {"documents": 51})
+    # The storage database got the (migrated, empty) search tables; the documents went to `own`.
+    for path, documents in ((tmp_path / "stockflow.db", 0), (own, 51)):
+        with sqlite3.connect(path) as conn:
+            assert conn.execute("SELECT count(*) FROM search_documents").fetchone()[0] == documents

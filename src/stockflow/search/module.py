@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from stockflow.core.health import OK
+from stockflow.core.health import DEGRADED, OK
 from stockflow.core.module import ContextModule, ContextParts, Plan, Platform, Worker
 from stockflow.search.config import SearchSettings
 
@@ -26,7 +26,7 @@ def build(p: Platform, plan: Plan) -> ContextParts:
 
     s = p.settings.search
     db, own_db = p.db, s.database_url is not None
-    if own_db:  # an index in a database of its own: connected and schema'd here
+    if own_db:  # an index in a database of its own: connected and given its schema here
         db = registry.build("storage", s.database_url)
     index = registry.build("search", db.url, database=db)
     search = SearchService(index, s, p.clock)
@@ -37,7 +37,11 @@ def build(p: Platform, plan: Plan) -> ContextParts:
         DocType.FINANCIALS: stored}), SqlCheckpoints(db), batch_size=s.reindex_batch_size)
 
     async def health() -> tuple[str, Any]:
-        return OK, {"documents": await index.count()}
+        detail = {"documents": await index.count()}
+        # PostgreSQL without pg_trgm: suggestions still answer, by prefix only.
+        if not getattr(index, "typo_tolerant", True):  # an engine-specific property
+            return DEGRADED, {**detail, "suggest": "prefix only: pg_trgm is not installed"}
+        return OK, detail
 
     def worker() -> Worker:
         universe = tasks.UniverseIndexer(search, market)
@@ -47,13 +51,13 @@ def build(p: Platform, plan: Plan) -> ContextParts:
     parts = ContextParts(
         "search", ports={SearchService: search, SearchIndex: index, Reindexer: reindexer},
         jobs=tasks.jobs(search), health={"search": health},
-        workers={WORKER: worker})
+        workers={WORKER: worker}, on_start=[index.prepare])
     if own_db:
         async def open_own() -> None:
             await db.connect()
             await index.ensure_schema()
 
-        parts.on_start.append(open_own)
+        parts.on_start.insert(0, open_own)
         parts.on_stop.append(db.close)
     if plan.serves(SERVICE):
         from stockflow.search import api

@@ -42,6 +42,9 @@ class SearchIndex(Protocol):
     async def ensure_schema(self) -> None:
         """Create tables and indexes if missing; safe to repeat."""
 
+    async def prepare(self) -> None:
+        """At start, once the schema exists (migrated or ensured)."""
+
     async def upsert(self, documents: Sequence[SearchDocument]) -> int: ...
     async def upsert_symbols(self, entries: Sequence[SuggestEntry]) -> int: ...
     async def get(self, key: str) -> SearchDocument | None: ...

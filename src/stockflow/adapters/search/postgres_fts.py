@@ -85,6 +85,10 @@ class PostgresSearchIndex(SqlSearchBase):
                         effect="suggestions match by prefix only, without typo tolerance")
         await self._find_trgm()
 
+    async def prepare(self) -> None:
+        """At start, on a migrated database: learn whether suggestions are typo tolerant."""
+        await self._find_trgm()
+
     async def _find_trgm(self) -> str | None:
         async with self.db.engine.connect() as conn:
             self._trgm_schema = await conn.run_sync(pg_trgm_schema)

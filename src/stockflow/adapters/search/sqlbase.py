@@ -91,6 +91,9 @@ class SqlSearchBase:
             await conn.run_sync(metadata.create_all, tables=list(TABLES))
             return await conn.run_sync(create_engine_objects)
 
+    async def prepare(self) -> None:
+        """At start, on a migrated database: anything the engine must look up first."""
+
     async def upsert(self, documents: Sequence[SearchDocument]) -> int:
         latest = {d.key: d for d in documents}  # the last version of a key wins within a batch
         if not latest:
