@@ -20,7 +20,7 @@ def build(p: Platform, plan: Plan) -> ContextParts:
     from stockflow.search import handlers, tasks
     from stockflow.search.domain import DocType
     from stockflow.search.ports import SearchIndex
-    from stockflow.search.repository import SqlCheckpoints
+    from stockflow.search.repository import SqlCheckpoints, SqlPendingLabels
     from stockflow.search.service import Reindexer, SearchService
     from stockflow.search.sources import SourcesByType, StoredSource, UniverseSource
 
@@ -29,7 +29,7 @@ def build(p: Platform, plan: Plan) -> ContextParts:
     if own_db:  # an index in a database of its own: connected and given its schema here
         db = registry.build("storage", s.database_url)
     index = registry.build("search", db.url, database=db)
-    search = SearchService(index, s, p.clock)
+    search = SearchService(index, s, p.clock, SqlPendingLabels(db))
     market = p.ports.get(MarketReader)
     stored = StoredSource(index)
     reindexer = Reindexer(index, SourcesByType({

@@ -80,6 +80,35 @@ class ReindexCheckpoints(Protocol):
     async def clear(self, doc_type: DocType) -> None: ...
 
 
+class PendingLabels(Protocol):
+    """Sentiment labels whose article is not indexed yet (the bus orders no two topics)."""
+
+    async def put(self, article_id: str, label: str, noted_at: datetime) -> None: ...
+    async def take(self, article_id: str) -> str | None:
+        """The label noted for the article, removed; None when there is none."""
+    async def drop_before(self, cutoff: datetime) -> int: ...
+
+
+class MemoryPendingLabels:
+    """PendingLabels in a dict (tests, one process)."""
+
+    def __init__(self) -> None:
+        self._labels: dict[str, tuple[str, datetime]] = {}
+
+    async def put(self, article_id: str, label: str, noted_at: datetime) -> None:
+        self._labels[article_id] = (label, noted_at)
+
+    async def take(self, article_id: str) -> str | None:
+        found = self._labels.pop(article_id, None)
+        return None if found is None else found[0]
+
+    async def drop_before(self, cutoff: datetime) -> int:
+        old = [k for k, (_, at) in self._labels.items() if at < cutoff]
+        for k in old:
+            del self._labels[k]
+        return len(old)
+
+
 class MemoryCheckpoints:
     """ReindexCheckpoints in a dict: one process, gone at exit (tests, the embedded default)."""
 

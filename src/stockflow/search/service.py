@@ -33,17 +33,25 @@ from stockflow.search.domain import (
     Suggestion,
     doc_key,
 )
-from stockflow.search.ports import DocumentSource, ReindexCheckpoints, SearchIndex
+from stockflow.search.ports import (
+    DocumentSource,
+    MemoryPendingLabels,
+    PendingLabels,
+    ReindexCheckpoints,
+    SearchIndex,
+)
 from stockflow.search.query import MAX_FILTER_VALUES, parse
 
 
 class SearchService:
     """What the routes and event handlers call; takes its index, settings and clock."""
 
-    def __init__(self, index: SearchIndex, settings: SearchSettings, clock: Clock) -> None:
+    def __init__(self, index: SearchIndex, settings: SearchSettings, clock: Clock,
+                 labels: PendingLabels | None = None) -> None:
         self.index = index
         self.settings = settings
         self.clock = clock
+        self.labels = labels if labels is not None else MemoryPendingLabels()
 
     async def search(self, q: str, *, types: Iterable[str] | None = None,
                      filters: Mapping[str, Iterable[str]] | None = None,
@@ -88,14 +96,36 @@ class SearchService:
         return len(docs)
 
     async def on_article_published(self, event: Event) -> None:
-        await self.index.upsert([news_document(_payload(NewsArticle, event))])
+        doc = news_document(_payload(NewsArticle, event))
+        await self.index.upsert([doc])
+        # After the write: a label noted before it is applied here, one noted after it finds
+        # the article in the index (on_sentiment_analyzed checks again once it has noted).
+        await self._apply_pending(doc.id)
 
     async def on_sentiment_analyzed(self, event: Event) -> None:
-        """Re-label an indexed article; an article not indexed yet is picked up at publish."""
+        """Re-label an indexed article; for one not indexed yet, note the label for later."""
         data = _payload(SentimentLabel, event)
-        current = await self.index.get(doc_key(DocType.NEWS, data.article_id))
-        if current is not None and current.sentiment != data.label:
-            await self.index.upsert([replace(current, sentiment=data.label)])
+        if await self._relabel(data.article_id, data.label):
+            return
+        await self.labels.put(data.article_id, data.label, self.clock.now())
+        await self._apply_pending(data.article_id)
+
+    async def _apply_pending(self, article_id: str) -> None:
+        if await self.index.get(doc_key(DocType.NEWS, article_id)) is None:
+            return
+        label = await self.labels.take(article_id)
+        if label is not None:
+            await self._relabel(article_id, label)
+
+    async def _relabel(self, article_id: str, label: str) -> bool:
+        current = await self.index.get(doc_key(DocType.NEWS, article_id))
+        if current is not None and current.sentiment != label:
+            await self.index.upsert([replace(current, sentiment=label)])
+        return current is not None
+
+    async def drop_stale_labels(self) -> int:
+        """Labels of articles that never arrived, noted more than a week ago."""
+        return await self.labels.drop_before(self.clock.now() - timedelta(days=7))
 
     async def on_financials_updated(self, event: Event) -> None:
         await self.index.upsert([financial_document(_payload(FinancialProfile, event))])

@@ -71,7 +71,15 @@ reindex_state = sa.Table(
     sa.Column("done", sa.BigInteger, nullable=False, server_default="0"),
 )
 
-TABLES = (documents, tags, symbols, reindex_state)
+# Sentiment labels that arrived before their article: applied when the article is indexed.
+pending_labels = sa.Table(
+    "search_pending_labels", metadata,
+    sa.Column("article_id", sa.Text, primary_key=True),
+    sa.Column("label", sa.Text, nullable=False),
+    sa.Column("noted_at", sa.BigInteger, nullable=False),  # epoch seconds, for the clean-up
+)
+
+TABLES = (documents, tags, symbols, reindex_state, pending_labels)
 
 SQLITE_DDL = (
     ("CREATE VIRTUAL TABLE IF NOT EXISTS search_fts USING fts5("

@@ -18,7 +18,8 @@ log = structlog.get_logger(__name__)
 def jobs(search: SearchService) -> list[JobSpec]:
     async def cleanup() -> dict[str, Any]:
         return {"news_removed": await search.cleanup(),
-                "retention_days": search.settings.news_retention_days}
+                "retention_days": search.settings.news_retention_days,
+                "stale_labels_removed": await search.drop_stale_labels()}
 
     return [JobSpec("search-cleanup", "30 3 * * *",
                     "drop news past the search retention period from the index", cleanup)]

@@ -140,3 +140,24 @@ async def test_reindex_resumes_after_an_interruption(service, db, store) -> None
     assert await service.index.count(DocType.COMPANY) == 25
     assert next(s.ticker for s in await service.suggest("t024")) == "T024"
     assert await checkpoints.load(DocType.COMPANY) == (None, 0)
+
+
+async def test_a_label_that_arrives_before_its_article_is_applied_when_it_is_indexed(db) -> None:
+    from stockflow.search.repository import SqlPendingLabels
+
+    index = SqliteSearchIndex(db)
+    await index.ensure_schema()
+    clock = FakeClock(NOW)
+    labels = SqlPendingLabels(db)
+    service = SearchService(index, SearchSettings(), clock, labels)
+    await service.on_sentiment_analyzed(SENTIMENT_ANALYZED.event(
+        {"article_id": "early", "label": "negative"}))
+    await service.on_sentiment_analyzed(SENTIMENT_ANALYZED.event(
+        {"article_id": "never", "label": "positive"}))
+    await service.on_article_published(ARTICLE_PUBLISHED.event({
+        "id": "early", "title": "Recall widens", "published_at": NOW.isoformat()}))
+    assert (await index.get("news:early")).sentiment == "negative"
+    assert await labels.take("early") is None  # used once, then gone
+    clock.advance(8 * 86_400)
+    assert await service.drop_stale_labels() == 1
+    assert await labels.take("never") is None

@@ -1,4 +1,5 @@
-"""Search: documents, tags, suggest symbols, reindex checkpoints, and each engine's full text.
+"""Search: documents, tags, suggest symbols, reindex checkpoints, early sentiment labels, and
+each engine's full text.
 
 Revision ID: s0001_search
 Revises:
@@ -60,6 +61,10 @@ def _tables() -> None:
         "search_reindex_state",
         sa.Column("doc_type", _T, primary_key=True), sa.Column("last_id", _T),
         sa.Column("done", sa.BigInteger, nullable=False, server_default="0"))
+    op.create_table(
+        "search_pending_labels",
+        sa.Column("article_id", _T, primary_key=True), sa.Column("label", _T, nullable=False),
+        sa.Column("noted_at", sa.BigInteger, nullable=False))
 
 
 def upgrade() -> None:
@@ -73,7 +78,7 @@ def downgrade() -> None:
     if bind.dialect.name == "sqlite":
         for name in ("search_fts", "search_symbols_fts"):
             bind.exec_driver_sql(f"DROP TABLE IF EXISTS {name}")
-    for name in ("search_reindex_state", "search_symbols", "search_tags", "search_documents"):
+    for name in ("search_pending_labels", "search_reindex_state", "search_symbols", "search_tags", "search_documents"):
         op.drop_table(name)
     if bind.dialect.name == "postgresql":
         bind.exec_driver_sql(f"DROP TEXT SEARCH CONFIGURATION IF EXISTS {PG_CONFIG}")
