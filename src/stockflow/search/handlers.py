@@ -16,8 +16,8 @@ GROUP = "search"
 # Every handler writes documents by key (type:id), replacing what is there; a redelivered event
 # writes the same rows again, so no idempotency store is needed.
 _UPSERT = "upsert by document key (type:id): a redelivery rewrites the same document"
-_RELABEL = ("re-labels the indexed article by key with the event's label: applying it twice "
-            "leaves the same label")
+_RELABEL = ("sets the event's label on the article by key, or notes it by article id until the "
+            "article arrives (replacing): applying it twice leaves the same label")
 
 
 def handlers(search: SearchService) -> list[HandlerSpec]:
