@@ -15,6 +15,7 @@ CONTEXTS = (
     "stockflow.news.module",
     "stockflow.analysis.module",
     "stockflow.predict.module",
+    "stockflow.search.module",
     "stockflow.jobs.module",
     "stockflow.control.module",
 )

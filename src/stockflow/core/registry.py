@@ -47,6 +47,12 @@ ADAPTERS: dict[str, dict[str, str]] = {
         "processes": "stockflow.adapters.executor.processes.executor:make_executor",
         "tcp": "stockflow.adapters.executor.dask.executor:make_executor",
     },
+    # The search index, by the scheme of the database it lives in (factory(url, database=db)).
+    "search": {
+        "sqlite": "stockflow.adapters.search.sqlite_fts:make_index",
+        "postgresql": "stockflow.adapters.search.postgres_fts:make_index",
+        "postgres": "stockflow.adapters.search.postgres_fts:make_index",
+    },
 }
 
 

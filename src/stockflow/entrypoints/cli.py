@@ -8,11 +8,14 @@ from typing import Annotated, Any
 
 import typer
 
+from stockflow.entrypoints.search_cli import app as search_app
+
 app = typer.Typer(help="StockFlow: market data and research platform.", no_args_is_help=True)
 db_app = typer.Typer(help="Database commands.")
 app.add_typer(db_app, name="db")
 job_app = typer.Typer(help="Scheduled jobs: what a Kubernetes CronJob calls.")
 app.add_typer(job_app, name="job")
+app.add_typer(search_app, name="search")
 
 
 # How every HTTP process is served; bench/_serve.py uses the same, so the bench measures what

@@ -1,0 +1,1 @@
+"""Search and index: universal search, autocomplete, facets and highlights."""

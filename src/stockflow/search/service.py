@@ -1,0 +1,234 @@
+"""Search use cases: query the index, keep it fresh from domain events, reindex resumably."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from typing import Any
+
+from pydantic import TypeAdapter, ValidationError
+
+from stockflow.core.events import Event
+from stockflow.core.ports import Clock
+from stockflow.core.problems import invalid
+from stockflow.search.config import SearchSettings
+from stockflow.search.documents import (
+    CompanyRecord,
+    FinancialProfile,
+    NewsArticle,
+    SentimentLabel,
+    company_document,
+    financial_document,
+    news_document,
+    suggest_entry,
+)
+from stockflow.search.domain import (
+    FILTER_FIELDS,
+    DocType,
+    InvalidCursor,
+    SearchDocument,
+    SearchPage,
+    SearchRequest,
+    Suggestion,
+    doc_key,
+)
+from stockflow.search.ports import (
+    DocumentSource,
+    MemoryPendingLabels,
+    PendingLabels,
+    ReindexCheckpoints,
+    SearchIndex,
+)
+from stockflow.search.query import MAX_FILTER_VALUES, parse
+
+
+class SearchService:
+    """What the routes and event handlers call; takes its index, settings and clock."""
+
+    def __init__(self, index: SearchIndex, settings: SearchSettings, clock: Clock,
+                 labels: PendingLabels | None = None) -> None:
+        self.index = index
+        self.settings = settings
+        self.clock = clock
+        self.labels = labels if labels is not None else MemoryPendingLabels()
+
+    async def search(self, q: str, *, types: Iterable[str] | None = None,
+                     filters: Mapping[str, Iterable[str]] | None = None,
+                     published_from: datetime | None = None,
+                     published_to: datetime | None = None, limit: int | None = None,
+                     cursor: str | None = None, collapse: bool = True,
+                     facets: bool = True, news_before: datetime | None = None) -> SearchPage:
+        """Ranked hits with highlights and facets; bad filters, limits or cursors are a 422."""
+        limit = self.settings.default_limit if limit is None else limit
+        if not 1 <= limit <= self.settings.max_limit:
+            raise invalid(f"limit must be between 1 and {self.settings.max_limit}")
+        if published_from and published_to and published_from > published_to:
+            raise invalid("'from' is after 'to'")
+        chosen = _filters(filters or {})
+        wanted = parse_types(types)
+        if wanted:
+            chosen["type"] = wanted
+        request = SearchRequest(
+            query=parse(q), filters=chosen, published_from=published_from,
+            published_to=published_to, limit=limit, cursor=cursor or None, facets=facets,
+            histogram=self.settings.histogram, collapse=collapse, news_before=news_before)
+        try:
+            return await self.index.search(request)
+        except InvalidCursor:
+            raise invalid("cursor is not one this API issued for this search") from None
+
+    async def suggest(self, q: str, *, limit: int | None = None) -> list[Suggestion]:
+        limit = self.settings.suggest_limit if limit is None else limit
+        if not 1 <= limit <= 50:
+            raise invalid("limit must be between 1 and 50")
+        return await self.index.suggest(q, limit=limit)
+
+    # -- keeping the index fresh ---------------------------------------------------------------
+    async def on_company_updated(self, event: Event) -> None:
+        await self.index_companies([_payload(CompanyRecord, event)])
+
+    async def index_companies(self, records: Iterable[CompanyRecord]) -> int:
+        """Company documents and their autocomplete entries, upserted by ticker."""
+        docs = [company_document(r) for r in records]
+        await self.index.upsert(docs)
+        await self.index.upsert_symbols([suggest_entry(d) for d in docs])
+        return len(docs)
+
+    async def on_article_published(self, event: Event) -> None:
+        doc = news_document(_payload(NewsArticle, event))
+        await self.index.upsert([doc])
+        # After the write: a label noted before it is applied here, one noted after it finds
+        # the article in the index (on_sentiment_analyzed checks again once it has noted).
+        await self._apply_pending(doc.id)
+
+    async def on_sentiment_analyzed(self, event: Event) -> None:
+        """Re-label an indexed article; for one not indexed yet, note the label for later."""
+        data = _payload(SentimentLabel, event)
+        if await self._relabel(data.article_id, data.label):
+            return
+        await self.labels.put(data.article_id, data.label, self.clock.now())
+        await self._apply_pending(data.article_id)
+
+    async def _apply_pending(self, article_id: str) -> None:
+        if await self.index.get(doc_key(DocType.NEWS, article_id)) is None:
+            return
+        label = await self.labels.take(article_id)
+        if label is not None:
+            await self._relabel(article_id, label)
+
+    async def _relabel(self, article_id: str, label: str) -> bool:
+        current = await self.index.get(doc_key(DocType.NEWS, article_id))
+        if current is not None and current.sentiment != label:
+            await self.index.upsert([replace(current, sentiment=label)])
+        return current is not None
+
+    async def drop_stale_labels(self) -> int:
+        """Labels of articles that never arrived, noted more than a week ago."""
+        return await self.labels.drop_before(self.clock.now() - timedelta(days=7))
+
+    async def on_financials_updated(self, event: Event) -> None:
+        await self.index.upsert([financial_document(_payload(FinancialProfile, event))])
+
+    async def cleanup(self) -> int:
+        """The daily clean-up: news past the retention period leaves the index."""
+        days = self.settings.news_retention_days
+        if days is None:
+            return 0
+        cutoff = self.clock.now() - timedelta(days=days)
+        return await self.index.purge(doc_type=DocType.NEWS, published_before=cutoff)
+
+
+@dataclass(frozen=True, slots=True)
+class ReindexProgress:
+    doc_type: DocType
+    done: int
+    total: int | None
+    finished: bool = False
+
+
+class Reindexer:
+    """Rewrites the index from the sources of truth, batch by batch, resuming where it stopped."""
+
+    def __init__(self, index: SearchIndex, source: DocumentSource,
+                 checkpoints: ReindexCheckpoints, *, batch_size: int = 500) -> None:
+        self.index = index
+        self.source = source
+        self.checkpoints = checkpoints
+        self.batch_size = batch_size
+
+    async def run(self, types: Iterable[DocType] = tuple(DocType), *,
+                  progress: Callable[[ReindexProgress], Any] | None = None,
+                  restart: bool = False) -> dict[DocType, int]:
+        """Documents written per type (counting those of an earlier, interrupted run)."""
+        written = {}
+        for doc_type in types:
+            if restart:
+                await self.checkpoints.clear(doc_type)
+            written[doc_type] = await self._one(doc_type, progress)
+        await self.index.optimize()
+        return written
+
+    async def _one(self, doc_type: DocType,
+                   progress: Callable[[ReindexProgress], Any] | None) -> int:
+        after, done = await self.checkpoints.load(doc_type)
+        total = await self.source.total(doc_type)
+        while True:
+            batch = list(await self.source.page(doc_type, after, self.batch_size))
+            if not batch:
+                break
+            await self._write(doc_type, batch)
+            after, done = batch[-1].id, done + len(batch)
+            await self.checkpoints.save(doc_type, after, done)
+            if progress is not None:
+                progress(ReindexProgress(doc_type, done, total))
+        await self.checkpoints.clear(doc_type)
+        if progress is not None:
+            progress(ReindexProgress(doc_type, done, total, finished=True))
+        return done
+
+    async def _write(self, doc_type: DocType, batch: list[SearchDocument]) -> None:
+        await self.index.upsert(batch)
+        if doc_type is DocType.COMPANY:
+            await self.index.upsert_symbols([suggest_entry(d) for d in batch])
+
+
+_ADAPTERS: dict[type[Any], TypeAdapter[Any]] = {}
+
+
+def _payload(record: type[Any], event: Event) -> Any:
+    adapter = _ADAPTERS.get(record)
+    if adapter is None:
+        adapter = _ADAPTERS[record] = TypeAdapter(record)
+    try:
+        return adapter.validate_python(event.data)
+    except ValidationError as exc:
+        # The bus retries, then dead-letters with this reason; nothing is half-indexed.
+        raise ValueError(f"{event.type} payload is invalid: {exc.errors()[:3]}") from None
+
+
+def _filters(filters: Mapping[str, Iterable[str]]) -> dict[str, tuple[str, ...]]:
+    out = {}
+    for name, values in filters.items():
+        if name not in FILTER_FIELDS:
+            raise invalid(f"unknown filter {name!r}; known: {', '.join(FILTER_FIELDS)}")
+        kept = tuple(v for v in (str(x).strip() for x in values) if v)
+        if len(kept) > MAX_FILTER_VALUES:
+            raise invalid(f"at most {MAX_FILTER_VALUES} values for filter {name!r}")
+        if kept:
+            out[name] = kept
+    return out
+
+
+def parse_types(types: Iterable[str] | None) -> tuple[str, ...]:
+    """Document type names asked for; () means every type; an unknown one is a 422."""
+    if types is None:
+        return ()
+    names = tuple(dict.fromkeys(t.strip().lower() for t in types if t.strip()))
+    if "all" in names:
+        return ()
+    known = {t.value for t in DocType}
+    unknown = [t for t in names if t not in known]
+    if unknown:
+        raise invalid(f"unknown type {unknown[0]!r}; known: company, news, financials, all")
+    return names

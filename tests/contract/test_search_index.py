@@ -1,0 +1,227 @@
+"""The SearchIndex contract, run on SQLite FTS5 and on PostgreSQL (a fresh schema per test)."""
+
+from __future__ import annotations
+
+import random
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import replace
+from datetime import timedelta
+
+import pytest
+
+from stockflow.adapters.search.postgres_fts import PostgresSearchIndex
+from stockflow.adapters.search.sqlite_fts import SqliteSearchIndex
+from stockflow.adapters.storage.database import SqlDatabase
+from stockflow.search.domain import DocType, InvalidCursor, SearchRequest
+from stockflow.search.ports import SearchIndex
+from stockflow.search.query import parse
+from tests.contract.search_corpus import COMPANIES, NEWS, SYMBOLS, T0
+
+
+async def _sqlite(tmp_path) -> AsyncIterator[SearchIndex]:
+    db = SqlDatabase(f"sqlite:///{tmp_path / 'search.db'}")
+    await db.connect()
+    try:
+        yield SqliteSearchIndex(db)
+    finally:
+        await db.close()
+
+
+async def _postgres(url: str) -> AsyncIterator[SearchIndex]:
+    schema = f"search_{uuid.uuid4().hex[:16]}"
+    db = SqlDatabase(url, schema=schema, pool_size=2)
+    await db.connect()
+    try:
+        async with db.engine.begin() as conn:
+            await conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
+        yield PostgresSearchIndex(db)
+    finally:
+        async with db.engine.begin() as conn:
+            await conn.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+        await db.close()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+async def index(request, tmp_path) -> AsyncIterator[SearchIndex]:
+    source = (_sqlite(tmp_path) if request.param == "sqlite"
+              else _postgres(request.getfixturevalue("postgres_url")))
+    async for ix in source:
+        await ix.ensure_schema()
+        await ix.ensure_schema()  # repeatable
+        await ix.upsert(COMPANIES + NEWS)
+        await ix.upsert_symbols(SYMBOLS)
+        yield ix
+
+
+async def search(ix: SearchIndex, text: str, **kwargs):
+    return await ix.search(SearchRequest(parse(text), **kwargs))
+
+
+def keys(page) -> list[str]:
+    return [h.document.key for h in page.hits]
+
+
+async def test_is_a_search_index(index) -> None:
+    assert isinstance(index, SearchIndex)
+    assert await index.count() == len(COMPANIES) + len(NEWS)
+    assert await index.count(DocType.NEWS) == len(NEWS)
+    await index.optimize()
+    assert keys(await search(index, "nvidia"))[0] == "company:NVDA"
+
+
+async def test_ranking_puts_the_named_company_first(index) -> None:
+    page = await search(index, "nvidia")
+    assert keys(page)[0] == "company:NVDA"
+    scores = [h.score for h in page.hits]
+    assert scores == sorted(scores, reverse=True)
+    # a title match outranks a body-only match
+    chips = keys(await search(index, "factory", filters={"type": ("news",)}))
+    assert chips == ["news:n3"]
+    assert keys(await search(index, "tesla"))[0] == "company:TSLA"
+
+
+async def test_phrase_needs_the_words_together(index) -> None:
+    together = set(keys(await search(index, '"data center"', collapse=False)))
+    assert {"news:n1", "news:n2", "company:NVDA"} <= together
+    assert "news:n4" not in together  # has "center" and "data", not side by side
+    assert "news:n4" in set(keys(await search(index, "data center", collapse=False)))
+
+
+async def test_exclusion_and_or(index) -> None:
+    chips = set(keys(await search(index, "chips -intel", collapse=False)))
+    assert "news:n3" not in chips and "company:INTC" not in chips and "news:n4" in chips
+    either = set(keys(await search(index, "tesla OR toyota", filters={"type": ("company",)})))
+    assert either == {"company:TSLA", "company:TM"}
+    only_negative = set(keys(await search(index, "-nvidia type:news", collapse=False,
+                                          limit=50)))
+    assert "news:n1" not in only_negative and "news:n3" in only_negative
+
+
+async def test_filters_from_the_query_and_the_request(index) -> None:
+    assert set(keys(await search(index, "ticker:NVDA source:bloomberg"))) == {"news:n2", "news:n4"}
+    assert keys(await search(index, "chips", filters={"ticker": ("intc",), "type": ("news",)})
+                ) == ["news:n3"]
+    langs = await search(index, "lang:ja,zh", collapse=False)
+    assert set(keys(langs)) == {"news:n7", "news:n8"}
+    sector = await search(index, 'sector:"consumer cyclical"')
+    assert set(keys(sector)) == {"company:TSLA", "company:TM"}
+    dated = await search(index, "type:news", published_from=T0 + timedelta(days=2),
+                         published_to=T0 + timedelta(days=3), collapse=False)
+    assert set(keys(dated)) == {"news:n5", "news:n6"}
+    assert "news:n3" not in keys(await search(index, "chips -sentiment:negative"))
+    # an unknown field is plain words: "nvidia:corporation" is the phrase "nvidia corporation"
+    assert keys(await search(index, "nvidia:corporation")) == ["company:NVDA"]
+
+
+async def test_facet_counts_and_date_histogram(index) -> None:
+    page = await search(index, "type:news", histogram="day", collapse=True, limit=1)
+    assert page.total == len(NEWS)
+    facets = {name: {b.value: b.count for b in buckets} for name, buckets in page.facets.items()}
+    assert facets["type"] == {"news": 9}
+    assert facets["source"] == {"reuters": 4, "bloomberg": 2, "nikkei": 2, "xinhua": 1}
+    assert facets["sentiment"] == {"positive": 4, "negative": 2, "neutral": 3}
+    assert facets["event_type"] == {"earnings": 4, "guidance": 1, "recall": 1}
+    assert facets["lang"] == {"en": 7, "ja": 1, "zh": 1}
+    days = {b.value: b.count for b in page.histogram}
+    assert days == {"2026-03-02": 2, "2026-03-03": 2, "2026-03-04": 2, "2026-03-05": 2,
+                    "2026-03-10": 1}
+    weeks = {b.value: b.count for b in (await search(index, "type:news", histogram="week")
+                                        ).histogram}
+    assert weeks == {"2026-03-02": 8, "2026-03-09": 1}
+    months = (await search(index, "type:news", histogram="month")).histogram
+    assert [(b.value, b.count) for b in months] == [("2026-03-01", 9)]
+    companies = await search(index, "chips", filters={"type": ("company",)})
+    assert {b.value: b.count for b in companies.facets["sector"]} == {"technology": 2}
+    assert companies.histogram == []
+    bare = await search(index, "nvidia", facets=False)
+    assert bare.facets == {} and bare.total == (await search(index, "nvidia")).total
+
+
+async def test_highlights_are_marked_and_escaped(index) -> None:
+    await index.upsert([replace(NEWS[2], id="x1", title="Intel <script>alert(1)</script> chips")])
+    page = await search(index, "intel chips", filters={"type": ("news",)})
+    hit = next(h for h in page.hits if h.document.id == "x1")
+    assert "<mark>" in hit.highlights["title"]
+    assert "<script>" not in hit.highlights["title"] and "&lt;script&gt;" in hit.highlights["title"]
+
+
+async def test_cursor_pages_cover_every_hit_once(index) -> None:
+    everything = keys(await search(index, "type:news", collapse=False, limit=100))
+    assert len(everything) == len(NEWS)
+    for query in ("type:news", "data OR chips OR toyota OR bank"):
+        full = keys(await search(index, query, collapse=False, limit=100))
+        seen, cursor = [], None
+        while True:
+            page = await search(index, query, collapse=False, limit=2, cursor=cursor)
+            seen += keys(page)
+            cursor = page.next_cursor
+            if cursor is None:
+                break
+        assert seen == full
+    with pytest.raises(InvalidCursor):
+        await search(index, "nvidia", cursor="not-a-cursor")
+    with pytest.raises(InvalidCursor):
+        await search(index, "nvidia", cursor="eyJzIjogIk5hTiJ9")
+
+
+async def test_one_result_per_story_unless_asked(index) -> None:
+    collapsed = keys(await search(index, "nvidia results OR estimates"))
+    assert len([k for k in collapsed if k in ("news:n1", "news:n2")]) == 1
+    everything = keys(await search(index, "nvidia results OR estimates", collapse=False))
+    assert {"news:n1", "news:n2"} <= set(everything)
+    page = await search(index, "nvidia results OR estimates")
+    assert {b.value: b.count for b in page.facets["type"]}["news"] == 2  # facets count both
+
+
+async def test_cjk_two_character_queries(index) -> None:
+    assert keys(await search(index, "财报")) == ["news:n8"]
+    assert keys(await search(index, "自動")) == ["news:n7"]
+    hit = (await search(index, "数据中心")).hits[0]
+    assert hit.document.key == "news:n8" and "<mark>数据中心</mark>" in hit.highlights["body"]
+
+
+async def test_upsert_replaces_get_delete_and_purge(index) -> None:
+    updated = replace(NEWS[4], sentiment="positive")
+    assert await index.upsert([updated]) == 1
+    assert await index.get("news:n5") == updated
+    assert keys(await search(index, "tesla sentiment:positive")) == ["news:n5"]
+    assert await index.delete(["news:n5", "news:absent"]) == 1
+    assert await index.get("news:n5") is None
+    assert "news:n5" not in keys(await search(index, "tesla"))
+    purged = await index.purge(doc_type=DocType.NEWS, published_before=T0 + timedelta(days=1))
+    assert purged == 2 and await index.count(DocType.NEWS) == len(NEWS) - 3
+    assert await index.purge(doc_type=DocType.COMPANY) == len(COMPANIES)
+    assert keys(await search(index, "nvidia", filters={"type": ("company",)})) == []
+
+
+async def test_suggest_prefix_and_typo_tolerance(index) -> None:
+    assert next(s.ticker for s in await index.suggest("nvdia")) == "NVDA"
+    assert next(s.ticker for s in await index.suggest("micrsoft")) == "MSFT"
+    assert next(s.ticker for s in await index.suggest("NVDA")) == "NVDA"
+    apple = [s.ticker for s in await index.suggest("appl")]
+    assert apple[:2] == ["AAPL", "APLE"]  # equal match quality: market cap decides
+    assert [s.ticker for s in await index.suggest("google")] == ["GOOGL"]
+    micro = [s.ticker for s in await index.suggest("micro", limit=2)]
+    assert micro == ["MSFT", "MU"]
+    assert await index.suggest("   ") == [] and await index.suggest("qqqqqq") == []
+
+
+HOSTILE = ['"', '""', '"unbalanced', "-", "--x", "OR", "a OR", "OR b", "NOT", "AND", "NEAR(",
+           "NEAR(a b, 2)", "*", "nv*", "^nvda", "col:x", "title:nvidia", "{title}: x",
+           "ticker:", "ticker:,,", "\x00", "a\x00b", "x" * 5000, "中", "'; DROP TABLE x; --",
+           "a & b | !c <-> d", "nvda:*", "\\", "%_%", "((", "))", "+", "😀", "\u202e", "\ud7ff"]
+
+
+def _generated(n: int) -> list[str]:
+    rng = random.Random(15)
+    alphabet = ['"', "-", "OR", "NOT", "NEAR(", "*", ":", "col:", "ticker:", "(", ")", "{", "}",
+                "\x00", "中国", "nvda", "'", "\\", "&", "|", "!", " ", " ", "data", "*"]
+    return ["".join(rng.choice(alphabet) for _ in range(rng.randint(1, 25))) for _ in range(n)]
+
+
+async def test_hostile_queries_never_raise(index) -> None:
+    for text in HOSTILE + _generated(150):
+        page = await search(index, text)
+        assert page.total >= len(page.hits)
+        await index.suggest(text)
