@@ -131,3 +131,14 @@ async def test_vendors_from_settings_serve_the_same_endpoints_and_sec_429_falls_
         _state, detail = await container.registry.health["fundamentals"]()
         assert detail["sources"] == ["sec", "alphavantage", "simulated"]
         assert detail["blocked_for"]["sec"] == pytest.approx(600, abs=5)
+
+
+async def test_compare_gives_the_free_tier_only_its_short_ratio_list(users_app):
+    _, client, _ = users_app
+    free, pro = (await sign_up(client)).headers, (await sign_up(client, tier="pro")).headers
+    allowed = {"tickers": ["AAPL", "MSFT"], "metrics": ["net_margin", "return_1y"]}
+    assert (await client.post("/v1/compare", json=allowed, headers=free)).status_code == 200
+    beyond = {"tickers": ["AAPL", "MSFT"], "metrics": ["net_margin", "growth.revenue"]}
+    body = assert_problem(await client.post("/v1/compare", json=beyond, headers=free), 403)
+    assert "growth.revenue" in body["detail"] and "read:financials:full" in body["detail"]
+    assert (await client.post("/v1/compare", json=beyond, headers=pro)).status_code == 200

@@ -11,8 +11,9 @@ from fastapi import APIRouter, Depends, Query, Request
 from starlette.responses import Response
 
 from stockflow.analysis import schemas
-from stockflow.analysis.api import ERRORS, Ticker
+from stockflow.analysis.api import ERRORS, Ticker, full_access, require_full
 from stockflow.analysis.compare import DEFAULT_METRICS, CompareService
+from stockflow.analysis.ratios.compute import FREE
 from stockflow.analysis.technical.catalogue import catalogue_schema
 from stockflow.analysis.technical.params import build_request, parse_query
 from stockflow.analysis.technical_service import MAX_BARS, TechnicalService
@@ -70,6 +71,14 @@ async def batch_indicators(svc: Technical, body: schemas.BatchIndicatorsRequest)
 
 @compare_router.post("/compare", responses=ERRORS,
                      summary="Up to 50 companies side by side, with sector medians and ranks")
-async def compare(svc: Compare, body: schemas.CompareRequest) -> Response:
-    found = await svc.compare(body.tickers, body.metrics or DEFAULT_METRICS)
+async def compare(svc: Compare, body: schemas.CompareRequest, request: Request) -> Response:
+    metrics = body.metrics or DEFAULT_METRICS
+    if not full_access(request):
+        # The free tier's financials are the short ratio list; returns and volatility are
+        # market data, which every tier reads.
+        beyond = [m for m in metrics
+                  if m not in FREE and not m.startswith(("return_", "volatility_"))]
+        if beyond:
+            require_full(request, f"comparing {', '.join(beyond)}")
+    found = await svc.compare(body.tickers, metrics)
     return json_response(schemas.comparison_out(found))
