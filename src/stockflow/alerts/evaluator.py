@@ -1,0 +1,240 @@
+"""The evaluator: one observation in, the rules it fired out, through the index and the state port.
+
+Values of a stream come from its events: a quote gives `price`, `pct_change:<window>` (from the
+quotes this process has seen over the window) and `volume_ratio:<days>` (session volume over the
+average daily volume that `set_volume_baseline` was given); indicator, fundamental and prediction
+events give their metric by name. Event conditions (news, signal, market status) match outright.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from stockflow.alerts.conditions import (
+    Condition, MarketStatusCondition, NewsCondition, SignalCondition, Source,
+)
+from stockflow.alerts.domain import (
+    AlertRule, FiringPolicy, Outcome, RuleState, RuleStatus, step_event, step_threshold,
+)
+from stockflow.alerts.index import IndexedRule, RuleIndex
+from stockflow.alerts.ports import AlertStateStore
+
+EventCondition = NewsCondition | SignalCondition | MarketStatusCondition
+
+
+@dataclass(frozen=True, slots=True)
+class QuoteSeen:
+    ticker: str
+    price: float
+    volume: float | None
+    event_id: str
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Fired:
+    rule_id: str
+    event_id: str
+    metric: str
+    value: float | None
+    previous: float | None
+    at: datetime
+
+
+class PriceWindow:
+    """Recent (time, price) of one ticker, kept as long as the longest window watched."""
+
+    __slots__ = ("samples", "span")
+
+    def __init__(self, span_seconds: int) -> None:
+        self.samples: deque[tuple[float, float]] = deque()
+        self.span = span_seconds
+
+    def add(self, ts: float, price: float) -> None:
+        self.samples.append((ts, price))
+        while self.samples and self.samples[0][0] < ts - self.span:
+            self.samples.popleft()
+
+    def pct_change(self, ts: float, window: int) -> float | None:
+        """Percent move from the oldest sample inside the window; None until one exists."""
+        for t, p in self.samples:
+            if t >= ts - window:
+                return (self.samples[-1][1] / p - 1.0) * 100.0 if p else None
+        return None
+
+
+class AlertEvaluator:
+    """Keeps the index of active rules and turns observations into firings."""
+
+    def __init__(self, state: AlertStateStore) -> None:
+        self.state = state
+        self.index = RuleIndex()
+        self._events: dict[tuple[Source, str], dict[str, tuple[EventCondition, FiringPolicy]]] = {}
+        self._windows: dict[str, PriceWindow] = {}
+        self._baselines: dict[tuple[str, int], float] = {}
+
+    # -- rules ---------------------------------------------------------------------------------
+
+    async def add_rules(self, rules: list[AlertRule]) -> None:
+        """Index active rules (at start from storage, later on rule CRUD events)."""
+        states = await self.state.load([r.id for r in rules])
+        for rule in rules:
+            self.remove_rule(rule.id)
+            if rule.status is RuleStatus.ACTIVE:
+                self._add(rule, states.get(rule.id, RuleState()))
+
+    def _add(self, rule: AlertRule, state: RuleState) -> None:
+        cond: Condition = rule.condition
+        threshold = cond.threshold()
+        if threshold is None:
+            self._events.setdefault((cond.source, cond.key), {})[rule.id] = (cond, rule.policy)
+            return
+        self.index.upsert(IndexedRule(rule.id, (cond.key, threshold.metric), threshold,
+                                      rule.hysteresis, rule.policy), state)
+        if threshold.metric.startswith("pct_change:"):
+            window = int(threshold.metric.split(":", 1)[1])
+            pw = self._windows.setdefault(cond.key, PriceWindow(window))
+            pw.span = max(pw.span, window)
+
+    def remove_rule(self, rule_id: str) -> None:
+        self.index.remove(rule_id)
+        for rules in self._events.values():
+            rules.pop(rule_id, None)
+
+    def set_volume_baseline(self, ticker: str, days: int, average_volume: float) -> None:
+        if average_volume > 0:
+            self._baselines[(ticker, days)] = average_volume
+
+    # -- observations --------------------------------------------------------------------------
+
+    async def on_quote(self, ticker: str, price: float, volume: float | None, event_id: str,
+                       at: datetime) -> list[Fired]:
+        return await self.on_quotes([QuoteSeen(ticker, price, volume, event_id, at)])
+
+    async def on_quotes(self, quotes: Sequence[QuoteSeen]) -> list[Fired]:
+        """A batch of quotes in order (a bus batch); the state port is written once at the end."""
+        if self.index.unloaded:
+            await self._load_previous()
+        streams = self.index.streams
+        windows = self._windows
+        fired: list[Fired] = []
+        dirty: dict[str, float] = {}
+        for q in quotes:
+            watched = streams(q.ticker)
+            if not watched:
+                continue
+            window = windows.get(q.ticker)
+            if window is not None:
+                window.add(q.at.timestamp(), q.price)
+            for metric, stream in watched.items():
+                value = q.price if metric == "price" else self._quote_value(
+                    q.ticker, metric, q.volume, window, q.at)
+                if value is None:
+                    continue
+                # The hot path, inlined: most quotes end at the stream's gap check.
+                prev, stream.last = stream.last, value
+                dirty[stream.name] = value
+                work = stream.candidates(prev, value)
+                if work:
+                    fired += await self._step_all(work, metric, value, prev, q.event_id, q.at)
+        if dirty:
+            await self.state.remember(dirty)
+        return fired
+
+    def _quote_value(self, ticker: str, metric: str, volume: float | None,
+                     window: PriceWindow | None, at: datetime) -> float | None:
+        name, _, arg = metric.partition(":")
+        if name == "pct_change" and window is not None:
+            return window.pct_change(at.timestamp(), int(arg))
+        if name == "volume_ratio" and volume is not None:
+            base = self._baselines.get((ticker, int(arg)))
+            return volume / base if base else None
+        return None
+
+    async def on_values(self, key: str, values: Mapping[str, float], event_id: str,
+                        at: datetime) -> list[Fired]:
+        """Named numeric values of one stream key (an indicator's, a filing's, a forecast's)."""
+        watched = self.index.streams(key)
+        if not watched:
+            return []
+        if self.index.unloaded:
+            await self._load_previous()
+        fired: list[Fired] = []
+        dirty: dict[str, float] = {}
+        for metric, value in values.items():
+            stream = watched.get(metric)
+            if stream is not None and math.isfinite(value):
+                prev, stream.last = stream.last, value
+                dirty[stream.name] = value
+                work = stream.candidates(prev, value)
+                if work:
+                    fired += await self._step_all(work, metric, value, prev, event_id, at)
+        if dirty:
+            await self.state.remember(dirty)
+        return fired
+
+    async def _load_previous(self) -> None:
+        """Read the previous values of streams new to this process, in one call."""
+        fresh, self.index.unloaded = self.index.unloaded, []
+        found = await self.state.previous([s.name for s in fresh])
+        for stream in fresh:
+            stream.last = found.get(stream.name)
+
+    async def _step_all(self, work: list[str], metric: str, value: float, prev: float | None,
+                        event_id: str, at: datetime) -> list[Fired]:
+        states = await self.state.load(work)
+        changed: dict[str, RuleState] = {}
+        fired: list[Fired] = []
+        for rule_id in work:
+            rule = self.index.get(rule_id)
+            if rule is None:
+                continue
+            old = states.get(rule_id, RuleState())
+            new, outcome = step_threshold(rule.threshold, rule.hysteresis, rule.policy, old,
+                                          value, prev, event_id, at)
+            if new != old:
+                changed[rule_id] = new
+                self.index.place(rule_id, new)
+            if outcome is Outcome.FIRED:
+                fired.append(Fired(rule_id, event_id, metric, value, prev, at))
+        if changed:
+            await self.state.save(changed)
+        return fired
+
+    async def on_event(self, source: Source, key: str, event_id: str, at: datetime,
+                       **facts: Any) -> list[Fired]:
+        """A news article, a signal or a market open/close; `facts` go to the condition."""
+        rules = self._events.get((source, key))
+        if not rules:
+            return []
+        hits = [(rid, pol) for rid, (cond, pol) in rules.items() if _matches(cond, facts)]
+        if not hits:
+            return []
+        states = await self.state.load([rid for rid, _ in hits])
+        changed: dict[str, RuleState] = {}
+        fired: list[Fired] = []
+        for rule_id, policy in hits:
+            old = states.get(rule_id, RuleState())
+            new, outcome = step_event(policy, old, event_id, at)
+            if new != old:
+                changed[rule_id] = new
+            if new.done:
+                rules.pop(rule_id, None)
+            if outcome is Outcome.FIRED:
+                fired.append(Fired(rule_id, event_id, source.value, facts.get("value"), None, at))
+        if changed:
+            await self.state.save(changed)
+        return fired
+
+
+def _matches(cond: EventCondition, facts: Mapping[str, Any]) -> bool:
+    if isinstance(cond, NewsCondition):
+        return cond.matches(facts.get("sentiment"), frozenset(facts.get("event_types", ())))
+    if isinstance(cond, SignalCondition):
+        return cond.matches(str(facts.get("name", "")), str(facts.get("direction", "")))
+    return facts.get("status") == cond.on
