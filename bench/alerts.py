@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import random
 import time
 from datetime import UTC, datetime, timedelta
@@ -65,6 +66,10 @@ async def build(rule_set: list[IndexedRule], prices: dict[str, float],
     # breached, so the timed stream measures the steady state of both sets alike.
     for i, (t, p) in enumerate(prices.items()):
         await ev.on_quote(t, p, None, f"w{i}", T0)
+    # A million long-lived rules would otherwise be walked by every full garbage collection;
+    # the alerts worker does the same after it has built its index.
+    gc.collect()
+    gc.freeze()
     return ev
 
 

@@ -66,6 +66,7 @@ class Message:
     text: str
     html: str | None = None
     payload: dict[str, Any] = field(default_factory=dict)
+    secrets: tuple[str, ...] = ()    # the recipient's signing secrets (webhooks), newest first
 
 
 @dataclass(frozen=True, slots=True)
