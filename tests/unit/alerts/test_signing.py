@@ -82,7 +82,8 @@ def test_empty_or_garbled_secrets_are_refused(bad):
         secret_key(bad)
 
 
-@pytest.mark.parametrize("ts", VECTORS["sign_timestamps_that_must_be_rejected_php"])
+@pytest.mark.parametrize("ts", VECTORS["sign_timestamps_that_must_be_rejected_php"]
+                         + ["1614265330\n", True])
 def test_bad_sign_timestamps_are_refused(ts):
     with pytest.raises(SignatureError):
         sign("msg_1", ts, b"{}", FIXED["secret"])
