@@ -12,14 +12,18 @@ it at once, and a 410 also disables the channel.
 from __future__ import annotations
 
 import random
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
+import phonenumbers
+
 from stockflow.alerts.ports import SendResult
 
+_E164 = re.compile(r"\+[1-9][0-9]{6,14}")
 # Seconds after each failed attempt (attempt 1 is immediate, at trigger time).
 STANDARD_SCHEDULE: tuple[float, ...] = (5, 300, 1800, 7200, 18000, 36000, 36000)
 MAX_ERROR_CHARS = 500
@@ -124,3 +128,14 @@ def record_attempt(delivery: Delivery, result: SendResult, now: datetime,
     return AttemptOutcome(replace(
         delivery, attempts=attempts, next_attempt_at=now + timedelta(seconds=delay),
         last_status=result.status, last_error=error))
+
+
+def is_e164(number: str) -> bool:
+    """`+` and 7-15 digits that make a possible number for their country code."""
+    if not _E164.fullmatch(number):
+        return False
+    try:
+        parsed = phonenumbers.parse(number, None)
+    except phonenumbers.NumberParseException:
+        return False
+    return phonenumbers.is_possible_number(parsed)

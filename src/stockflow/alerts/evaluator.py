@@ -8,20 +8,30 @@ events give their metric by name. Event conditions (news, signal, market status)
 
 from __future__ import annotations
 
-from collections import deque
 import math
+from collections import deque
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from stockflow.alerts.conditions import (
-    Condition, MarketStatusCondition, NewsCondition, SignalCondition, Source,
+    Condition,
+    MarketStatusCondition,
+    NewsCondition,
+    SignalCondition,
+    Source,
 )
 from stockflow.alerts.domain import (
-    AlertRule, FiringPolicy, Outcome, RuleState, RuleStatus, step_event, step_threshold,
+    AlertRule,
+    FiringPolicy,
+    Outcome,
+    RuleState,
+    RuleStatus,
+    step_event,
+    step_threshold,
 )
-from stockflow.alerts.index import IndexedRule, RuleIndex
+from stockflow.alerts.index import IndexedRule, RuleIndex, Stream
 from stockflow.alerts.ports import AlertStateStore
 
 EventCondition = NewsCondition | SignalCondition | MarketStatusCondition
@@ -77,6 +87,11 @@ class AlertEvaluator:
         self._events: dict[tuple[Source, str], dict[str, tuple[EventCondition, FiringPolicy]]] = {}
         self._windows: dict[str, PriceWindow] = {}
         self._baselines: dict[tuple[str, int], float] = {}
+        # Changes not yet written to the state port (see commit/rollback).
+        self._pending: dict[str, RuleState] = {}
+        self._before: dict[str, RuleState] = {}
+        self._dirty: dict[str, float] = {}
+        self._last_before: dict[str, tuple[Stream, float | None]] = {}
 
     # -- rules ---------------------------------------------------------------------------------
 
@@ -112,18 +127,58 @@ class AlertEvaluator:
 
     # -- observations --------------------------------------------------------------------------
 
+    # -- the unit of work ----------------------------------------------------------------------
+    # With commit=False the new states stay here until the caller has recorded the firings
+    # (history + outbox) and calls commit(); after a failure rollback() puts the index back, so
+    # the redelivered events fire again and the repository's unique key drops what was written.
+
+    async def commit(self) -> None:
+        pending, self._pending = self._pending, {}
+        dirty, self._dirty = self._dirty, {}
+        self._before.clear()
+        self._last_before.clear()
+        if pending:
+            await self.state.save(pending)
+        if dirty:
+            await self.state.remember(dirty)
+
+    def rollback(self) -> None:
+        for rule_id, old in self._before.items():
+            if rule_id in self.index:
+                self.index.place(rule_id, old)
+        for stream, last in self._last_before.values():
+            stream.last = last
+        self._pending.clear()
+        self._before.clear()
+        self._dirty.clear()
+        self._last_before.clear()
+
+    async def _states(self, rule_ids: list[str]) -> dict[str, RuleState]:
+        pending = self._pending
+        states = await self.state.load([i for i in rule_ids if i not in pending])
+        states.update((i, pending[i]) for i in rule_ids if i in pending)
+        return states
+
+    def _changed(self, rule_id: str, old: RuleState, new: RuleState) -> None:
+        self._before.setdefault(rule_id, old)
+        self._pending[rule_id] = new
+
+    # -- observations --------------------------------------------------------------------------
+
     async def on_quote(self, ticker: str, price: float, volume: float | None, event_id: str,
                        at: datetime) -> list[Fired]:
         return await self.on_quotes([QuoteSeen(ticker, price, volume, event_id, at)])
 
-    async def on_quotes(self, quotes: Sequence[QuoteSeen]) -> list[Fired]:
+    async def on_quotes(self, quotes: Sequence[QuoteSeen], *, commit: bool = True
+                        ) -> list[Fired]:
         """A batch of quotes in order (a bus batch); the state port is written once at the end."""
         if self.index.unloaded:
             await self._load_previous()
         streams = self.index.streams
         windows = self._windows
         fired: list[Fired] = []
-        dirty: dict[str, float] = {}
+        dirty = self._dirty
+        before = self._last_before
         for q in quotes:
             watched = streams(q.ticker)
             if not watched:
@@ -138,12 +193,14 @@ class AlertEvaluator:
                     continue
                 # The hot path, inlined: most quotes end at the stream's gap check.
                 prev, stream.last = stream.last, value
+                if stream.name not in dirty:
+                    before[stream.name] = (stream, prev)
                 dirty[stream.name] = value
                 work = stream.candidates(prev, value)
                 if work:
                     fired += await self._step_all(work, metric, value, prev, q.event_id, q.at)
-        if dirty:
-            await self.state.remember(dirty)
+        if commit:
+            await self.commit()
         return fired
 
     def _quote_value(self, ticker: str, metric: str, volume: float | None,
@@ -157,7 +214,7 @@ class AlertEvaluator:
         return None
 
     async def on_values(self, key: str, values: Mapping[str, float], event_id: str,
-                        at: datetime) -> list[Fired]:
+                        at: datetime, *, commit: bool = True) -> list[Fired]:
         """Named numeric values of one stream key (an indicator's, a filing's, a forecast's)."""
         watched = self.index.streams(key)
         if not watched:
@@ -165,17 +222,17 @@ class AlertEvaluator:
         if self.index.unloaded:
             await self._load_previous()
         fired: list[Fired] = []
-        dirty: dict[str, float] = {}
         for metric, value in values.items():
             stream = watched.get(metric)
             if stream is not None and math.isfinite(value):
                 prev, stream.last = stream.last, value
-                dirty[stream.name] = value
+                self._last_before.setdefault(stream.name, (stream, prev))
+                self._dirty[stream.name] = value
                 work = stream.candidates(prev, value)
                 if work:
                     fired += await self._step_all(work, metric, value, prev, event_id, at)
-        if dirty:
-            await self.state.remember(dirty)
+        if commit:
+            await self.commit()
         return fired
 
     async def _load_previous(self) -> None:
@@ -187,8 +244,7 @@ class AlertEvaluator:
 
     async def _step_all(self, work: list[str], metric: str, value: float, prev: float | None,
                         event_id: str, at: datetime) -> list[Fired]:
-        states = await self.state.load(work)
-        changed: dict[str, RuleState] = {}
+        states = await self._states(work)
         fired: list[Fired] = []
         for rule_id in work:
             rule = self.index.get(rule_id)
@@ -198,16 +254,14 @@ class AlertEvaluator:
             new, outcome = step_threshold(rule.threshold, rule.hysteresis, rule.policy, old,
                                           value, prev, event_id, at)
             if new != old:
-                changed[rule_id] = new
+                self._changed(rule_id, old, new)
                 self.index.place(rule_id, new)
             if outcome is Outcome.FIRED:
                 fired.append(Fired(rule_id, event_id, metric, value, prev, at))
-        if changed:
-            await self.state.save(changed)
         return fired
 
-    async def on_event(self, source: Source, key: str, event_id: str, at: datetime,
-                       **facts: Any) -> list[Fired]:
+    async def on_event(self, source: Source, key: str, event_id: str, at: datetime, *,
+                       commit: bool = True, **facts: Any) -> list[Fired]:
         """A news article, a signal or a market open/close; `facts` go to the condition."""
         rules = self._events.get((source, key))
         if not rules:
@@ -215,20 +269,19 @@ class AlertEvaluator:
         hits = [(rid, pol) for rid, (cond, pol) in rules.items() if _matches(cond, facts)]
         if not hits:
             return []
-        states = await self.state.load([rid for rid, _ in hits])
-        changed: dict[str, RuleState] = {}
+        # A done (one-shot) rule stays listed, answering NOTHING, until rule CRUD removes it:
+        # taking it out here could not be undone by rollback().
+        states = await self._states([rid for rid, _ in hits])
         fired: list[Fired] = []
         for rule_id, policy in hits:
             old = states.get(rule_id, RuleState())
             new, outcome = step_event(policy, old, event_id, at)
             if new != old:
-                changed[rule_id] = new
-            if new.done:
-                rules.pop(rule_id, None)
+                self._changed(rule_id, old, new)
             if outcome is Outcome.FIRED:
                 fired.append(Fired(rule_id, event_id, source.value, facts.get("value"), None, at))
-        if changed:
-            await self.state.save(changed)
+        if commit:
+            await self.commit()
         return fired
 
 

@@ -19,7 +19,7 @@ from collections.abc import Mapping, Sequence
 PREFIX = "whsec_"
 TOLERANCE_SECONDS = 300
 KEY_BYTES = 32
-_TIMESTAMP = re.compile(r"^[0-9]{1,12}$")
+_TIMESTAMP = re.compile(r"[0-9]{1,12}")
 
 
 class SignatureError(ValueError):
@@ -45,7 +45,7 @@ def secret_key(secret: str) -> bytes:
 
 def _check_timestamp(timestamp: int | str) -> str:
     text = str(timestamp)
-    if isinstance(timestamp, bool) or not _TIMESTAMP.match(text):
+    if isinstance(timestamp, bool) or not _TIMESTAMP.fullmatch(text):
         raise SignatureError(f"invalid webhook timestamp: {text!r}")
     return text
 
@@ -76,7 +76,7 @@ def verify(body: bytes, received: Mapping[str, str], secrets: Sequence[str], *, 
     signature = lower.get("webhook-signature", "")
     if not (msg_id and stamp and signature):
         raise SignatureError("missing webhook-id, webhook-timestamp or webhook-signature")
-    if not _TIMESTAMP.match(stamp):
+    if not _TIMESTAMP.fullmatch(stamp):
         raise SignatureError("invalid webhook-timestamp")
     if int(stamp) < now - tolerance:
         raise SignatureError("webhook timestamp too old")

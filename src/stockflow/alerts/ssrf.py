@@ -34,7 +34,7 @@ _EXTRA_BLOCKS = tuple(ipaddress.ip_network(n) for n in (
     "fd00:ec2::/32",       # AWS IPv6 metadata (fd00:ec2::254), inside fc00::/7 anyway
 ))
 _NAT64 = ipaddress.ip_network("64:ff9b::/96")
-_NUMERIC_HOST = re.compile(r"^(0x[0-9a-f]*|[0-9]+)(\.(0x[0-9a-f]*|[0-9]+)){0,3}\.?$", re.I)
+_NUMERIC_HOST = re.compile(r"^(0x[0-9a-f]*|[0-9]+)(\.(0x[0-9a-f]*|[0-9]+)){0,3}\.?$", re.IGNORECASE)
 
 
 class UrlRefused(ValueError):
@@ -105,7 +105,7 @@ def _literal(host: str) -> IPAddress | None:
             return ipaddress.IPv6Address(host)
         except ValueError as exc:
             raise UrlRefused("invalid IPv6 address") from exc
-    if _NUMERIC_HOST.match(host):
+    if _NUMERIC_HOST.fullmatch(host):
         # inet_aton reads 2130706433, 0x7f.1, 0177.0.0.1 and 127.1 as a resolver would.
         try:
             return ipaddress.IPv4Address(socket.inet_aton(host.rstrip(".")))
@@ -135,9 +135,9 @@ class WebhookGuard:
                  allowed: Sequence[str] = (), ports: Sequence[int] = DEFAULT_PORTS) -> None:
         self.resolver = resolver or SystemResolver()
         self.ports = frozenset(ports)
-        self.allowed_hosts = frozenset(a.lower().rstrip(".") for a in allowed if not _is_net(a))
+        self.allowed_hosts = frozenset(a.lower().rstrip(".") for a in allowed if not is_network(a))
         self.allowed_nets = tuple(ipaddress.ip_network(a, strict=False)
-                                  for a in allowed if _is_net(a))
+                                  for a in allowed if is_network(a))
 
     def parse(self, url: str) -> _Parsed:
         """Everything that can be refused without a lookup (also at channel creation)."""
@@ -162,7 +162,13 @@ class WebhookGuard:
         host = str(literal) if literal is not None else _ascii_host(raw_host)
         if literal is None and _literal(host) is not None:
             literal = _literal(host)      # an IDN that maps to digits, e.g. full-width "１２７.１"
-        return _Parsed(scheme, host, port, literal)
+        parsed = _Parsed(scheme, host, port, literal)
+        if literal is not None:
+            self._check_addresses(parsed, [literal])
+        elif ((host in _BLOCKED_NAMES or host.endswith(_BLOCKED_SUFFIXES))
+              and host not in self.allowed_hosts):
+            raise UrlRefused("this host name points inside the network")
+        return parsed
 
     def _exempt(self, host: str, addresses: Sequence[IPAddress]) -> bool:
         if host in self.allowed_hosts:
@@ -174,27 +180,26 @@ class WebhookGuard:
         """Refuse or return where to connect; resolves the host exactly once."""
         p = self.parse(url)
         if p.literal is not None:
-            addresses = [p.literal]
-        else:
-            if p.host in _BLOCKED_NAMES or p.host.endswith(_BLOCKED_SUFFIXES):
-                if not self._exempt(p.host, []):
-                    raise UrlRefused("this host name points inside the network")
-            try:
-                found = await self.resolver.resolve(p.host, p.port)
-            except (OSError, UnicodeError) as exc:
-                raise UrlRefused("the host name does not resolve") from exc
-            addresses = [ipaddress.ip_address(a.split("%", 1)[0]) for a in found]
-            if not addresses:
-                raise UrlRefused("the host name does not resolve")
-        if not self._exempt(p.host, addresses):
-            if p.port not in self.ports:
-                raise UrlRefused(f"port {p.port} is not allowed")
-            if any(blocked_address(a) for a in addresses):
-                raise UrlRefused("the host resolves to a private or reserved address")
+            return Target(p.scheme, p.host, p.port, (str(p.literal),))
+        try:
+            found = await self.resolver.resolve(p.host, p.port)
+        except (OSError, UnicodeError) as exc:
+            raise UrlRefused("the host name does not resolve") from exc
+        addresses = [ipaddress.ip_address(a.split("%", 1)[0]) for a in found]
+        if not addresses:
+            raise UrlRefused("the host name does not resolve")
+        self._check_addresses(p, addresses)
         return Target(p.scheme, p.host, p.port, tuple(str(a) for a in addresses))
 
+    def _check_addresses(self, p: _Parsed, addresses: Sequence[IPAddress]) -> None:
+        if self._exempt(p.host, addresses):
+            return
+        if p.port not in self.ports:
+            raise UrlRefused(f"port {p.port} is not allowed")
+        if any(blocked_address(a) for a in addresses):
+            raise UrlRefused("the host resolves to a private or reserved address")
 
-def _is_net(entry: str) -> bool:
+def is_network(entry: str) -> bool:
     try:
         ipaddress.ip_network(entry, strict=False)
     except ValueError:

@@ -6,7 +6,12 @@ import pytest
 from pydantic import ValidationError
 
 from stockflow.alerts.conditions import (
-    Comparison, Side, Source, Threshold, condition_json_schema, parse_condition,
+    Comparison,
+    Side,
+    Source,
+    Threshold,
+    condition_json_schema,
+    parse_condition,
 )
 
 EXAMPLES = [

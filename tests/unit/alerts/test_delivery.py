@@ -8,7 +8,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from stockflow.alerts.delivery import (
-    STANDARD_SCHEDULE, Channel, ChannelKind, Delivery, DeliveryStatus, RetryPolicy,
+    STANDARD_SCHEDULE,
+    Channel,
+    ChannelKind,
+    Delivery,
+    DeliveryStatus,
+    RetryPolicy,
     record_attempt,
 )
 from stockflow.alerts.ports import SendResult

@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from itertools import pairwise
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from stockflow.alerts.conditions import Side, Threshold
 from stockflow.alerts.domain import (
-    Firing, FiringPolicy, Outcome, RuleState, step_event, step_threshold,
+    Firing,
+    FiringPolicy,
+    Outcome,
+    RuleState,
+    step_event,
+    step_threshold,
 )
 
 T0 = datetime(2026, 1, 5, 15, 0, tzinfo=UTC)
@@ -71,7 +77,7 @@ def test_recurring_needs_rearm_between_firings_and_respects_cooldown(values, sid
     t = Threshold("price", side, 100.0)
     outcomes, _ = run(t, FiringPolicy(cooldown_seconds=cooldown), values, hysteresis=h)
     fired = [i for i, o in enumerate(outcomes) if o is Outcome.FIRED]
-    for a, b in zip(fired, fired[1:], strict=False):
+    for a, b in pairwise(fired):
         # Between two notifications the value went back past the re-arm point ...
         assert any(t.rearms(v, h) for v in values[a + 1:b])
         # ... and the cooldown had passed.

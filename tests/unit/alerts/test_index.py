@@ -9,9 +9,15 @@ from hypothesis import strategies as st
 
 from stockflow.alerts.conditions import Source, parse_condition
 from stockflow.alerts.domain import (
-    AlertRule, Firing, FiringPolicy, Outcome, RuleState, RuleStatus, step_threshold,
+    AlertRule,
+    Firing,
+    FiringPolicy,
+    Outcome,
+    RuleState,
+    RuleStatus,
+    step_threshold,
 )
-from stockflow.alerts.evaluator import AlertEvaluator
+from stockflow.alerts.evaluator import AlertEvaluator, QuoteSeen
 from stockflow.alerts.ports import InMemoryAlertStateStore
 
 T0 = datetime(2026, 1, 5, 15, 0, tzinfo=UTC)
@@ -141,3 +147,19 @@ async def test_event_conditions_fire_once_per_event():
     assert await ev.on_event(Source.MARKET_STATUS, "XNYS", "m1", T0, status="close") == []
     got = await ev.on_event(Source.MARKET_STATUS, "XNYS", "m2", T0, status="open")
     assert [f.rule_id for f in got] == ["open"]
+
+
+async def test_rollback_lets_a_redelivered_event_fire_again_and_commit_keeps_it():
+    state = InMemoryAlertStateStore()
+    ev = AlertEvaluator(state)
+    await ev.add_rules([make_rule(1, "crosses_above", 100.0, 0.0, Firing.RECURRING, 0)])
+    await ev.on_quote("AAPL", 99.0, None, "q0", T0)
+    fired = await ev.on_quotes([QuoteSeen("AAPL", 101.0, None, "q1", T0)], commit=False)
+    assert [f.rule_id for f in fired] == ["r1"]
+    assert (await state.load(["r1"]))["r1"].fired_count == 0     # nothing written yet
+    ev.rollback()                        # recording the firing failed: the bus redelivers q1
+    fired = await ev.on_quotes([QuoteSeen("AAPL", 101.0, None, "q1", T0)], commit=False)
+    assert [f.rule_id for f in fired] == ["r1"]
+    await ev.commit()
+    assert (await state.load(["r1"]))["r1"].fired_count == 1
+    assert await state.previous(["AAPL|price"]) == {"AAPL|price": 101.0}

@@ -11,7 +11,12 @@ import pytest
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 from stockflow.alerts.signing import (
-    SignatureError, generate_secret, headers, secret_key, sign, verify,
+    SignatureError,
+    generate_secret,
+    headers,
+    secret_key,
+    sign,
+    verify,
 )
 
 VECTORS = json.loads((Path(__file__).parents[2] / "fixtures" / "payloads" / "standardwebhooks"

@@ -12,7 +12,8 @@ import pytest
 from pydantic import SecretStr
 
 from stockflow.adapters.notify.sendgrid.notifier import SendGridNotifier
-from stockflow.adapters.notify.twilio.notifier import TwilioNotifier, is_e164
+from stockflow.adapters.notify.twilio.notifier import TwilioNotifier
+from stockflow.alerts.delivery import is_e164
 from stockflow.alerts.ports import Message
 
 from .receiver import Receiver

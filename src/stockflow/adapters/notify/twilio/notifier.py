@@ -11,25 +11,14 @@ from __future__ import annotations
 import re
 
 import httpx
-import phonenumbers
 from pydantic import SecretStr
 
 from stockflow.adapters.notify import vendor_http
+from stockflow.alerts.delivery import is_e164
 from stockflow.alerts.ports import Message, SendResult
 
 BASE_URL = "https://api.twilio.com"
 MAX_BODY_CHARS = 1600            # Twilio's limit for one message body
-_E164 = re.compile(r"\+[1-9][0-9]{6,14}")
-
-
-def is_e164(number: str) -> bool:
-    if not _E164.fullmatch(number):
-        return False
-    try:
-        parsed = phonenumbers.parse(number, None)
-    except phonenumbers.NumberParseException:
-        return False
-    return phonenumbers.is_possible_number(parsed)
 
 
 def _describe(response: httpx.Response) -> tuple[str, str]:
