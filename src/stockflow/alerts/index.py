@@ -11,16 +11,14 @@ pure `step_threshold` decides, so a stale index can cost a look, never a wrong n
 
 from __future__ import annotations
 
-from bisect import bisect_left, bisect_right, insort
+from array import array
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
-from operator import itemgetter
 
 from stockflow.alerts.conditions import Side, Threshold
 from stockflow.alerts.domain import FiringPolicy, RuleState
 
-_KEY = itemgetter(0)
 StreamKey = tuple[str, str]          # (key, metric), e.g. ("AAPL", "price")
-Slot = tuple[float, str]             # (sort value, rule id)
 
 
 @dataclass(slots=True)
@@ -39,16 +37,62 @@ class IndexedRule:
 _INF = float("inf")
 
 
+class Slots:
+    """Rule ids sorted by a float: the floats in one contiguous array, so a bisection reads a
+    few cache lines instead of chasing a pointer per probe."""
+
+    __slots__ = ("ids", "keys")
+
+    def __init__(self) -> None:
+        self.keys = array("d")
+        self.ids: list[str] = []
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def add(self, key: float, rule_id: str) -> None:
+        i = bisect_right(self.keys, key)
+        self.keys.insert(i, key)
+        self.ids.insert(i, rule_id)
+
+    def discard(self, key: float, rule_id: str) -> None:
+        keys, ids = self.keys, self.ids
+        i = bisect_left(keys, key)
+        while i < len(keys) and keys[i] == key:
+            if ids[i] == rule_id:
+                del keys[i]
+                del ids[i]
+                return
+            i += 1
+
+    def first_at_or_above(self, value: float) -> float:
+        i = bisect_left(self.keys, value)
+        return self.keys[i] if i < len(self.keys) else _INF
+
+    def last_at_or_below(self, value: float) -> float:
+        i = bisect_right(self.keys, value)
+        return self.keys[i - 1] if i else -_INF
+
+    def at_or_below(self, value: float) -> list[str]:
+        return self.ids[:bisect_right(self.keys, value)]
+
+    def at_or_above(self, value: float) -> list[str]:
+        return self.ids[bisect_left(self.keys, value):]
+
+    def between(self, low: float, high: float) -> list[str]:
+        return self.ids[bisect_left(self.keys, low):bisect_right(self.keys, high)]
+
+
 @dataclass(slots=True)
 class Stream:
     """The rules of one (key, metric), and what the evaluator remembers of its values."""
 
-    fire_above: list[Slot] = field(default_factory=list)
-    fire_below: list[Slot] = field(default_factory=list)
-    cross_above: list[Slot] = field(default_factory=list)
-    cross_below: list[Slot] = field(default_factory=list)
-    rearm_above: list[Slot] = field(default_factory=list)
-    rearm_below: list[Slot] = field(default_factory=list)
+    fire_above: Slots = field(default_factory=Slots)
+    fire_below: Slots = field(default_factory=Slots)
+    cross_above: Slots = field(default_factory=Slots)
+    cross_below: Slots = field(default_factory=Slots)
+    rearm_above: Slots = field(default_factory=Slots)
+    rearm_below: Slots = field(default_factory=Slots)
     pending: dict[str, None] = field(default_factory=dict)
     # The gap (lo, hi) between sort values in which no rule changes: a value inside it, coming
     # from inside it, costs two comparisons. Recomputed after any rule of the stream moved.
@@ -66,17 +110,11 @@ class Stream:
     def _band(self, at: float) -> None:
         # A crossing level bounds the gap on both sides: a value may pass it going one way
         # (no candidate) and come back the other (a firing).
-        hi = _INF
-        for arr in (self.fire_above, self.rearm_below, self.cross_above, self.cross_below):
-            i = bisect_left(arr, at, key=_KEY)
-            if i < len(arr):
-                hi = min(hi, arr[i][0])
-        lo = -_INF
-        for arr in (self.fire_below, self.rearm_above, self.cross_below, self.cross_above):
-            i = bisect_right(arr, at, key=_KEY)
-            if i:
-                lo = max(lo, arr[i - 1][0])
-        self.lo, self.hi, self.band_ok = lo, hi, True
+        self.hi = min(s.first_at_or_above(at) for s in (
+            self.fire_above, self.rearm_below, self.cross_above, self.cross_below))
+        self.lo = max(s.last_at_or_below(at) for s in (
+            self.fire_below, self.rearm_above, self.cross_below, self.cross_above))
+        self.band_ok = True
 
     def candidates(self, previous: float | None, value: float) -> list[str]:
         if previous is not None and not self.pending:
@@ -85,20 +123,14 @@ class Stream:
             if self.lo < value < self.hi and self.lo < previous < self.hi:
                 return []
         self.band_ok = False
-        found = [rid for _, rid in self.fire_above[:bisect_right(self.fire_above, value, key=_KEY)]]
-        found += [rid for _, rid in self.fire_below[bisect_left(self.fire_below, value, key=_KEY):]]
-        found += [rid for _, rid in self.rearm_above[bisect_left(self.rearm_above, value,
-                                                                 key=_KEY):]]
-        found += [rid for _, rid in self.rearm_below[:bisect_right(self.rearm_below, value,
-                                                                   key=_KEY)]]
+        found = self.fire_above.at_or_below(value)
+        found += self.fire_below.at_or_above(value)
+        found += self.rearm_above.at_or_above(value)
+        found += self.rearm_below.at_or_below(value)
         if previous is not None and value > previous:
-            arr = self.cross_above
-            found += [rid for _, rid in arr[bisect_left(arr, previous, key=_KEY):
-                                            bisect_right(arr, value, key=_KEY)]]
+            found += self.cross_above.between(previous, value)
         elif previous is not None and value < previous:
-            arr = self.cross_below
-            found += [rid for _, rid in arr[bisect_left(arr, value, key=_KEY):
-                                            bisect_right(arr, previous, key=_KEY)]]
+            found += self.cross_below.between(value, previous)
         found += self.pending
         return found
 
@@ -165,7 +197,7 @@ class RuleIndex:
         if bucket == "pending":
             stream.pending[rule_id] = None
         elif bucket:
-            insort(getattr(stream, bucket), (slot, rule_id))
+            getattr(stream, bucket).add(slot, rule_id)
 
     def remove(self, rule_id: str) -> None:
         rule = self._rules.pop(rule_id, None)
@@ -190,9 +222,6 @@ class RuleIndex:
         if rule.bucket == "pending":
             stream.pending.pop(rule.rule_id, None)
         elif rule.bucket:
-            arr: list[Slot] = getattr(stream, rule.bucket)
-            i = bisect_left(arr, (rule.slot, rule.rule_id))
-            if i < len(arr) and arr[i] == (rule.slot, rule.rule_id):
-                del arr[i]
+            getattr(stream, rule.bucket).discard(rule.slot, rule.rule_id)
         stream.band_ok = False
         rule.bucket, rule.slot = "", 0.0

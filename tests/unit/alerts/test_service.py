@@ -124,3 +124,38 @@ async def test_bad_channel_targets_are_422(rules, kind, target):
     with pytest.raises(Problem) as err:
         await rules.add_channel("u1", ChannelCreate(kind=kind, target=target))
     assert err.value.status == 422
+
+
+async def test_quote_to_a_signed_webhook_at_a_local_receiver(repo):
+    from standardwebhooks.webhooks import Webhook
+
+    from stockflow.adapters.notify.webhook.sender import WebhookNotifier
+    from stockflow.core.clock import SystemClock
+
+    from .receiver import Receiver
+
+    with Receiver() as rx:
+        guard = WebhookGuard(allowed=["127.0.0.1/32"])
+        rules = AlertRules(repo, AlertsSettings(), FakeClock(T0), guard)
+        channel, secret = await rules.add_channel(
+            "u1", ChannelCreate(kind=ChannelKind.WEBHOOK, target=rx.url + "/stockflow"))
+        rule = await rules.create("u1", "enterprise", AlertCreate.model_validate({
+            "channel_ids": [channel.id],
+            "condition": {"type": "price_below", "ticker": "BTC-USD", "level": 90_000}}))
+        ev = AlertEvaluator(InMemoryAlertStateStore())
+        await ev.add_rules(await repo.active_rules())
+        clock = SystemClock()
+        notifier = WebhookNotifier(guard, clock)
+        sender = DeliverySender(repo, {ChannelKind.WEBHOOK: notifier}, clock, AlertsSettings())
+        try:
+            await TriggerRecorder(ev, repo).on_quotes(
+                [QuoteSeen("BTC-USD", 89_500.0, None, "q1", clock.now())])
+            assert await sender.run_once() == {"delivered": 1, "retry": 0, "failed": 0}
+        finally:
+            await notifier.close()
+    (req,) = rx.requests
+    body = Webhook(secret).verify(req.body, req.headers)
+    assert body["type"] == "alert.triggered" and body["data"]["alert_id"] == rule.id
+    assert body["data"]["value"] == 89_500.0
+    (h,) = await rules.history("u1", rule.id)
+    assert h["deliveries"][0].id == req.headers["webhook-id"]
