@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 import pytest
 import redis.asyncio as aioredis
 
-from stockflow.adapters.alertstate.redis import RedisAlertStateStore
+from stockflow.adapters.alertstate.redis import CacheAlertStateStore, RedisAlertStateStore
 from stockflow.alerts.domain import RuleState
 from stockflow.alerts.ports import AlertStateStore, InMemoryAlertStateStore
 from stockflow.testing.services import require_service_url
@@ -64,6 +64,7 @@ async def test_redis_uses_the_seed_key_layout():
     try:
         await store.save({"abc": RuleState()})
         assert await store.client.exists(f"{prefix}alert:state:abc") == 1
+        assert isinstance(store, CacheAlertStateStore)
         await store.forget(["abc"])
     finally:
         await store.close()

@@ -35,19 +35,33 @@ def sendgrid_answer(req):
                  "x-message-id": "LrnZRsWQTPy-ItZ3IJR2vQ"}, SG_202
 
 
+async def send_via(answer, make, recipient):
+    """Send one message with the notifier `make(base_url)` builds, to a receiver answering so."""
+    with Receiver(answer) as rx:
+        notifier = make(rx.url)
+        try:
+            return await notifier.send(msg(recipient)), rx.requests
+        finally:
+            await notifier.close()
+
+
+def sendgrid(key: str = "SG.test-key"):
+    return lambda url: SendGridNotifier(SecretStr(key), "alerts@stockflow.example", base_url=url)
+
+
+def twilio(url: str) -> TwilioNotifier:
+    return TwilioNotifier(SID, SecretStr("token"), "+14155552345", base_url=url)
+
+
 def msg(recipient: str, **kw) -> Message:
     return Message(delivery_id="dlv_9", recipient=recipient, subject="AAPL\r\nBcc: x@y.z",
                    text="AAPL crossed 200 👍", html="<p>AAPL crossed 200</p>", **kw)
 
 
 async def test_sendgrid_sends_the_v3_body_and_reads_the_message_id():
-    with Receiver(sendgrid_answer) as rx:
-        n = SendGridNotifier(SecretStr("SG.test-key"), "alerts@stockflow.example",
-                             base_url=rx.url)
-        result = await n.send(msg("ana@example.com"))
-        await n.close()
+    result, requests = await send_via(sendgrid_answer, sendgrid(), "ana@example.com")
     assert result.ok and result.status == 202 and result.provider_id == "LrnZRsWQTPy-ItZ3IJR2vQ"
-    (req,) = rx.requests
+    (req,) = requests
     assert req.path == "/v3/mail/send"
     body = json.loads(req.body)
     assert body["personalizations"] == [{"to": [{"email": "ana@example.com"}]}]
@@ -56,21 +70,15 @@ async def test_sendgrid_sends_the_v3_body_and_reads_the_message_id():
 
 
 async def test_sendgrid_400_is_final_with_the_vendor_messages():
-    with Receiver(sendgrid_answer) as rx:
-        n = SendGridNotifier(SecretStr("SG.wrong"), "alerts@stockflow.example", base_url=rx.url)
-        result = await n.send(msg("ana@example.com"))
-        await n.close()
+    result, _ = await send_via(sendgrid_answer, sendgrid("SG.wrong"), "ana@example.com")
     assert not result.ok and result.permanent and result.status == 400
     assert result.error.startswith("from.email: The from object must be provided")
 
 
 async def test_sendgrid_refuses_a_bad_address_without_a_request():
-    with Receiver(sendgrid_answer) as rx:
-        n = SendGridNotifier(SecretStr("SG.test-key"), "alerts@stockflow.example",
-                             base_url=rx.url)
-        result = await n.send(msg("ana@example.com\r\nBcc: victim@example.com"))
-        await n.close()
-    assert not result.ok and result.permanent and rx.requests == []
+    result, requests = await send_via(sendgrid_answer, sendgrid(),
+                                      "ana@example.com\r\nBcc: victim@example.com")
+    assert not result.ok and result.permanent and requests == []
 
 
 def twilio_answer(req):
@@ -81,12 +89,9 @@ def twilio_answer(req):
 
 
 async def test_twilio_sends_the_form_with_basic_auth_and_reads_the_sid():
-    with Receiver(twilio_answer) as rx:
-        n = TwilioNotifier(SID, SecretStr("token"), "+14155552345", base_url=rx.url)
-        result = await n.send(msg("+14155552345"))
-        await n.close()
+    result, requests = await send_via(twilio_answer, twilio, "+14155552345")
     assert result.ok and result.status == 201 and result.provider_id == "SM" + "a" * 32
-    (req,) = rx.requests
+    (req,) = requests
     assert req.path == f"/2010-04-01/Accounts/{SID}/Messages.json"
     assert req.headers["authorization"] == "Basic " + base64.b64encode(
         f"{SID}:token".encode()).decode()
@@ -96,10 +101,7 @@ async def test_twilio_sends_the_form_with_basic_auth_and_reads_the_sid():
 
 
 async def test_twilio_21211_is_final():
-    with Receiver(twilio_answer) as rx:
-        n = TwilioNotifier(SID, SecretStr("token"), "+14155552345", base_url=rx.url)
-        result = await n.send(msg("+15005550001"))
-        await n.close()
+    result, _ = await send_via(twilio_answer, twilio, "+15005550001")
     assert not result.ok and result.permanent
     assert result.error.startswith("21211: The 'To' number")
 
@@ -114,8 +116,5 @@ def test_e164(number, ok):
 
 
 async def test_twilio_refuses_a_non_e164_number_without_a_request():
-    with Receiver(twilio_answer) as rx:
-        n = TwilioNotifier(SID, SecretStr("token"), "+14155552345", base_url=rx.url)
-        result = await n.send(msg("5551234567"))
-        await n.close()
-    assert not result.ok and result.permanent and rx.requests == []
+    result, requests = await send_via(twilio_answer, twilio, "5551234567")
+    assert not result.ok and result.permanent and requests == []
