@@ -136,3 +136,16 @@ async def test_claim_lease_attempt_and_gone_disables_the_channel(repo):
     channel = (await repo.get_channels(["c1"]))["c1"]
     assert not channel.enabled and channel.disabled_reason == "HTTP 410"
     assert channel.secrets == ("whsec_abc",)
+
+
+async def test_concurrent_claims_never_share_a_row(repo):
+    import asyncio
+
+    await repo.add_rule(rule("a1"))
+    r = await repo.get_rule("u1", "a1")
+    for i in range(60):
+        trig = Trigger(rule=r, event_id=f"q-{i}", value=201.0, at=T0)
+        await repo.record_trigger(trig, [delivery(f"msg_{i:02d}", trig.history_id)])
+    batches = await asyncio.gather(*(repo.claim_due(T0, limit=7) for _ in range(12)))
+    ids = [d.id for b in batches for d in b]
+    assert len(ids) == len(set(ids)) == 60
