@@ -85,6 +85,7 @@ class AlertEvaluator:
         self.state = state
         self.index = RuleIndex()
         self._events: dict[tuple[Source, str], dict[str, tuple[EventCondition, FiringPolicy]]] = {}
+        self._event_states: dict[str, RuleState] = {}
         self._windows: dict[str, PriceWindow] = {}
         self._baselines: dict[tuple[str, int], float] = {}
         # Changes not yet written to the state port (see commit/rollback).
@@ -108,6 +109,7 @@ class AlertEvaluator:
         threshold = cond.threshold()
         if threshold is None:
             self._events.setdefault((cond.source, cond.key), {})[rule.id] = (cond, rule.policy)
+            self._event_states[rule.id] = state
             return
         self.index.upsert(IndexedRule(rule.id, (cond.key, threshold.metric), threshold,
                                       rule.hysteresis, rule.policy), state)
@@ -118,6 +120,7 @@ class AlertEvaluator:
 
     def remove_rule(self, rule_id: str) -> None:
         self.index.remove(rule_id)
+        self._event_states.pop(rule_id, None)
         for rules in self._events.values():
             rules.pop(rule_id, None)
 
@@ -146,18 +149,14 @@ class AlertEvaluator:
         for rule_id, old in self._before.items():
             if rule_id in self.index:
                 self.index.place(rule_id, old)
+            elif rule_id in self._event_states:
+                self._event_states[rule_id] = old
         for stream, last in self._last_before.values():
             stream.last = last
         self._pending.clear()
         self._before.clear()
         self._dirty.clear()
         self._last_before.clear()
-
-    async def _states(self, rule_ids: list[str]) -> dict[str, RuleState]:
-        pending = self._pending
-        states = await self.state.load([i for i in rule_ids if i not in pending])
-        states.update((i, pending[i]) for i in rule_ids if i in pending)
-        return states
 
     def _changed(self, rule_id: str, old: RuleState, new: RuleState) -> None:
         self._before.setdefault(rule_id, old)
@@ -198,7 +197,7 @@ class AlertEvaluator:
                 dirty[stream.name] = value
                 work = stream.candidates(prev, value)
                 if work:
-                    fired += await self._step_all(work, metric, value, prev, q.event_id, q.at)
+                    fired += self._step_all(work, metric, value, prev, q.event_id, q.at)
         if commit:
             await self.commit()
         return fired
@@ -230,7 +229,7 @@ class AlertEvaluator:
                 self._dirty[stream.name] = value
                 work = stream.candidates(prev, value)
                 if work:
-                    fired += await self._step_all(work, metric, value, prev, event_id, at)
+                    fired += self._step_all(work, metric, value, prev, event_id, at)
         if commit:
             await self.commit()
         return fired
@@ -242,15 +241,14 @@ class AlertEvaluator:
         for stream in fresh:
             stream.last = found.get(stream.name)
 
-    async def _step_all(self, work: list[str], metric: str, value: float, prev: float | None,
+    def _step_all(self, work: list[str], metric: str, value: float, prev: float | None,
                         event_id: str, at: datetime) -> list[Fired]:
-        states = await self._states(work)
         fired: list[Fired] = []
         for rule_id in work:
             rule = self.index.get(rule_id)
             if rule is None:
                 continue
-            old = states.get(rule_id, RuleState())
+            old = rule.state
             new, outcome = step_threshold(rule.threshold, rule.hysteresis, rule.policy, old,
                                           value, prev, event_id, at)
             if new != old:
@@ -271,13 +269,13 @@ class AlertEvaluator:
             return []
         # A done (one-shot) rule stays listed, answering NOTHING, until rule CRUD removes it:
         # taking it out here could not be undone by rollback().
-        states = await self._states([rid for rid, _ in hits])
         fired: list[Fired] = []
         for rule_id, policy in hits:
-            old = states.get(rule_id, RuleState())
+            old = self._event_states.get(rule_id, RuleState())
             new, outcome = step_event(policy, old, event_id, at)
             if new != old:
                 self._changed(rule_id, old, new)
+                self._event_states[rule_id] = new
             if outcome is Outcome.FIRED:
                 fired.append(Fired(rule_id, event_id, source.value, facts.get("value"), None, at))
         if commit:

@@ -19,6 +19,7 @@ from stockflow.alerts.conditions import Side, Threshold
 from stockflow.alerts.domain import FiringPolicy, RuleState
 
 StreamKey = tuple[str, str]          # (key, metric), e.g. ("AAPL", "price")
+FRESH = RuleState()
 
 
 @dataclass(slots=True)
@@ -32,6 +33,10 @@ class IndexedRule:
     policy: FiringPolicy
     bucket: str = ""
     slot: float = 0.0
+    # The rule's evaluation state as this process last computed it. The evaluator that owns a
+    # stream is its only writer, so the state port is read when rules are indexed, and written
+    # after each batch, never read per quote.
+    state: RuleState = FRESH
 
 
 _INF = float("inf")
@@ -182,6 +187,7 @@ class RuleIndex:
     def place(self, rule_id: str, state: RuleState) -> None:
         """Put a known rule where its (new) state says; a no-op when it has not moved."""
         rule = self._rules[rule_id]
+        rule.state = state
         bucket, slot = _placement(rule, state)
         if bucket == rule.bucket and slot == rule.slot:
             return
