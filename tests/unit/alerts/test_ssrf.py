@@ -27,7 +27,8 @@ REFUSED = [
     "http://[::1]/", "http://[::ffff:127.0.0.1]/", "http://[::ffff:7f00:1]/",
     "http://[0:0:0:0:0:ffff:127.0.0.1]/", "http://[::127.0.0.1]/", "http://[64:ff9b::7f00:1]/",
     "http://localhost/", "http://LOCALHOST./", "http://localhost.:80/", "http://a.localhost/",
-    "http://ｌｏｃａｌｈｏｓｔ/", "http://１２７.０.０.１/",
+    "http://ｌｏｃａｌｈｏｓｔ/", "http://１２７.０.０.１/", "http://127。0。0。1/",
+    "http://127.000.000.001/", "http://0x7f.0x0.0x0.0x1/", "http://127.0.0.1.:80/",
     # unspecified
     "http://0.0.0.0/", "http://0/", "http://[::]/",
     # private, link-local, CGNAT, multicast, reserved, metadata
