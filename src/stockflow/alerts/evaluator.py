@@ -35,6 +35,7 @@ from stockflow.alerts.index import IndexedRule, RuleIndex, Stream
 from stockflow.alerts.ports import AlertStateStore
 
 EventCondition = NewsCondition | SignalCondition | MarketStatusCondition
+_LOAD_CHUNK = 10_000     # states read per call when indexing: one MGET stays a few MB
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,7 +99,9 @@ class AlertEvaluator:
 
     async def add_rules(self, rules: list[AlertRule]) -> None:
         """Index active rules (at start from storage, later on rule CRUD events)."""
-        states = await self.state.load([r.id for r in rules])
+        states: dict[str, RuleState] = {}
+        for i in range(0, len(rules), _LOAD_CHUNK):
+            states.update(await self.state.load([r.id for r in rules[i:i + _LOAD_CHUNK]]))
         for rule in rules:
             self.remove_rule(rule.id)
             if rule.status is RuleStatus.ACTIVE:
