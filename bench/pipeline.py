@@ -1,6 +1,6 @@
 """bench/pipeline: ticks/s from ingestion to committed rows, through the processor and the storage
 writer, on the embedded default (SQLite + in-process bus) and scaled out (PostgreSQL + Redis
-Streams, PostgreSQL + NATS JetStream). Each is printed against raw references measured in the
+Streams, PostgreSQL + NATS JetStream, PostgreSQL + RabbitMQ). Each is printed against raw references measured in the
 same run: the same rows bulk-inserted directly (plain executemany / COPY), and raw publishes of
 the same events on the bus. Goals: >= 100,000 ticks/s end to end embedded; >= 0.5x the raw
 bulk-insert rate on PostgreSQL.
@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import itertools
 import os
 import sys
 import tempfile
@@ -24,20 +25,26 @@ import time
 import uuid
 from datetime import UTC, datetime
 
+import aio_pika
 import nats
 import nats.js.errors
 import redis.asyncio as aioredis
 import sqlalchemy as sa
 
+from stockflow.adapters.bus.rabbitmq import exchange_name, queue_name
 from stockflow.adapters.storage.database import SqlDatabase
-from stockflow.adapters.storage.schema import ticks as ticks_table
 from stockflow.bootstrap import bootstrap
 from stockflow.core import registry
+from stockflow.core.catalogue import BAR_CLOSED, PROCESSED_TICKS, QUOTE_UPDATED, RAW_TICKS
 from stockflow.core.events import make_event
+from stockflow.pipeline.handlers import CHUNK, chunks
 from stockflow.pipeline.repository import COLUMNS, IDENTITY, SqlTickStore, tick_row
-from stockflow.pipeline.workers import CHUNK, RAW, chunks
+from stockflow.pipeline.tables import ticks as ticks_table
 from stockflow.settings import Settings
 
+RAW = RAW_TICKS.name
+PROCESSED, BARS, QUOTES = PROCESSED_TICKS.name, BAR_CLOSED.name, QUOTE_UPDATED.name
+RAW_BENCH_TOPIC = "bench.raw"  # on a bus prefix (stream, exchanges) of its own per run
 TICKERS = ["NVDA", "MSFT", "AAPL", "AMZN", "GOOGL", "META", "TSLA", "AMD", "JPM", "XOM",
            "BTC-USD", "ETH-USD"]
 
@@ -78,7 +85,7 @@ async def end_to_end(storage_url: str, bus_url: str, n: int) -> tuple[float, lis
                         services={"live_quotes": False, "market_data": False,
                                   "workers": ["processor", "storage"]},
                         log={"level": "WARNING"})
-    c = bootstrap(settings)
+    c = bootstrap(settings, services=())
     await c.start()
     ticks = raw_ticks(n, now_us())
     events = [make_event(RAW, {"ticks": list(ch)}) for ch in chunks(ticks)]
@@ -101,14 +108,18 @@ async def end_to_end_processes(storage_url: str, bus_url: str, n: int,
            "STOCKFLOW_SERVICES__LIVE_QUOTES": "false", "STOCKFLOW_LOG__LEVEL": "WARNING",
            "STOCKFLOW_PIPELINE__PROCESSOR_BATCH_EVENTS": str(batches[0]),
            "STOCKFLOW_PIPELINE__STORAGE_BATCH_EVENTS": str(batches[1])}
+    bus = registry.build("bus", bus_url)
+    # The groups exist before the first publish, whichever process starts first (on RabbitMQ a
+    # queue keeps only what is published once it exists).
+    await bus.declare(RAW, "processor")
+    await bus.declare(PROCESSED, "storage")
+    await bus.start()
     workers = [await asyncio.create_subprocess_exec(
         sys.executable, "-c", "from stockflow.entrypoints.cli import main; main()", "worker",
         name, env=env) for name in ("processor", "storage")]
     db = SqlDatabase(storage_url)
     await db.connect()
     await db.migrate()
-    bus = registry.build("bus", bus_url)
-    await bus.start()
     try:
         ticks = raw_ticks(n + CHUNK, now_us())
         # One warm-up batch through both workers, so start-up is not in the measured time.
@@ -155,7 +166,7 @@ async def raw_insert(storage_url: str, n: int) -> float:
 async def raw_bus(bus_url: str, n: int) -> float:
     """Raw publishes of the same tick batches, consumed by a handler that does nothing."""
     bus = registry.build("bus", bus_url)
-    topic = f"bench.raw.{uuid.uuid4().hex[:8]}"
+    topic = RAW_BENCH_TOPIC
     got = 0
     done = asyncio.Event()
 
@@ -185,7 +196,9 @@ async def main() -> None:
                                                           "redis://127.0.0.1:6379/0"))
     parser.add_argument("--nats", default=os.environ.get("STOCKFLOW_TEST_NATS_URL",
                                                          "nats://127.0.0.1:4222"))
-    parser.add_argument("--only", choices=["embedded", "redis", "nats"], nargs="*")
+    parser.add_argument("--rabbitmq", default=os.environ.get(
+        "STOCKFLOW_TEST_RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672/"))
+    parser.add_argument("--only", choices=["embedded", "redis", "nats", "rabbitmq"], nargs="*")
     parser.add_argument("--shape", choices=["one-process", "processes", "both"], default="both",
                         help="how the scaled-out configurations run the stages")
     parser.add_argument("--process-batches", default="16,10",
@@ -195,7 +208,7 @@ async def main() -> None:
     batches = tuple(int(b) for b in args.process_batches.split(","))
     tag = uuid.uuid4().hex[:8]
     configs = urls(args, tag, f"sqlite:///{tempfile.mkdtemp()}/bench.db")
-    keys = {"embedded": 0, "redis": 1, "nats": 2}
+    keys = {"embedded": 0, "redis": 1, "nats": 2, "rabbitmq": 3}
     wanted = [list(configs)[keys[k]] for k in args.only] if args.only else list(configs)
     print("| configuration | end-to-end ticks/s | raw bulk insert rows/s | vs insert "
           "| raw bus ticks/s | vs bus |")
@@ -234,6 +247,8 @@ def urls(args: argparse.Namespace, tag: str, sqlite_url: str) -> dict[str, tuple
         "PostgreSQL + NATS JetStream": (
             f"{args.postgres}?schema=bench_n{tag}",
             f"{args.nats}?stream=BENCH{tag.upper()}&subject_prefix=bench{tag}"),
+        "PostgreSQL + RabbitMQ": (f"{args.postgres}?schema=bench_q{tag}",
+                                  f"{args.rabbitmq}?prefix=bench{tag}."),
     }
 
 
@@ -262,6 +277,22 @@ async def drop_streams(bus_url: str, tag: str) -> None:
             with contextlib.suppress(nats.js.errors.NotFoundError):
                 await nc.jetstream().delete_stream(stream)
         await nc.close()
+    elif bus_url.startswith("amqp"):
+        await drop_rabbitmq(bus_url.split("?")[0], [f"bench{tag}.", f"bench{tag}p."])
+
+
+async def drop_rabbitmq(url: str, prefixes: list[str]) -> None:
+    """RabbitMQ cannot list queues over AMQP: delete every name the run may have declared."""
+    topics = [RAW, PROCESSED, BARS, QUOTES, RAW_BENCH_TOPIC]
+    topics += [f"{t}.dlq" for t in topics]
+    conn = await aio_pika.connect(url)
+    channel = await conn.channel()
+    for prefix, topic in itertools.product(prefixes, topics):
+        for group in ("processor", "storage", "realtime", "bench"):
+            await channel.queue_delete(queue_name(prefix, topic, group))
+        await channel.queue_delete(exchange_name(prefix, topic))  # dead-letter parking queue
+        await channel.exchange_delete(exchange_name(prefix, topic))
+    await conn.close()
 
 
 if __name__ == "__main__":

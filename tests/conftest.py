@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import socket
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from datetime import UTC, datetime
 
 import httpx
@@ -15,12 +15,20 @@ import uvicorn
 
 from stockflow.bootstrap import Container, bootstrap
 from stockflow.entrypoints.http import create_app
+from stockflow.market.tasks import InitialBackfill
 from stockflow.settings import Settings
+from stockflow.testing.eventually import NotInTime, eventually
 from stockflow.testing.fakes import FakeClock
 
 # A Friday afternoon in New York: NYSE/NASDAQ open, NSE closed, crypto trading.
 MARKET_TIME = datetime(2025, 11, 21, 15, 30, tzinfo=UTC)
 
+
+# Deadlines of the waits in fixtures: far above what a healthy run takes, so that only a hang
+# trips them, and then with a message naming what hung rather than a silent stall.
+STARTUP_TIMEOUT = 30.0
+BACKFILL_TIMEOUT = 120.0
+SHUTDOWN_TIMEOUT = 30.0
 
 OPEN_ACCESS = {"anonymous_tier": "enterprise", "anonymous_rate_limit": "1000000/minute"}
 
@@ -55,18 +63,33 @@ def assert_problem(resp: httpx.Response, status: int) -> dict:
 
 
 @asynccontextmanager
-async def backfilled_client(container: Container) -> AsyncIterator[httpx.AsyncClient]:
-    """Start the container, wait for its history, and talk to its app in-process."""
+async def started_client(container: Container, *,
+                         backfill: bool = False) -> AsyncIterator[httpx.AsyncClient]:
+    """Start the container (and with `backfill`, wait for its history), talk to its app
+    in-process, stop it afterwards; every wait has a deadline."""
     app = create_app(container, manage_lifecycle=False)
-    await container.start()
-    assert container.initial_backfill is not None
-    await container.initial_backfill.done.wait()
-    transport = httpx.ASGITransport(app=app)
+    async with asyncio.timeout(STARTUP_TIMEOUT):
+        await container.start()
     try:
+        if backfill:
+            assert container.port(InitialBackfill) is not None
+            try:
+                async with asyncio.timeout(BACKFILL_TIMEOUT):
+                    await container.port(InitialBackfill).done.wait()
+            except TimeoutError:
+                raise AssertionError(
+                    f"initial backfill not done within {BACKFILL_TIMEOUT:g} s") from None
+        transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
             yield client
     finally:
-        await container.stop()
+        async with asyncio.timeout(SHUTDOWN_TIMEOUT):
+            await container.stop()
+
+
+def backfilled_client(container: Container) -> AbstractAsyncContextManager[httpx.AsyncClient]:
+    """Start the container, wait for its history, and talk to its app in-process."""
+    return started_client(container, backfill=True)
 
 
 @pytest_asyncio.fixture(loop_scope="session", scope="session")
@@ -97,10 +120,17 @@ async def serving(container: Container) -> AsyncIterator[str]:
     server = uvicorn.Server(uvicorn.Config(create_app(container), host="127.0.0.1", port=port,
                                            log_config=None, lifespan="on"))
     task = asyncio.create_task(server.serve())
-    while not server.started:
-        await asyncio.sleep(0.05)
+    try:
+        await eventually(lambda: server.started or task.done(), timeout=STARTUP_TIMEOUT,
+                         message="uvicorn started")
+    except NotInTime:
+        task.cancel()
+        raise
+    if not server.started:  # serve() ended early: surface its error rather than wait on
+        await task
+        raise AssertionError("uvicorn stopped before it started")
     try:
         yield f"ws://127.0.0.1:{port}/v1/stream/quotes"
     finally:
         server.should_exit = True
-        await asyncio.wait_for(task, 15)
+        await asyncio.wait_for(task, SHUTDOWN_TIMEOUT)

@@ -1,7 +1,8 @@
-"""EventBus contract, run on every adapter: in-process, Redis Streams and NATS JetStream.
+"""EventBus contract, run on every adapter: in-process, Redis Streams, NATS JetStream, RabbitMQ.
 
-Redis and NATS run against real servers (STOCKFLOW_TEST_REDIS_URL, STOCKFLOW_TEST_NATS_URL);
-each test gets its own key prefix / stream and subject prefix, removed afterwards.
+The brokers run as real servers (STOCKFLOW_TEST_REDIS_URL, STOCKFLOW_TEST_NATS_URL,
+STOCKFLOW_TEST_RABBITMQ_URL); each test gets its own key prefix / stream and subject prefix /
+exchange and queue prefix, removed afterwards.
 """
 
 from __future__ import annotations
@@ -10,9 +11,11 @@ import asyncio
 import contextlib
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from typing import Any
 
+import aio_pika
+import aiormq
 import nats
 import pytest
 import redis.asyncio as aioredis
@@ -23,11 +26,13 @@ from stockflow.core import registry
 from stockflow.core.events import Event, make_event
 from stockflow.core.metrics import Metrics
 from stockflow.core.ports import EventBus
+from stockflow.testing.eventually import eventually
 from stockflow.testing.fakes import EventCapture
 from stockflow.testing.services import require_service_url
 
 REDIS_URL_ENV = "STOCKFLOW_TEST_REDIS_URL"
 NATS_URL_ENV = "STOCKFLOW_TEST_NATS_URL"
+RABBITMQ_URL_ENV = "STOCKFLOW_TEST_RABBITMQ_URL"
 
 
 class Kit:
@@ -55,6 +60,13 @@ class Kit:
             await bus.publish_raw(topic, payload)
         elif self.kind == "redis":
             await bus.client.xadd(bus.key(topic), {"e": payload})
+        elif self.kind == "rabbitmq":
+            conn = await aio_pika.connect(self.server)
+            try:
+                exchange = await (await conn.channel()).get_exchange(bus.exchange(topic))
+                await exchange.publish(aio_pika.Message(payload), routing_key="")
+            finally:
+                await conn.close()
         else:
             nc = await nats.connect(self.server)
             try:
@@ -71,6 +83,17 @@ class Kit:
             if keys:
                 await client.delete(*keys)
             await client.aclose()
+        elif self.kind == "rabbitmq":
+            conn = await aio_pika.connect(self.server)
+            try:
+                channel = await conn.channel()
+                for name in {n for bus in self.buses for n in bus.declared}:
+                    if "/" in name or name.endswith(".dlq"):
+                        await channel.queue_delete(name)
+                for name in {n for bus in self.buses for n in bus.declared}:
+                    await channel.exchange_delete(name)
+            finally:
+                await conn.close()
         elif self.kind == "nats":
             nc = await nats.connect(self.server)
             try:
@@ -80,7 +103,7 @@ class Kit:
                 await nc.close()
 
 
-@pytest.fixture(params=["memory", "redis", "nats"])
+@pytest.fixture(params=["memory", "redis", "nats", "rabbitmq"])
 async def kit(request) -> AsyncIterator[Kit]:
     tag = uuid.uuid4().hex[:12]
     if request.param == "memory":
@@ -91,6 +114,11 @@ async def kit(request) -> AsyncIterator[Kit]:
         url = f"{base}{'&' if '?' in base else '?'}claim_idle_ms=300"
         k = Kit("redis", url, {"prefix": f"stockflow-test:{tag}:", "block_ms": 100,
                                "lag_interval_s": 0.1, "stop_grace_s": 1.0}, base)
+    elif request.param == "rabbitmq":
+        base = require_service_url(RABBITMQ_URL_ENV, "RabbitMQ")
+        k = Kit("rabbitmq", f"{base}{'&' if '?' in base else '?'}prefetch=10",
+                {"prefix": f"sftest.{tag}.", "fetch_timeout": 0.25, "lag_interval_s": 0.1,
+                 "stop_grace_s": 1.0}, base)
     else:
         url = require_service_url(NATS_URL_ENV, "NATS")
         k = Kit("nats", url, {"stream": f"SFTEST_{tag}", "subject_prefix": f"sftest_{tag}",
@@ -100,14 +128,6 @@ async def kit(request) -> AsyncIterator[Kit]:
         yield k
     finally:
         await k.close()
-
-
-async def eventually(condition: Callable[[], Any], timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not met in time")
-        await asyncio.sleep(0.01)
 
 
 def counter(metrics: Metrics, name: str, topic: str, group: str) -> float:
@@ -171,6 +191,21 @@ async def test_events_of_one_key_keep_publish_order_with_one_member(kit: Kit) ->
     await eventually(lambda: len(cap.events) >= 300)
     for k in keys:
         assert [e.id for e in cap.events if e.key == k] == [e.id for e in sent if e.key == k]
+
+
+async def test_a_declared_group_keeps_what_is_published_before_its_members_run(kit: Kit):
+    # Producers may start first (another process): a declared group misses nothing.
+    publisher = kit.bus()
+    await publisher.declare("t", "g")
+    await publisher.start()
+    sent = [make_event("x", {"n": n}, key="K") for n in range(20)]
+    await publisher.publish_many("t", sent)
+    consumer = kit.peer(publisher)
+    cap = EventCapture()
+    consumer.subscribe("t", "g", cap)
+    await consumer.start()
+    await eventually(lambda: len(cap.events) >= 20)
+    assert [e.id for e in cap.events] == [e.id for e in sent]
 
 
 async def test_subscribe_after_start_consumes(kit: Kit) -> None:
@@ -391,6 +426,49 @@ async def test_memory_stop_keeps_queued_events_for_a_restart() -> None:
     assert len(cap.events) == 2
 
 
+async def test_rabbitmq_keeps_dead_letters_nobody_reads_in_a_parking_queue() -> None:
+    base = require_service_url(RABBITMQ_URL_ENV, "RabbitMQ")
+    k = Kit("rabbitmq", base, {"prefix": f"sftest.{uuid.uuid4().hex[:12]}."}, base)
+    try:
+        metrics = Metrics()
+        bus = k.bus(max_retries=0, metrics=metrics)
+
+        async def broken(event: Event) -> None:
+            raise RuntimeError("no handler for this")
+
+        bus.subscribe("t", "g", broken)
+        await bus.start()
+        sent = make_event("x", {"n": 1})
+        await bus.publish("t", sent)
+        letter = await _parked(base, bus.exchange("t.dlq"))
+        assert letter is not None, "no dead letter parked"
+        assert metrics.events_dead.labels("t", "g")._value.get() == 1
+        data = Event.from_bytes(letter.body).data
+        assert data["event"]["id"] == sent.id and "no handler for this" in data["reason"]
+    finally:
+        await k.close()
+
+
+async def _parked(url: str, queue: str, timeout: float = 10.0) -> Any:
+    """The first message of `queue`, read as an operator would; None if none comes in time."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        conn = await aio_pika.connect(url)
+        try:
+            channel = await conn.channel()
+            message = await (await channel.get_queue(queue, ensure=False)).get(
+                fail=False, no_ack=True)
+            if message is not None:
+                return message
+        except (aio_pika.exceptions.ChannelNotFoundEntity,
+                aiormq.exceptions.ConnectionInternalError):
+            pass  # not declared yet (404), or a quorum queue still starting ("noproc")
+        finally:
+            await conn.close()
+        await asyncio.sleep(0.05)
+    return None
+
+
 def test_bus_options_come_from_the_url_and_keywords_win() -> None:
     bus = registry.build("bus", "redis://127.0.0.1:6379/0?claim_idle_ms=1000&maxlen=100000"
                                 "&prefix=app:", metrics=None, maxlen=5)
@@ -399,6 +477,11 @@ def test_bus_options_come_from_the_url_and_keywords_win() -> None:
     nats_bus = registry.build("bus", "nats://127.0.0.1:4222?ack_wait=2&stream=S")
     assert (nats_bus._ack_wait, nats_bus.stream) == (2.0, "S")
     assert nats_bus.subject("market.ticks.raw") == "stockflow.market.ticks.raw"
+    rabbit = registry.build("bus", "amqp://guest:guest@127.0.0.1:5672/?prefetch=7&prefix=p.",
+                            prefetch=3)
+    assert (rabbit._prefetch, rabbit.prefix) == (3, "p.")
+    assert rabbit._url == "amqp://guest:guest@127.0.0.1:5672/"
+    assert rabbit.exchange("market.ticks.raw") == "p.market.ticks.raw"
     with pytest.raises(TypeError, match="nonsense"):
         registry.build("bus", "memory://", nonsense=1)
 

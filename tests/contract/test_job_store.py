@@ -60,13 +60,13 @@ async def test_run_history_round_trip(database: SqlDatabase):
 async def test_two_instances_on_one_database_run_a_job_once(database: SqlDatabase):
     clock, gate, calls = FakeClock(NOW), asyncio.Event(), []
 
-    def build(_context):
+    def build():
         async def body():
             calls.append(1)
             await gate.wait()
         return body
 
-    spec = {"j": JobSpec("j", "* * * * *", "", build)}
+    spec = {"j": JobSpec("j", "* * * * *", "", build())}
     a = JobService(spec, SqlJobStore(database), clock, instance="a")
     b = JobService(spec, SqlJobStore(database), clock, instance="b")
     outcomes = await asyncio.gather(a.launch("j"), b.launch("j"), return_exceptions=True)

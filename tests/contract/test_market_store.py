@@ -7,8 +7,9 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 
 from stockflow.adapters.storage.database import SqlDatabase
-from stockflow.core.ports import Database, MarketStore
+from stockflow.core.ports import Database
 from stockflow.market.domain import AssetClass, Bar, Instrument, Interval, Quote
+from stockflow.market.ports import MarketStore
 from stockflow.market.repository import SqlMarketStore
 
 T0 = datetime(2024, 3, 1, 14, 30, 0, 123456, tzinfo=UTC)

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-import time
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -13,6 +12,7 @@ import pytest
 from stockflow.core import registry
 from stockflow.core.metrics import Metrics
 from stockflow.core.ports import PubSub
+from stockflow.testing.eventually import eventually
 from stockflow.testing.services import require_service_url
 
 REDIS_URL_ENV = "STOCKFLOW_TEST_REDIS_URL"
@@ -52,14 +52,6 @@ async def kit(request) -> AsyncIterator[Kit]:
 
 async def next_message(sub: Any, timeout: float = 5.0) -> tuple[str, bytes]:
     return await asyncio.wait_for(sub.__anext__(), timeout)
-
-
-async def eventually(condition: Callable[[], Any], timeout: float = 5.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not met in time")
-        await asyncio.sleep(0.01)
 
 
 async def test_implements_the_port(kit: Kit) -> None:

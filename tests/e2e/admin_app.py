@@ -8,8 +8,7 @@ from contextlib import asynccontextmanager
 import httpx
 
 from stockflow.bootstrap import Container, bootstrap
-from stockflow.entrypoints.http import create_app
-from tests.conftest import MARKET_TIME, make_settings
+from tests.conftest import MARKET_TIME, make_settings, started_client
 
 API_KEY = "test-admin-key-0123456789"
 ADMIN = {"X-API-Key": API_KEY}
@@ -23,11 +22,5 @@ async def admin_app(tmp_path, clock=None, **overrides) -> AsyncIterator[
     settings = make_settings(tmp_path, control={"api_key": API_KEY, **overrides.pop("control", {})},
                              simulator={"backfill_on_start": False}, **overrides)
     container = bootstrap(settings, clock=clock or FakeClock(MARKET_TIME))
-    app = create_app(container, manage_lifecycle=False)
-    await container.start()
-    try:
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
-                                     base_url="http://test") as client:
-            yield container, client
-    finally:
-        await container.stop()
+    async with started_client(container) as client:
+        yield container, client

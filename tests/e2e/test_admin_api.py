@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import asyncio
 
-from stockflow.control.health import COMPONENTS
 from stockflow.jobs.domain import JobSpec
+from stockflow.jobs.service import JobService
 from tests.e2e.admin_app import ADMIN, admin_app
 
 
-async def broken(_container):
+async def broken():
     raise ConnectionError("connection refused")
 
 
@@ -18,14 +18,14 @@ async def test_health_full_for_admins_summary_for_the_public(tmp_path):
         admin = (await client.get("/api/admin/health", headers=ADMIN)).json()["data"]
         assert admin["status"] == "ok"
         names = [c["name"] for c in admin["components"]]
-        assert names == ["storage", "bus", "cache", "pubsub", "workers", "scheduler", "providers"]
+        assert names == ["storage", "bus", "cache", "pubsub", "workers", "providers", "scheduler"]
         assert all(c["latency_ms"] >= 0 and c["state"] in ("ok", "disabled")
                    for c in admin["components"])
         public = (await client.get("/api/health")).json()["data"]
         assert public["components"] == {c["name"]: c["state"] for c in admin["components"]}
         assert "instance" not in public
 
-        container.health.components = {**COMPONENTS, "cache": broken}
+        container.registry.health["cache"] = broken
         r = await client.get("/api/admin/health", headers=ADMIN)
         assert r.status_code == 503 and r.headers["content-type"] == "application/problem+json"
         body = r.json()
@@ -41,15 +41,15 @@ async def test_health_full_for_admins_summary_for_the_public(tmp_path):
 async def test_jobs_list_run_now_conflict_and_history(tmp_path):
     gate = asyncio.Event()
 
-    def build(_c):
+    def build():
         async def body():
             await gate.wait()
             return {"done": 1}
         return body
 
     async with admin_app(tmp_path) as (container, client):
-        container.jobs.specs["slow"] = JobSpec("slow", "0 3 * * *", "waits", build)
-        container.jobs.crons["slow"] = "0 3 * * *"
+        container.port(JobService).specs["slow"] = JobSpec("slow", "0 3 * * *", "waits", build())
+        container.port(JobService).crons["slow"] = "0 3 * * *"
         jobs = (await client.get("/api/admin/jobs", headers=ADMIN)).json()["data"]
         by_name = {j["name"]: j for j in jobs}
         assert by_name["health-check"]["cron"] == "0 * * * *"
@@ -62,7 +62,7 @@ async def test_jobs_list_run_now_conflict_and_history(tmp_path):
         again = await client.post("/api/admin/jobs/slow/run", headers=ADMIN)
         assert again.status_code == 409 and again.json()["title"] == "Conflict"
         gate.set()
-        await asyncio.gather(*container.jobs.active.values())
+        await asyncio.gather(*container.port(JobService).active.values())
 
         history = (await client.get("/api/admin/jobs/slow/runs", headers=ADMIN)).json()["data"]
         assert [(h["id"], h["status"], h["stats"]) for h in history] == [

@@ -10,6 +10,7 @@ from __future__ import annotations
 import pytest
 import pytest_asyncio
 
+from stockflow.control.maintenance import MaintenanceService
 from stockflow.entrypoints.http import create_app
 from tests.e2e.admin_app import ADMIN, API_KEY, admin_app
 
@@ -66,7 +67,7 @@ async def test_refused_on_every_admin_route(app_and_client, case):
         assert r.headers["content-type"] == "application/problem+json"
         assert r.json()["status"] == 401
         assert "X-API-Key" in r.headers["www-authenticate"]
-    assert not container.maintenance.flag.enabled  # no refused call switched anything
+    assert not container.port(MaintenanceService).flag.enabled  # no refused call switched anything
 
 
 async def test_the_key_in_the_header_opens_every_admin_route(app_and_client):
@@ -74,7 +75,7 @@ async def test_the_key_in_the_header_opens_every_admin_route(app_and_client):
     for method, path in admin_routes(create_app(container, manage_lifecycle=False)):
         r = await client.request(method, path, headers=ADMIN)
         assert r.status_code not in (401, 403, 500), (method, path, r.text)
-    await container.maintenance.set(False, by="test")
+    await container.port(MaintenanceService).set(False, by="test")
 
 
 async def test_no_configured_key_means_closed(tmp_path):
@@ -104,4 +105,4 @@ async def test_a_users_access_token_opens_no_admin_route(app_and_client):
             r = await client.request(method, path, headers={"Authorization": f"Bearer {bearer}"})
             assert r.status_code == 401, (method, path, r.status_code)
             assert r.headers["content-type"] == "application/problem+json"
-    assert not container.maintenance.flag.enabled
+    assert not container.port(MaintenanceService).flag.enabled

@@ -10,12 +10,16 @@ import pytest
 import websockets
 
 from stockflow.bootstrap import bootstrap
-from stockflow.control.domain import MAINTENANCE_TOPIC
+from stockflow.control.maintenance import MaintenanceService
+from stockflow.core.catalogue import MAINTENANCE_CHANGED
+from stockflow.testing.eventually import eventually
 from stockflow.testing.fakes import EventCapture
 from tests.conftest import make_settings, serving
 from tests.e2e.admin_app import ADMIN, API_KEY, admin_app
 from tests.e2e.test_stream_quotes import recv_until
 from tests.standins import StandIn
+
+MAINTENANCE_TOPIC = MAINTENANCE_CHANGED.name
 
 PUBLIC = ["/v1/quotes/NVDA", "/v1/quotes?tickers=AAPL,MSFT", "/v1/market-status",
           "/v1/companies", "/v1/historical/MSFT?interval=1d", "/v1/no-such-route"]
@@ -57,7 +61,7 @@ async def test_the_state_survives_a_restart(tmp_path):
     async with admin_app(tmp_path) as (_, client):
         await client.post("/api/admin/maintenance/on", headers=ADMIN)
     async with admin_app(tmp_path) as (container, client):
-        assert container.maintenance.flag.enabled
+        assert container.port(MaintenanceService).flag.enabled
         assert (await client.get("/v1/quotes/NVDA")).status_code == 503
 
 
@@ -75,7 +79,7 @@ async def test_websockets_are_closed_with_the_reason_and_refused_while_on(served
     async with websockets.connect(url) as ws:
         await ws.send(json.dumps({"action": "subscribe", "tickers": ["NVDA"]}))
         await recv_until(ws, "snapshot")
-        await container.maintenance.set(True, by="test")
+        await container.port(MaintenanceService).set(True, by="test")
         with pytest.raises(websockets.ConnectionClosed) as closed:
             await asyncio.wait_for(recv_until(ws, "never"), 10)
         assert closed.value.rcvd.code == 1013
@@ -85,13 +89,13 @@ async def test_websockets_are_closed_with_the_reason_and_refused_while_on(served
             await asyncio.wait_for(ws.recv(), 10)
         assert (closed.value.rcvd.code, closed.value.rcvd.reason) == (
             1013, "Maintenance mode enabled")
-    await container.maintenance.set(False, by="test")
+    await container.port(MaintenanceService).set(False, by="test")
     async with websockets.connect(url) as ws:
         await ws.send(json.dumps({"action": "subscribe", "tickers": ["NVDA"]}))
         assert (await recv_until(ws, "snapshot"))["data"][0]["ticker"] == "NVDA"
-    async with asyncio.timeout(10):  # closed sockets are forgotten once the server sees it
-        while container.maintenance.flag.sockets:
-            await asyncio.sleep(0.02)
+    # Closed sockets are forgotten once the server sees them close.
+    await eventually(lambda: not container.port(MaintenanceService).flag.sockets,
+                     message="closed sockets forgotten")
 
 
 async def test_kubernetes_configmap_patched_and_deployment_restarted(tmp_path):
@@ -128,5 +132,5 @@ async def test_a_kubernetes_failure_is_reported_and_the_switch_still_holds(tmp_p
             data = (await client.get("/api/admin/maintenance/on", headers=ADMIN)).json()["data"]
             assert data["enabled"] is True and data["kubernetes"]["ok"] is False
             assert "403" in data["kubernetes"]["error"]
-            assert container.maintenance.flag.enabled
+            assert container.port(MaintenanceService).flag.enabled
     assert "authorization" not in k8s.requests[0].headers  # no token file, no header

@@ -10,7 +10,9 @@ import pytest
 from joserfc import jwt
 from joserfc.jwk import KeySet
 
+from stockflow.testing.eventually import eventually
 from stockflow.users.passwords import Passwords
+from stockflow.users.service import AccountService
 from tests.conftest import assert_problem
 from tests.e2e.users_support import ADMIN_KEY, PASSWORD, new_email, set_tier, sign_in, sign_up
 
@@ -31,11 +33,10 @@ async def test_register_login_profile_and_the_registered_event(users_app):
     me = (await client.get("/v1/users/me", headers=session.headers)).json()["data"]
     assert me["full_name"] == "Ada" and me["id"] == data["user"]["id"]
     assert "read:quotes" in me["permissions"] and "read:quotes:realtime" not in me["permissions"]
-    for _ in range(50):
-        if any(e.data["user_id"] == me["id"] for e in events.of_type("user.registered")):
-            break
-        await asyncio.sleep(0.02)
-    (event,) = [e for e in events.of_type("user.registered") if e.data["user_id"] == me["id"]]
+    mine = await eventually(lambda: [e for e in events.of_type("user.registered")
+                                     if e.data["user_id"] == me["id"]],
+                            message="user.registered published")
+    (event,) = mine
     assert event.data == {"user_id": me["id"], "tier": "free"}  # no password, no hash
 
 
@@ -58,7 +59,7 @@ async def test_mass_assignment_is_refused_on_register_and_profile(users_app, ext
     resp = await client.put("/v1/users/me", headers=session.headers,
                             json={"full_name": "Mallory", **extra})
     assert_problem(resp, 422)
-    user = await container.accounts.me(session.user_id)
+    user = await container.port(AccountService).me(session.user_id)
     assert user.tier == "free" and user.permissions == () and user.full_name is None
 
 
@@ -112,7 +113,7 @@ async def test_a_reuse_landing_while_the_winner_writes_its_session_revokes_that_
         users_app, monkeypatch):
     container, client, _ = users_app
     session = await sign_up(client)
-    store = container.accounts.store
+    store = container.port(AccountService).store
     real_get_user = store.get_user
     loser: list[httpx.Response] = []
 
@@ -157,15 +158,15 @@ async def test_password_change_needs_the_current_one_and_revokes_sessions(users_
 async def test_login_rehashes_when_the_argon2_parameters_rise(users_app):
     container, client, _ = users_app
     session = await sign_up(client)
-    before = (await container.accounts.me(session.user_id)).password_hash
+    before = (await container.port(AccountService).me(session.user_id)).password_hash
     assert "m=19456,t=2,p=1" in before
-    baseline = container.accounts.passwords
-    container.accounts.passwords = Passwords(time_cost=3, memory_kib=19456, parallelism=1)
+    baseline = container.port(AccountService).passwords
+    container.port(AccountService).passwords = Passwords(time_cost=3, memory_kib=19456, parallelism=1)
     try:
         await sign_in(client, session.email)
     finally:
-        container.accounts.passwords = baseline
-    after = (await container.accounts.me(session.user_id)).password_hash
+        container.port(AccountService).passwords = baseline
+    after = (await container.port(AccountService).me(session.user_id)).password_hash
     assert "m=19456,t=3,p=1" in after
     await sign_in(client, session.email)  # the old parameters still verify the new hash
 
@@ -210,17 +211,14 @@ async def test_tiers_hold_on_quotes_free_is_delayed_pro_is_live(users_app):
     assert late["time"] < live["time"] and late["price"] != live["price"]
 
 
-async def test_tier_gated_paths_answer_403_for_a_tier_and_401_for_anonymous(users_app):
+async def test_paths_no_context_declares_are_refused_whoever_asks(users_app):
     _, client, _ = users_app
-    free, pro = await sign_up(client), await sign_up(client, tier="pro")
-    enterprise = await sign_up(client, tier="enterprise")
-    for path, allowed in (("/v1/alerts", pro), ("/v1/predict/price/NVDA", pro),
-                          ("/v1/webhooks", enterprise), ("/v1/raw/ticks", enterprise)):
+    free, enterprise = await sign_up(client), await sign_up(client, tier="enterprise")
+    for path in ("/v1/alerts", "/v1/predict/price/NVDA", "/v1/webhooks", "/v1/raw/ticks",
+                 "/internal/metrics/track"):
         assert_problem(await client.get(path, headers=free.headers), 403)
+        assert_problem(await client.get(path, headers=enterprise.headers), 403)
         assert_problem(await client.get(path), 401)
-        # Past the edge these routes do not exist yet: the edge let the call through.
-        assert (await client.get(path, headers=allowed.headers)).status_code == 404
-    assert_problem(await client.get("/v1/webhooks", headers=pro.headers), 403)
     assert_problem(await client.get("/v1/users/me"), 401)
     assert_problem(await client.get("/v1/watchlists"), 401)
 

@@ -3,23 +3,16 @@ and object-level authorisation on every route and method."""
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 
 import pytest
 
+from stockflow.market.service import MarketDataService
+from stockflow.testing.eventually import eventually
 from tests.conftest import assert_problem
 from tests.e2e.users_support import sign_up
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
-
-
-async def wait_for(predicate, timeout: float = 2.0) -> None:
-    for _ in range(int(timeout / 0.02)):
-        if predicate():
-            return
-        await asyncio.sleep(0.02)
-    raise AssertionError("condition not met in time")
 
 
 async def test_watchlist_crud_and_updated_events(users_app):
@@ -45,7 +38,7 @@ async def test_watchlist_crud_and_updated_events(users_app):
         return [e.data["action"] for e in events.of_type("watchlist.updated")
                 if e.data["user_id"] == me.user_id]
 
-    await wait_for(lambda: len(mine()) == 3)
+    await eventually(lambda: len(mine()) == 3)
     assert mine() == ["created", "updated", "deleted"]
 
 
@@ -130,7 +123,7 @@ async def test_portfolio_positions_and_performance_from_stored_closes(users_app)
             ).json()["data"]
     from stockflow.market.domain import Interval
 
-    store = container.market.store
+    store = container.port(MarketDataService).store
     closes = {}
     for ticker in ("MSFT", "NVDA"):
         (bar,) = await store.last_bars(ticker, Interval.D1, container.clock.now(), 1)

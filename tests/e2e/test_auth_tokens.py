@@ -19,6 +19,7 @@ from websockets.exceptions import InvalidStatus
 from stockflow.bootstrap import bootstrap
 from stockflow.users.domain import Tier, permissions_for
 from stockflow.users.keys import generate_pem, load_key
+from stockflow.users.tokens import TokenService
 from tests.conftest import assert_problem, make_settings, serving
 from tests.e2e.test_stream_quotes import recv_until
 from tests.e2e.users_support import AUTH, sign_up
@@ -46,7 +47,7 @@ def good_claims(**changes) -> dict:
 
 def forgeries(container, refresh_token: str) -> dict[str, str]:
     """Name -> token. Each is refused for its own reason."""
-    key = container.tokens.ring.signing
+    key = container.port(TokenService).ring.signing
     header = {"kid": key.kid, "typ": "at+jwt"}
 
     def signed(claims: dict, *, alg: str = "RS256", private=key.private_key, **extra) -> str:
@@ -108,8 +109,8 @@ async def test_every_forged_or_invalid_token_is_refused_over_rest(users_app):
             assert resp.headers["www-authenticate"].startswith("Bearer"), name
             assert body["type"].endswith("/unauthorized"), name
     # The control: a well-formed token with the same key passes.
-    good = jwt.encode(good_claims(), container.tokens.ring.signing.private_key,
-                      algorithm="RS256", headers={"kid": container.tokens.ring.signing.kid,
+    good = jwt.encode(good_claims(), container.port(TokenService).ring.signing.private_key,
+                      algorithm="RS256", headers={"kid": container.port(TokenService).ring.signing.kid,
                                                   "typ": "at+jwt"})
     resp = await client.get("/v1/quotes/NVDA", headers={"Authorization": f"Bearer {good}"})
     assert resp.status_code == 200
@@ -126,14 +127,14 @@ async def test_a_key_taken_off_the_ring_stops_verifying(users_app):
     container, client, _ = users_app
     session = await sign_up(client)
     assert (await client.get("/v1/users/me", headers=session.headers)).status_code == 200
-    old_ring = container.tokens.ring
+    old_ring = container.port(TokenService).ring
     from stockflow.users.keys import KeyRing
 
-    container.tokens.use_keys(KeyRing([OTHER_KEY]))
+    container.port(TokenService).use_keys(KeyRing([OTHER_KEY]))
     try:
         assert_problem(await client.get("/v1/users/me", headers=session.headers), 401)
     finally:
-        container.tokens.use_keys(old_ring)
+        container.port(TokenService).use_keys(old_ring)
 
 
 # -- the WebSocket handshake, on a real server --------------------------------------------
@@ -146,7 +147,7 @@ async def ws_server(tmp_path):
 
 
 def access_token(container, tier: Tier) -> str:
-    return container.tokens.issue(user_id=f"user-{tier}", email=f"{tier}@example.com",
+    return container.port(TokenService).issue(user_id=f"user-{tier}", email=f"{tier}@example.com",
                                   tier=tier.value, permissions=permissions_for(tier))[0]
 
 

@@ -16,6 +16,7 @@ from fastapi import FastAPI
 from stockflow.core.logging import configure_logging
 from stockflow.entrypoints.fastpath import FastPath, FastRoute
 from stockflow.entrypoints.http import EdgeApp, create_app
+from stockflow.market.service import MarketDataService
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
@@ -119,7 +120,7 @@ async def test_an_unexpected_failure_is_fastapis_500_problem(market_app, monkeyp
     async def broken(raw_ticker: str) -> bytes:
         raise RuntimeError("cache exploded")
 
-    monkeypatch.setattr(container.market, "quote_json", broken)
+    monkeypatch.setattr(container.port(MarketDataService), "quote_json", broken)
     app = create_app(container, manage_lifecycle=False)
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
     async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:

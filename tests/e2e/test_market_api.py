@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from stockflow.market.domain import Bar, Interval, bar_is_valid
+from stockflow.market.service import MarketDataService
 from tests.conftest import assert_problem
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
@@ -66,7 +67,7 @@ async def test_batch_quotes_in_request_order(market_app):
 
 async def test_batch_of_fifty_works_and_fifty_one_is_422(market_app):
     container, client = market_app
-    universe = [i.ticker for i in container.market.universe]
+    universe = [i.ticker for i in container.port(MarketDataService).universe]
     assert len(universe) >= 40
     resp = await client.get("/v1/quotes", params={"tickers": ",".join(universe[:50])})
     assert resp.status_code == 200
@@ -216,7 +217,9 @@ async def test_health_ready_docs_and_openapi(market_app):
 
 async def test_unknown_route_and_wrong_method_are_problems(market_app):
     _, client = market_app
-    assert_problem(await client.get("/v1/nothing-here"), 404)
+    assert_problem(await client.get("/nothing-here"), 404)
+    # Under /v1, a path no context declares is refused before routing (deny by default).
+    assert_problem(await client.get("/v1/nothing-here"), 401)
     assert_problem(await client.post("/v1/quotes/NVDA"), 405)
 
 

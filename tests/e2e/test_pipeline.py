@@ -9,13 +9,16 @@ import orjson
 import pytest
 
 from stockflow.bootstrap import bootstrap
+from stockflow.core.catalogue import RAW_TICKS
 from stockflow.core.events import make_event
 from stockflow.market.domain import Interval
-from stockflow.market.service import quote_key
+from stockflow.market.service import MarketDataService, quote_key
 from stockflow.pipeline.repository import SqlTickStore
-from stockflow.pipeline.workers import RAW, RAW_DLQ
 from stockflow.testing.fakes import EventCapture, FakeClock
 from tests.conftest import MARKET_TIME, make_settings
+
+RAW = RAW_TICKS.name
+RAW_DLQ = RAW_TICKS.dlq
 
 NOW_US = int(MARKET_TIME.timestamp() * 1_000_000)
 
@@ -58,7 +61,7 @@ async def test_good_ticks_are_stored_once_and_quotes_reach_the_cache(pipeline):
     assert rows == distinct == 300
     cached = orjson.loads(await c.cache.get(quote_key("BTC-USD")))
     assert cached["ticker"] == "BTC-USD" and cached["price"] == 95_000.0
-    resp, meta = await c.market.quote_json("NVDA")
+    resp, meta = await c.port(MarketDataService).quote_json("NVDA")
     assert meta == {}
     assert orjson.loads(resp)["provider"] == "test"  # the pipeline's quote, not a cache miss
 
@@ -103,9 +106,9 @@ async def test_closed_bars_are_stored_as_history(pipeline):
     ticks = [tick(i, ts=start + i * 1_000_000, price=180 + (i % 7) * 0.1) for i in range(300)]
     await ingest(c, ticks)
     c.clock.advance(600)  # wall clock moves past the lateness window; the flush closes the bars
-    await c.workers["processor"].flush()
+    await c.registry.running_workers["processor"].unit.flush()
     await c.bus.drain()
-    bars = await c.market.store.read_bars("NVDA", Interval.M1,
+    bars = await c.port(MarketDataService).store.read_bars("NVDA", Interval.M1,
                                           MARKET_TIME - timedelta(minutes=11),
                                           MARKET_TIME + timedelta(minutes=20), 100)
     assert len(bars) >= 5

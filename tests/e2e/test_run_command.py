@@ -6,11 +6,12 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
 import orjson
+
+from stockflow.testing.eventually import eventually_sync
 
 STOCKFLOW = Path(sys.executable).with_name("stockflow")
 from tests.conftest import free_port
@@ -27,16 +28,13 @@ def test_stockflow_up_serves_health_and_exits_cleanly_on_sigterm(tmp_path):
     proc = subprocess.Popen([str(STOCKFLOW), "up", "--port", str(port)], env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
-        deadline = time.monotonic() + 60
-        health = None
-        while time.monotonic() < deadline:
-            try:
-                health = httpx.get(f"http://127.0.0.1:{port}/health", timeout=1)
-                break
-            except httpx.TransportError:
-                assert proc.poll() is None, proc.stdout.read() if proc.stdout else ""
-                time.sleep(0.2)
-        assert health is not None and health.status_code == 200
+        def answered() -> httpx.Response:
+            assert proc.poll() is None, proc.stdout.read() if proc.stdout else ""
+            return httpx.get(f"http://127.0.0.1:{port}/health", timeout=1)
+
+        health = eventually_sync(answered, timeout=60, interval=0.2,
+                                 ignore=(httpx.TransportError,), message="/health answered")
+        assert health.status_code == 200
         assert health.json()["data"]["status"] == "ok"
         quote = httpx.get(f"http://127.0.0.1:{port}/v1/quotes/NVDA", timeout=5)
         assert quote.status_code == 200

@@ -12,9 +12,12 @@ import pytest
 import websockets
 
 from stockflow.bootstrap import bootstrap
-from stockflow.pipeline.workers import QUOTE_CHANNEL
+from stockflow.core.catalogue import QUOTE_STREAM
+from stockflow.market.streaming import QuoteHub
+from stockflow.testing.eventually import eventually
 from tests.conftest import make_settings, serving
 
+QUOTE_CHANNEL = QUOTE_STREAM.name
 
 @pytest.fixture
 async def server(tmp_path):
@@ -89,9 +92,9 @@ async def test_a_client_that_never_reads_neither_slows_others_nor_grows(server):
         for ws in (stalled, reader):
             await ws.send(json.dumps({"action": "subscribe", "tickers": tickers}))
         await recv_until(reader, "snapshot")
-        hub = container.hub
-        while len(hub.by_ticker.get("NVDA", ())) < 2:
-            await asyncio.sleep(0.01)
+        hub = container.port(QuoteHub)
+        await eventually(lambda: len(hub.by_ticker.get("NVDA", ())) >= 2,
+                         message="both clients subscribed to NVDA")
         reading = asyncio.create_task(read_all(reader))
         last = 1999
         for i in range(last + 1):
@@ -99,13 +102,11 @@ async def test_a_client_that_never_reads_neither_slows_others_nor_grows(server):
                                           for t in tickers])
             await asyncio.sleep(0)
         # The reader gets the newest price of every ticker promptly despite the stalled client.
-        deadline = time.monotonic() + 5
-        while time.monotonic() < deadline and any(latest.get(t) != last for t in tickers):
-            await asyncio.sleep(0.01)
-        assert all(latest.get(t) == last for t in tickers), latest
+        await eventually(lambda: all(latest.get(t) == last for t in tickers), timeout=5,
+                         message="the reader got every ticker's newest price")
         pending = max(c.pending() for c in hub.clients)
         assert pending <= len(tickers) + 32  # one slot per ticker plus the control frames
-        assert container.pipeline_metrics.ws_dropped.labels("quotes")._value.get() > 0
+        assert container.metrics.ws_dropped.labels("quotes")._value.get() > 0
         reading.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await reading

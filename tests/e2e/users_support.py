@@ -9,9 +9,8 @@ from dataclasses import dataclass
 import httpx
 
 from stockflow.bootstrap import bootstrap
-from stockflow.entrypoints.http import create_app
 from stockflow.testing.services import require_service_url
-from tests.conftest import make_settings
+from tests.conftest import make_settings, started_client
 
 ADMIN_KEY = "test-admin-key-0123456789"
 PASSWORD = "correct horse battery staple"
@@ -69,6 +68,14 @@ async def set_tier(client: httpx.AsyncClient, user_id: str, tier: str) -> None:
 @asynccontextmanager
 async def app_with(tmp_path, backend: str, settings: dict | None = None, **auth_overrides):
     """A started app (no backfill) with accounts on, its rate limits on `backend`."""
+    async with container_with(tmp_path, backend, settings, **auth_overrides) as (_, client):
+        yield client
+
+
+@asynccontextmanager
+async def container_with(tmp_path, backend: str, settings: dict | None = None,
+                         **auth_overrides):
+    """`app_with`, yielding (container, client) for tests that look inside the app too."""
     url = "memory://"
     if backend == "redis":
         url = require_service_url("STOCKFLOW_TEST_REDIS_URL", "Redis")
@@ -76,11 +83,5 @@ async def app_with(tmp_path, backend: str, settings: dict | None = None, **auth_
             **auth_overrides}
     container = bootstrap(make_settings(tmp_path, simulator={"backfill_on_start": False},
                                         auth=auth, **(settings or {})))
-    app = create_app(container, manage_lifecycle=False)
-    await container.start()
-    try:
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
-                                     base_url="http://test") as client:
-            yield client
-    finally:
-        await container.stop()
+    async with started_client(container) as client:
+        yield container, client

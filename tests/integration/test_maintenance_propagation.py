@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from contextlib import AsyncExitStack
 
 import pytest
 import redis.asyncio as aioredis
 
-from stockflow.control.maintenance import CACHE_KEY
+from stockflow.control.maintenance import CACHE_KEY, MaintenanceService
 from stockflow.core.clock import SystemClock
+from stockflow.testing.eventually import eventually
 from stockflow.testing.services import require_service_url
 from tests.e2e.admin_app import ADMIN, admin_app
 
@@ -34,12 +34,6 @@ async def _cleanup(url: str, prefix: str) -> None:
     await client.aclose()
 
 
-async def until(predicate, timeout: float = 5.0) -> None:
-    async with asyncio.timeout(timeout):
-        while not predicate():
-            await asyncio.sleep(0.01)
-
-
 async def test_two_instances_follow_one_switch(tmp_path, shared_redis):
     url, prefixed, prefix = shared_redis
     # One storage (a shared SQLite file stands in for the shared database), one Redis. The
@@ -52,10 +46,10 @@ async def test_two_instances_follow_one_switch(tmp_path, shared_redis):
             b, b_client = await stack.enter_async_context(admin_app(tmp_path, **shared))
             assert (await b_client.get("/v1/quotes/NVDA")).status_code == 200
             await a_client.get("/api/admin/maintenance/on", headers=ADMIN)
-            await until(lambda: b.maintenance.flag.enabled)
+            await eventually(lambda: b.port(MaintenanceService).flag.enabled)
             assert (await b_client.get("/v1/quotes/NVDA")).status_code == 503
             await a_client.post("/api/admin/maintenance/off", headers=ADMIN)
-            await until(lambda: not b.maintenance.flag.enabled)
+            await eventually(lambda: not b.port(MaintenanceService).flag.enabled)
             assert (await b_client.get("/v1/quotes/NVDA")).status_code == 200
     finally:
         await _cleanup(url, prefix)
@@ -71,7 +65,7 @@ async def test_an_instance_that_missed_the_push_follows_the_cache(tmp_path, shar
             client = aioredis.Redis.from_url(url)
             await client.set(prefix + CACHE_KEY, b'{"enabled": true, "changed_by": "other"}')
             await client.aclose()
-            await until(lambda: b.maintenance.flag.enabled)
-            assert b.maintenance.status()["changed_by"] == "other"
+            await eventually(lambda: b.port(MaintenanceService).flag.enabled)
+            assert b.port(MaintenanceService).status()["changed_by"] == "other"
     finally:
         await _cleanup(url, prefix)

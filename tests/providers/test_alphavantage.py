@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from stockflow.adapters.providers.alphavantage import AlphaVantageProvider
-from stockflow.adapters.providers.errors import (
+from stockflow.core.resilience.errors import (
     ProviderAuthError,
     ProviderBadData,
     ProviderNotFound,

@@ -9,7 +9,7 @@ import pytest
 
 from stockflow.adapters.providers.binance import BinanceProvider, trade_event
 from stockflow.adapters.providers.binance.symbols import from_vendor, to_vendor
-from stockflow.adapters.providers.errors import (
+from stockflow.core.resilience.errors import (
     ProviderBadData,
     ProviderNotFound,
     ProviderRateLimited,

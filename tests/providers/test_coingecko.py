@@ -8,7 +8,7 @@ import pytest
 
 from stockflow.adapters.providers.coingecko import CoinGeckoProvider
 from stockflow.adapters.providers.coingecko.symbols import from_vendor, to_vendor
-from stockflow.adapters.providers.errors import (
+from stockflow.core.resilience.errors import (
     ProviderAuthError,
     ProviderBadData,
     ProviderNotFound,

@@ -9,7 +9,7 @@ import pytest
 
 from stockflow.adapters.providers.dhan import DhanProvider, packet
 from stockflow.adapters.providers.dhan.symbols import from_vendor, to_vendor
-from stockflow.adapters.providers.errors import (
+from stockflow.core.resilience.errors import (
     ProviderAuthError,
     ProviderBadData,
     ProviderNotFound,

@@ -8,7 +8,8 @@ import traceback
 import pytest
 from pydantic import SecretStr
 
-from stockflow.adapters.providers.errors import (
+from stockflow.adapters.providers.http import HttpProvider, parse_retry_after, redact_url
+from stockflow.core.resilience.errors import (
     ProviderAuthError,
     ProviderBadData,
     ProviderError,
@@ -16,7 +17,6 @@ from stockflow.adapters.providers.errors import (
     ProviderRateLimited,
     ProviderUnavailable,
 )
-from stockflow.adapters.providers.http import HttpProvider, parse_retry_after, redact_url
 
 KEY = "sk-TOPSECRET-12345"
 

@@ -12,7 +12,10 @@ import pytest
 
 from stockflow.bootstrap import Container, bootstrap
 from stockflow.entrypoints.http import create_app
-from stockflow.market.providers import ProviderConfigError, enabled_vendors
+from stockflow.jobs.service import JobService
+from stockflow.market.providers import MarketSources, ProviderConfigError, enabled_vendors
+from stockflow.market.service import MarketDataService
+from stockflow.pipeline.service import Ingestion
 from stockflow.testing.fakes import EventCapture, FakeClock
 from tests.conftest import MARKET_TIME, make_settings
 from tests.providers.conftest import payload_json
@@ -213,7 +216,7 @@ def test_a_keyed_vendor_without_a_key_is_a_clear_error(tmp_path):
 
 async def test_without_vendors_the_simulated_market_serves_everything(market_app):
     container, client = market_app
-    assert not container.sources.live
+    assert not container.port(MarketSources).live
     resp = await client.get("/v1/crypto/rates", params={"ids": "bitcoin,ethereum"})
     assert resp.status_code == 200
     quote = (await client.get("/v1/quotes/BTC-USD")).json()["data"]
@@ -238,7 +241,7 @@ async def test_scheduled_polling_feeds_the_pipeline_in_market_hours(tmp_path, ve
     await container.start()
     try:
         # NSE has no vendor here: its ticker keeps the simulated market's one-second ticks.
-        assert container.workers["ingestion"].source.tickers == ["RELIANCE"]
+        assert container.task("ingestion").source.tickers == ["RELIANCE"]
         for p in POLY:
             vendor.route(p, status=500, body={})
         at = int(MARKET_TIME.timestamp())
@@ -248,11 +251,11 @@ async def test_scheduled_polling_feeds_the_pipeline_in_market_hours(tmp_path, ve
         vendor.route(CG_SIMPLE, status=500, body={})
         vendor.route(BINANCE_24H, body=[{**_binance_ticker("BTCUSDT", "91000.5"),
                                          "closeTime": at * 1000 - 1000}])
-        done = await container.jobs.run("quote-ingestion")
+        done = await container.port(JobService).run("quote-ingestion")
         assert done.status == "ok", done.error
         assert done.stats["asked"] == 2 and done.stats["quotes"] == 2
         assert done.stats["ticks"] == 2
-        again = await container.jobs.run("quote-ingestion")
+        again = await container.port(JobService).run("quote-ingestion")
         assert again.stats["ticks"] == 0  # nothing moved: no tick twice
         for _ in range(3):
             await container.bus.drain()
@@ -261,13 +264,13 @@ async def test_scheduled_polling_feeds_the_pipeline_in_market_hours(tmp_path, ve
         assert cached["AAPL"]["provider"] == "yahoo" and cached["BTC-USD"]["price"] == 91000.5
         container.clock.advance(8 * 3600)  # 23:30 UTC: New York closed, crypto trades
         vendor.requests.clear()
-        await container.jobs.run("quote-ingestion")
+        await container.port(JobService).run("quote-ingestion")
         assert {r.path for r in vendor.requests} == {CG_SIMPLE, BINANCE_24H}
         vendor.route(BINANCE_24H, status=500, body={})
-        failed = await container.jobs.run("quote-ingestion")
+        failed = await container.port(JobService).run("quote-ingestion")
         assert failed.status == "failed" and "crypto" in failed.stats["failed_chains"]
-        container.poller.source.groups.pop("crypto")  # only New York left, and it is closed
-        skipped = await container.jobs.run("quote-ingestion")
+        container.port(Ingestion).poller().source.groups.pop("crypto")  # only New York left, and it is closed
+        skipped = await container.port(JobService).run("quote-ingestion")
         assert skipped.status == "skipped"
     finally:
         await container.stop()
@@ -281,9 +284,9 @@ async def test_a_switched_on_stream_takes_its_tickers_off_polling(tmp_path, vend
     container = bootstrap(settings, clock=FakeClock(MARKET_TIME), configure_logs=False)
     await container.start()
     try:
-        stream = container.workers["stream-binance"]
+        stream = container.task("stream-binance")
         assert "btcusdt@trade" in stream.feed.url()
-        polled = container.poller.source.groups
+        polled = container.port(Ingestion).poller().source.groups
         assert "crypto" not in polled and "AAPL" in polled["equity"][1]
     finally:
         await container.stop()
@@ -318,9 +321,10 @@ async def test_breaker_state_is_shared_through_redis(tmp_path, vendor):
         settings = live_settings(tmp_path / str(i), vendor, breaker_store_url=url)
         c = bootstrap(settings, clock=FakeClock(MARKET_TIME), configure_logs=False)
         # A key prefix of this test's own, so parallel runs never share a breaker.
-        c.sources.breaker_store.prefix = f"stockflow-test:{uuid.uuid4().hex[:8]}:"
+        c.port(MarketSources).breaker_store.prefix = f"stockflow-test:{uuid.uuid4().hex[:8]}:"
         containers.append(c)
-    containers[1].sources.breaker_store.prefix = containers[0].sources.breaker_store.prefix
+    containers[1].port(MarketSources).breaker_store.prefix = \
+        containers[0].port(MarketSources).breaker_store.prefix
     for c in containers:
         await c.start()
     try:
@@ -329,13 +333,13 @@ async def test_breaker_state_is_shared_through_redis(tmp_path, vendor):
         yahoo_up(vendor)
         one, two = containers
         for _ in range(3):
-            await one.market.quote_json("AAPL")
+            await one.port(MarketDataService).quote_json("AAPL")
             await one.cache.delete("quote:AAPL")
         vendor.requests.clear()
-        data, _ = await two.market.quote_json("AAPL")  # the other process, same breaker
+        data, _ = await two.port(MarketDataService).quote_json("AAPL")  # the other process, same breaker
         assert orjson.loads(data)["provider"] == "yahoo"
         assert not set(paths(vendor)) & set(POLY)
-        assert two.sources.chains["equity"].stats["polygon"].skipped == 1
+        assert two.port(MarketSources).chains["equity"].stats["polygon"].skipped == 1
     finally:
         for c in containers:
             await c.stop()
@@ -376,5 +380,5 @@ async def test_unknown_coins_never_trip_the_coingecko_breaker(live, vendor):
     for _ in range(6):  # more than the breaker's threshold of 3
         resp = await client.get("/v1/crypto/rates", params={"ids": "notacoin"})
         assert resp.status_code == 404
-    coingecko = container.sources.chains["crypto"].breakers["coingecko"]
+    coingecko = container.port(MarketSources).chains["crypto"].breakers["coingecko"]
     assert coingecko.state == "closed" and coingecko.consecutive_failures == 0

@@ -6,15 +6,15 @@ from datetime import UTC, datetime
 
 import pytest
 
-from stockflow.adapters.providers.errors import (
+from stockflow.adapters.providers.polygon import PolygonProvider
+from stockflow.adapters.providers.polygon.symbols import to_vendor
+from stockflow.core.resilience.errors import (
     ProviderAuthError,
     ProviderBadData,
     ProviderNotFound,
     ProviderRateLimited,
     ProviderUnavailable,
 )
-from stockflow.adapters.providers.polygon import PolygonProvider
-from stockflow.adapters.providers.polygon.symbols import to_vendor
 from stockflow.market.domain import Interval, bar_is_valid, quote_is_valid
 
 KEY = "pk_live_secret_987"

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from stockflow.core.ports import MarketDataProvider
+from stockflow.market.ports import MarketDataProvider
 
 ROOT = Path(importlib.import_module("stockflow.adapters.providers").__file__).parent
 PROVIDERS = {

@@ -5,10 +5,8 @@ processor makes of the ticks is the right instrument."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 import struct
-import time
 from contextlib import asynccontextmanager
 
 import orjson
@@ -19,15 +17,18 @@ from websockets.asyncio.server import serve
 from stockflow.adapters.bus.memory import MemoryBus
 from stockflow.adapters.providers.binance.stream import BinanceTradeFeed
 from stockflow.adapters.providers.dhan.stream import DhanLiveFeed
+from stockflow.core.catalogue import RAW_TICKS
 from stockflow.core.clock import SystemClock
 from stockflow.core.metrics import Metrics
 from stockflow.pipeline.domain import normalise_symbol, parse_tick
 from stockflow.pipeline.metrics import PipelineMetrics
 from stockflow.pipeline.streams import StreamIngestion
-from stockflow.pipeline.workers import RAW, RAW_DLQ
+from stockflow.testing.eventually import eventually
 from stockflow.testing.fakes import EventCapture
 from tests.providers.conftest import payload_json
 
+RAW = RAW_TICKS.name
+RAW_DLQ = RAW_TICKS.dlq
 
 class FeedServer:
     """Sends each connection its script of frames; records the path and what clients sent."""
@@ -62,18 +63,15 @@ async def feed_server(scripts):
 
 async def run_until(ingestion, condition, timeout=10.0):
     await ingestion.start()
-    deadline = time.monotonic() + timeout
     try:
-        while not condition():
-            assert time.monotonic() < deadline, "stream did not deliver in time"
-            await asyncio.sleep(0.02)
+        await eventually(condition, timeout=timeout, message="stream delivered")
     finally:
         await ingestion.stop()
 
 
 def make(feed, bus):
     return StreamIngestion(feed, bus, SystemClock(), PipelineMetrics(Metrics().registry),
-                           raw_topic=RAW, dlq_topic=RAW_DLQ, flush_seconds=0.05,
+                           flush_seconds=0.05,
                            backoff_base=0.01, backoff_cap=0.05)
 
 

@@ -6,14 +6,14 @@ from datetime import UTC, datetime
 
 import pytest
 
-from stockflow.adapters.providers.errors import (
+from stockflow.adapters.providers.yahoo import YahooProvider
+from stockflow.adapters.providers.yahoo.symbols import from_vendor, to_vendor
+from stockflow.core.resilience.errors import (
     ProviderBadData,
     ProviderNotFound,
     ProviderRateLimited,
     ProviderUnavailable,
 )
-from stockflow.adapters.providers.yahoo import YahooProvider
-from stockflow.adapters.providers.yahoo.symbols import from_vendor, to_vendor
 from stockflow.market.domain import Interval, bar_is_valid, quote_is_valid
 
 CHART = "/v8/finance/chart/AAPL"

@@ -4,19 +4,17 @@ public health summary /api/health. Routes only: the services do the work."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query
 from starlette.responses import Response
 
 import stockflow
-from stockflow.control.domain import DOWN, ComponentHealth, overall
+from stockflow.control.domain import DOWN, ComponentHealth, Controller, overall
 from stockflow.core.envelope import json_response
 from stockflow.core.pagination import decode_cursor, encode_cursor
 from stockflow.core.problems import TYPE_BASE, Problem, invalid, not_found
-
-if TYPE_CHECKING:
-    from stockflow.bootstrap import Container
+from stockflow.core.web import provide
 
 admin = APIRouter()
 public = APIRouter(tags=["operations"])
@@ -25,8 +23,7 @@ DOWN_503 = {503: {"description": "A component is down", **PROBLEM}}
 PUBLIC_HEALTH_MAX_AGE = 2.0  # seconds an anonymous caller may see the same result
 
 
-def _container(request: Request) -> Container:
-    return request.app.state.container
+C = Annotated[Controller, Depends(provide(Controller))]
 
 
 def _down(components: list[ComponentHealth], body: dict[str, Any]) -> Problem:
@@ -39,8 +36,7 @@ def _down(components: list[ComponentHealth], body: dict[str, Any]) -> Problem:
 
 @public.get("/api/health", summary="Public health summary: overall status and each component's "
             "state", responses=DOWN_503)
-async def public_health(request: Request) -> Response:
-    c = _container(request)
+async def public_health(c: C) -> Response:
     components = await c.health.check(max_age=PUBLIC_HEALTH_MAX_AGE)
     body = {"status": overall(components), "version": stockflow.__version__,
             "maintenance": c.maintenance.flag.enabled,
@@ -52,11 +48,10 @@ async def public_health(request: Request) -> Response:
 
 @admin.get("/health", summary="Every component with its state, latency and detail",
            responses=DOWN_503)
-async def admin_health(request: Request) -> Response:
-    c = _container(request)
+async def admin_health(c: C) -> Response:
     components = await c.health.check()
     body = {"status": overall(components), "version": stockflow.__version__,
-            "instance": c.jobs.instance, "maintenance": c.maintenance.status(),
+            "instance": c.instance, "maintenance": c.maintenance.status(),
             "components": [x.to_dict() for x in components]}
     if body["status"] == DOWN:
         raise _down(components, body)
@@ -64,12 +59,12 @@ async def admin_health(request: Request) -> Response:
 
 
 @admin.get("/maintenance", summary="Maintenance status")
-async def maintenance_status(request: Request) -> Response:
-    return json_response(_container(request).maintenance.status())
+async def maintenance_status(c: C) -> Response:
+    return json_response(c.maintenance.status())
 
 
-async def _switch(request: Request, enabled: bool, reason: str) -> Response:
-    result = await _container(request).maintenance.set(enabled, by="admin-api", reason=reason)
+async def _switch(c: C, enabled: bool, reason: str) -> Response:
+    result = await c.maintenance.set(enabled, by="admin-api", reason=reason)
     return json_response(result)
 
 
@@ -79,25 +74,25 @@ Reason = Annotated[str, Query(max_length=500, description="why, kept with the st
 # GET as well as POST: seed 001's runbook enables maintenance with a GET.
 @admin.get("/maintenance/on", summary="Enable maintenance mode", operation_id="maintenance_on_get")
 @admin.post("/maintenance/on", summary="Enable maintenance mode", operation_id="maintenance_on")
-async def maintenance_on(request: Request, reason: Reason = "") -> Response:
-    return await _switch(request, True, reason)
+async def maintenance_on(c: C, reason: Reason = "") -> Response:
+    return await _switch(c, True, reason)
 
 
 @admin.get("/maintenance/off", summary="Disable maintenance mode",
            operation_id="maintenance_off_get")
 @admin.post("/maintenance/off", summary="Disable maintenance mode", operation_id="maintenance_off")
-async def maintenance_off(request: Request, reason: Reason = "") -> Response:
-    return await _switch(request, False, reason)
+async def maintenance_off(c: C, reason: Reason = "") -> Response:
+    return await _switch(c, False, reason)
 
 
 Limit = Annotated[int, Query(ge=1, le=200)]
 
 
 @admin.get("/snapshots", summary="Diagnostic snapshots, newest first")
-async def list_snapshots(request: Request, limit: Limit = 50,
+async def list_snapshots(c: C, limit: Limit = 50,
                          cursor: str | None = None) -> Response:
     before = _cursor_time(cursor)
-    rows = await _container(request).control_store.list_snapshots(limit + 1, before)
+    rows = await c.store.list_snapshots(limit + 1, before)
     more = len(rows) > limit
     rows = rows[:limit]
     next_cursor = encode_cursor({"before": rows[-1]["time"]}) if more else None
@@ -105,16 +100,16 @@ async def list_snapshots(request: Request, limit: Limit = 50,
 
 
 @admin.post("/snapshots", status_code=201, summary="Capture a diagnostic snapshot now")
-async def capture_snapshot(request: Request, reason: Reason = "requested by an operator",
+async def capture_snapshot(c: C, reason: Reason = "requested by an operator",
                            ) -> Response:
-    snapshot_id = await _container(request).snapshots.capture(reason)
+    snapshot_id = await c.snapshots.capture(reason)
     return json_response({"id": snapshot_id}, status=201)
 
 
 @admin.get("/snapshots/{snapshot_id}", summary="One diagnostic snapshot",
            responses={404: {"description": "Unknown snapshot", **PROBLEM}})
-async def read_snapshot(request: Request, snapshot_id: str) -> Response:
-    snapshot = await _container(request).control_store.get_snapshot(snapshot_id)
+async def read_snapshot(c: C, snapshot_id: str) -> Response:
+    snapshot = await c.store.get_snapshot(snapshot_id)
     if snapshot is None:
         raise not_found("snapshot", snapshot_id)
     return json_response(snapshot)

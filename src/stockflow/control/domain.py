@@ -8,11 +8,9 @@ from datetime import datetime
 from typing import Any, Protocol
 from urllib.parse import urlsplit, urlunsplit
 
-MAINTENANCE_TOPIC = "maintenance.changed"
-HEALTH_ALERT_TOPIC = "health.alert"
-MAINTENANCE_DETAIL = "Maintenance mode enabled"
+from stockflow.core.health import DEGRADED, DISABLED, DOWN, OK
 
-OK, DEGRADED, DOWN, DISABLED = "ok", "degraded", "down", "disabled"
+MAINTENANCE_DETAIL = "Maintenance mode enabled"
 _RANK = {OK: 0, DISABLED: 0, DEGRADED: 1, DOWN: 2}
 
 
@@ -110,3 +108,14 @@ class Cluster(Protocol):
 
     async def set_maintenance(self, enabled: bool) -> dict[str, Any]: ...
     async def diagnostics(self) -> dict[str, Any]: ...
+
+
+@dataclass(frozen=True)
+class Controller:
+    """What the controller's routes call."""
+
+    health: Any
+    maintenance: Any
+    snapshots: Any
+    store: Any
+    instance: str

@@ -14,10 +14,10 @@ from typing import Any
 
 import orjson
 
-from stockflow.control.domain import MAINTENANCE_TOPIC, Cluster, MaintenanceState
+from stockflow.control.domain import Cluster, MaintenanceState
 from stockflow.control.gate import MaintenanceFlag
 from stockflow.control.repository import SqlControlStore
-from stockflow.core.events import make_event
+from stockflow.core.catalogue import MAINTENANCE_CHANGED, MAINTENANCE_PUSH
 from stockflow.core.lifecycle import PeriodicTask, cancel_and_wait
 from stockflow.core.logging import get_logger
 from stockflow.core.ports import Cache, Clock, EventBus, PubSub
@@ -25,7 +25,6 @@ from stockflow.core.ports import Cache, Clock, EventBus, PubSub
 log = get_logger(__name__)
 SETTING_KEY = "maintenance"
 CACHE_KEY = "control:maintenance"
-CHANNEL = "control.maintenance"
 
 
 class MaintenanceService:
@@ -48,7 +47,7 @@ class MaintenanceService:
 
     async def start(self) -> None:
         await self.refresh(from_storage=True)
-        subscription = self.pubsub.subscribe(CHANNEL)
+        subscription = self.pubsub.subscribe(MAINTENANCE_PUSH.name)
         self._listener = asyncio.create_task(self._listen(subscription),
                                              name="maintenance-listener")
         await self._poller.start()
@@ -105,8 +104,8 @@ class MaintenanceService:
         await self.store.put_setting(SETTING_KEY, payload, self.clock.now())
         await self.cache.set(CACHE_KEY, orjson.dumps(payload))
         self._apply(state)
-        await self.pubsub.publish(CHANNEL, orjson.dumps(payload))
-        await self.bus.publish(MAINTENANCE_TOPIC, make_event(MAINTENANCE_TOPIC, payload))
+        await self.pubsub.publish(MAINTENANCE_PUSH.name, orjson.dumps(payload))
+        await self.bus.publish(MAINTENANCE_CHANGED.name, MAINTENANCE_CHANGED.event(payload))
         result: dict[str, Any] = {**payload, "kubernetes": None}
         if self.cluster is not None:
             # The stored switch stands even when the cluster call fails: the operator sees the

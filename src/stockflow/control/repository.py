@@ -8,12 +8,12 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
-from stockflow.adapters.storage.database import SqlDatabase
-from stockflow.adapters.storage.ops_schema import settings_kv, snapshots
+from stockflow.control.tables import settings_kv, snapshots
+from stockflow.core.ports import Database
 
 
 class SqlControlStore:
-    def __init__(self, db: SqlDatabase) -> None:
+    def __init__(self, db: Database) -> None:
         self.db = db
 
     async def get_setting(self, key: str) -> dict[str, Any] | None:

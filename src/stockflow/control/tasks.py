@@ -5,14 +5,15 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
-from stockflow.control.domain import DOWN, HEALTH_ALERT_TOPIC, AlertSink, HealthFailure
+from stockflow.control.domain import DOWN, AlertSink, HealthFailure
 from stockflow.control.health import HealthService
 from stockflow.control.snapshots import SnapshotService
-from stockflow.core.events import make_event
+from stockflow.core.catalogue import HEALTH_ALERT
+from stockflow.core.jobs import JobFailed
 from stockflow.core.logging import get_logger
 from stockflow.core.ports import Clock, EventBus
+from stockflow.core.registry import load
 from stockflow.core.resilience.backoff import RetryPolicy, retry
-from stockflow.jobs.domain import JobFailed
 
 log = get_logger(__name__)
 
@@ -45,8 +46,7 @@ class HealthCheckJob:
             components = await self.health.check()
             return len(components), [HealthFailure(self.service, c.name, str(c.detail))
                                      for c in components if c.state == DOWN]
-        from stockflow.adapters.ops.http import probe_service
-
+        probe_service = load("stockflow.adapters.ops.http:probe_service")
         checked, failures = 0, []
         for base in self.targets:
             n, failed = await probe_service(base, api_key=self.api_key, timeout=self.timeout)
@@ -66,8 +66,7 @@ class HealthCheckJob:
         for f in failures:
             alert = {"service": f.service, "check": f.check, "error": f.error,
                      "snapshot_id": snapshot_id, "time": now}
-            await self.bus.publish(HEALTH_ALERT_TOPIC,
-                                   make_event(HEALTH_ALERT_TOPIC, alert, key=f.service))
+            await self.bus.publish(HEALTH_ALERT.name, HEALTH_ALERT.event(alert, key=f.service))
             sink = self.alerts
             if sink is None:
                 continue

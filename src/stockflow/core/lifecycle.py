@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
+import socket
+import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -11,6 +14,11 @@ from stockflow.core.logging import get_logger
 from stockflow.core.ports import Clock
 
 log = get_logger(__name__)
+
+
+def instance_id() -> str:
+    # Host and pid say where a run happened; the suffix tells apart two platforms in one process.
+    return f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
 
 
 async def cancel_and_wait(task: asyncio.Task[Any] | None) -> None:

@@ -51,6 +51,11 @@ class Metrics:
             "stockflow_provider_call_seconds",
             "Provider calls by chain, provider and outcome (ok or error), with latency",
             ["chain", "provider", "outcome"], buckets=PROVIDER_BUCKETS, registry=r)
+        self.ws_clients = Gauge("stockflow_ws_clients", "Connected WebSocket clients",
+                                ["stream"], registry=r)
+        self.ws_dropped = Counter("stockflow_ws_conflated",
+                                  "Updates replaced by a newer one before a slow client read them",
+                                  ["stream"], registry=r)
         self.ready = Gauge("stockflow_ready", "1 when storage answers", registry=r)
 
     def render(self) -> bytes:

@@ -19,11 +19,19 @@ ADAPTERS: dict[str, dict[str, str]] = {
         "redis": "stockflow.adapters.bus.redis_streams:make_bus",
         "rediss": "stockflow.adapters.bus.redis_streams:make_bus",
         "nats": "stockflow.adapters.bus.nats_jetstream:make_bus",
+        "amqp": "stockflow.adapters.bus.rabbitmq:make_bus",
+        "amqps": "stockflow.adapters.bus.rabbitmq:make_bus",
     },
     "cache": {
         "memory": "stockflow.adapters.cache.memory:make_cache",
         "redis": "stockflow.adapters.cache.redis:make_cache",
         "rediss": "stockflow.adapters.cache.redis:make_cache",
+    },
+    "idempotency": {
+        "memory": "stockflow.adapters.idempotency.memory:make_store",
+        "sql": "stockflow.adapters.idempotency.sql:make_store",  # the storage database
+        "redis": "stockflow.adapters.idempotency.redis:make_store",
+        "rediss": "stockflow.adapters.idempotency.redis:make_store",
     },
     "pubsub": {
         "memory": "stockflow.adapters.pubsub.memory:make_pubsub",
@@ -42,6 +50,13 @@ def scheme_of(url: str) -> str:
     return scheme.split("+", 1)[0]
 
 
+def load(target: str) -> Any:
+    """"package.module:attribute", imported now. Contexts reach adapters this way (never by a
+    static import), so adapters may import the contexts' ports without an import cycle."""
+    module_name, _, attr = target.partition(":")
+    return getattr(importlib.import_module(module_name), attr)
+
+
 def resolve(port: str, url: str) -> Callable[..., Any]:
     scheme = scheme_of(url)
     try:
@@ -51,8 +66,7 @@ def resolve(port: str, url: str) -> Callable[..., Any]:
         raise UnknownAdapterError(
             f"no {port} adapter for URL scheme {scheme!r} (known: {known})"
         ) from None
-    module_name, _, attr = target.partition(":")
-    return getattr(importlib.import_module(module_name), attr)
+    return load(target)
 
 
 def build(port: str, url: str, **kwargs: Any) -> Any:

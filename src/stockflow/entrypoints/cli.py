@@ -36,9 +36,9 @@ def _serve(services: list[str] | None, host: str | None, port: int | None) -> No
     settings = load_settings()
     if services is not None:
         settings.services.workers = []  # a single service; workers run as `stockflow worker`
-    container = bootstrap(settings)
+    container = bootstrap(settings, services=services)
     http = container.settings.http
-    api = create_app(container, services)
+    api = create_app(container)
     _exit_cleanly_on_stop_signals()
     uvicorn.run(api, host=host or http.host, port=port or http.port, **UVICORN_OPTIONS)
 
@@ -65,11 +65,12 @@ def up(host: Annotated[str | None, typer.Option(help="Bind address")] = None,
 def serve(name: Annotated[str, typer.Argument(help="Service name, e.g. market-data")],
           host: Annotated[str | None, typer.Option()] = None,
           port: Annotated[int | None, typer.Option()] = None) -> None:
-    """Serve one service on its own."""
-    from stockflow.entrypoints.http import SERVICES
+    """Serve one service on its own (with only the parts it needs)."""
+    from stockflow.contexts import modules
 
-    if name not in SERVICES:
-        raise typer.BadParameter(f"unknown service {name!r}; known: {', '.join(SERVICES)}")
+    known = [s for m in modules() for s in m.services]
+    if name not in known:
+        raise typer.BadParameter(f"unknown service {name!r}; known: {', '.join(known)}")
     _serve([name], host, port)
 
 
@@ -78,12 +79,13 @@ def worker(name: Annotated[str, typer.Argument(
         help="ingestion, processor, storage or realtime")]) -> None:
     """Run one pipeline worker on its own (no HTTP), until SIGTERM or Ctrl-C."""
     from stockflow.bootstrap import bootstrap, run_until_stopped
-    from stockflow.settings import WORKERS, load_settings
+    from stockflow.contexts import modules
+    from stockflow.settings import load_settings
 
-    if name not in WORKERS:
-        raise typer.BadParameter(f"unknown worker {name!r}; known: {', '.join(WORKERS)}")
+    known = [w for m in modules() for w in m.workers]
+    if name not in known:
+        raise typer.BadParameter(f"unknown worker {name!r}; known: {', '.join(known)}")
     settings = load_settings()
-    settings.services.market_data = False
     settings.services.workers = [name]
     settings.jobs.enabled = False  # a pipeline worker does pipeline work; jobs run elsewhere
 
@@ -92,7 +94,7 @@ def worker(name: Annotated[str, typer.Argument(
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, stop.set)
-        await run_until_stopped(bootstrap(settings), stop)
+        await run_until_stopped(bootstrap(settings, services=()), stop)
 
     asyncio.run(run())
 
@@ -103,10 +105,10 @@ def db_upgrade() -> None:
     from stockflow.bootstrap import bootstrap
 
     async def run() -> None:
-        container = bootstrap()
+        container = bootstrap(services=())
         await container.db.connect()
         try:
-            await container.db.migrate()
+            await container.db.migrate([m.migrations for m in container.modules if m.migrations])
         finally:
             await container.db.close()
         typer.echo(f"migrated {container.db.dialect} storage")
@@ -125,24 +127,27 @@ def backfill(
     from rich.progress import Progress
 
     from stockflow.bootstrap import bootstrap
+    from stockflow.market.ports import MarketReader
+    from stockflow.market.tasks import Backfill
     from stockflow.settings import load_settings
 
     async def run() -> int:
         settings = load_settings()
         settings.services.live_quotes = False
         settings.simulator.backfill_on_start = False
-        container = bootstrap(settings)
+        container = bootstrap(settings, services=())
         await container.start()
+        market, backfill = container.port(MarketReader), container.port(Backfill)
         try:
-            wanted = ([i.ticker for i in container.market.universe] if tickers == "all"
-                      else [container.market.instrument(t).ticker for t in tickers.split(",")])
+            wanted = ([i.ticker for i in market.universe] if tickers == "all"
+                      else [market.instrument(t).ticker for t in tickers.split(",")])
             with Progress() as bar:
                 task = bar.add_task("backfill", total=len(wanted))
 
                 def advance(ticker: str, written: int) -> None:
                     bar.update(task, advance=1, description=f"{ticker}: {written} bars")
 
-                return await container.backfill.run(wanted, years=years,
+                return await backfill.run(wanted, years=years,
                                                     minute_days=minute_days, progress=advance)
         finally:
             await container.stop()
@@ -156,7 +161,6 @@ def _job_settings() -> Any:
 
     # Only what a job needs: no HTTP, no workers, no scheduler, no start-up backfill.
     settings = load_settings()
-    settings.services.market_data = False
     settings.services.live_quotes = False
     settings.services.workers = []
     settings.simulator.backfill_on_start = False
@@ -172,16 +176,17 @@ def job_run(name: Annotated[str, typer.Argument(help="Job name, see `stockflow j
 
     from stockflow.bootstrap import bootstrap
     from stockflow.jobs.domain import FAILED
-    from stockflow.jobs.table import JOBS
+    from stockflow.jobs.service import JobService
 
-    if name not in JOBS:
-        raise typer.BadParameter(f"unknown job {name!r}; known: {', '.join(sorted(JOBS))}")
+    container = bootstrap(_job_settings(), services=())
+    jobs = container.port(JobService)
+    if name not in jobs.specs:
+        raise typer.BadParameter(f"unknown job {name!r}; known: {', '.join(sorted(jobs.specs))}")
 
     async def run() -> Any:
-        container = bootstrap(_job_settings())
         await container.start()
         try:
-            return await container.jobs.run(name, "cli")
+            return await jobs.run(name, "cli")
         finally:
             await container.stop()
 
@@ -195,8 +200,10 @@ def job_run(name: Annotated[str, typer.Argument(help="Job name, see `stockflow j
 def job_list() -> None:
     """Every job with its schedule (settings overrides applied) and next run."""
     from stockflow.bootstrap import bootstrap
+    from stockflow.jobs.service import JobService
 
-    jobs = bootstrap(_job_settings(), configure_logs=False).jobs  # builds only; no I/O
+    # Builds only; no I/O.
+    jobs = bootstrap(_job_settings(), configure_logs=False, services=()).port(JobService)
     for job in jobs.describe():
         state = "enabled" if job["enabled"] else "disabled"
         typer.echo(f"{job['name']:<16} {job['cron']:<18} {state:<9} next {job['next_run']}  "

@@ -14,8 +14,7 @@ A fast route must not shadow another FastAPI route that would match the same pat
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable
 from typing import Any
 
 import fastapi.routing
@@ -24,21 +23,10 @@ from starlette.routing import BaseRoute
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from stockflow.core.envelope import JSON_CONTENT_TYPE
+from stockflow.core.fastroute import FastRoute
 from stockflow.core.problems import Problem, send_problem
 
-# (container, path parameter or "", raw query string) -> the 200 body, or None: "FastAPI answers".
-FastAnswer = Callable[[Any, str, bytes], Awaitable[bytes | None]]
 _CONTENT_TYPE = (b"content-type", JSON_CONTENT_TYPE.encode())
-
-
-@dataclass(frozen=True, slots=True)
-class FastRoute:
-    path: str  # the FastAPI template; at most one parameter, as the last segment
-    answer: FastAnswer
-    # Whether the fast path may answer this request (e.g. only for real-time callers);
-    # the rest go on to the FastAPI route.
-    admits: Callable[[Scope], bool] | None = None
-
 
 class FastPath:
     def __init__(self, app: ASGIApp, routes: Iterable[FastRoute],
@@ -97,14 +85,22 @@ class FastPath:
         return None
 
 
-def _get_routes(routes: Iterable[BaseRoute]) -> dict[str, BaseRoute]:
-    """GET routes by effective path, each as the object FastAPI puts in scope["route"].
+def flat_routes(routes: Iterable[BaseRoute]) -> list[tuple[str, frozenset[str], BaseRoute]]:
+    """Every route as (effective path, methods, the object FastAPI puts in scope["route"]);
+    a WebSocket route has no methods.
 
     Since route contexts (FastAPI 0.16x) an included router stays one entry in `app.routes`;
     its routes are listed by `iter_route_contexts`. Before, `app.routes` held them directly.
     """
     contexts = getattr(fastapi.routing, "iter_route_contexts", None)
     if contexts is None:
-        return {r.path: r for r in routes if isinstance(r, APIRoute) and "GET" in r.methods}
-    return {c.path: c.original_route for c in contexts(list(routes))
-            if isinstance(c.original_route, APIRoute) and "GET" in (c.methods or ())}
+        return [(r.path, frozenset(getattr(r, "methods", None) or ()), r) for r in routes
+                if hasattr(r, "path")]
+    return [(c.path, frozenset(c.methods or ()), c.original_route)
+            for c in contexts(list(routes))]
+
+
+def _get_routes(routes: Iterable[BaseRoute]) -> dict[str, BaseRoute]:
+    """GET routes by effective path."""
+    return {path: route for path, methods, route in flat_routes(routes)
+            if isinstance(route, APIRoute) and "GET" in methods}

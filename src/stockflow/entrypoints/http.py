@@ -1,9 +1,10 @@
-"""The one app factory every service shares; `services` picks which routers a process serves."""
+"""The one app factory every service shares. Routers, admin routers, fast routes and edge layers
+all come from the contexts the container built for this process's plan; this file names none."""
 
 from __future__ import annotations
 
 import gc
-from collections.abc import AsyncIterator, Callable, Iterable
+from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -13,101 +14,18 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 import stockflow
-from stockflow.bootstrap import Container
-from stockflow.control.gate import MaintenanceGate
+from stockflow.core.container import Container
 from stockflow.core.envelope import json_response
+from stockflow.core.fastroute import FastRoute
 from stockflow.core.metrics import Metrics
+from stockflow.core.module import ADMIN_SERVICE, EdgeLayer
+from stockflow.core.operator import HEADER, OperatorKey
 from stockflow.core.problems import unavailable
 from stockflow.entrypoints.errors import install_error_handlers
-from stockflow.entrypoints.fastpath import FastPath, FastRoute
+from stockflow.entrypoints.fastpath import FastPath
 from stockflow.entrypoints.middleware import EdgeMiddleware
-from stockflow.users.edge import AuthEdge
-
-
-def _market_router() -> APIRouter:
-    from stockflow.market.api import router
-    from stockflow.market.stream_api import router as stream_router
-
-    combined = APIRouter()
-    combined.include_router(router)
-    combined.include_router(stream_router)
-    return combined
-
-
-def _market_fast_routes() -> list[FastRoute]:
-    from stockflow.market.api import FAST_ROUTES
-
-    return FAST_ROUTES
-
-
-def _users_router() -> APIRouter:
-    from stockflow.users.api import router
-
-    return router()
-
-
-def _users_admin_router() -> APIRouter:
-    from stockflow.users.api import admin_router
-
-    return admin_router()
-
-
-def _providers_admin() -> APIRouter:
-    from stockflow.market.admin_api import router
-
-    return router
-
-
-def _control_admin_router() -> APIRouter:
-    from stockflow.control.api import admin
-
-    return admin
-
-
-def _jobs_admin_router() -> APIRouter:
-    from stockflow.jobs.api import router
-
-    return router
-
-
-# Context name -> factory of its admin routes. Each router's paths are relative to /api/admin;
-# the controller mounts them all behind one X-API-Key check, so no admin route can forget it.
-ADMIN_ROUTERS: dict[str, Callable[[], APIRouter]] = {
-    "providers": _providers_admin,
-    "users": _users_admin_router,
-    "control": _control_admin_router,
-    "jobs": _jobs_admin_router,
-}
-
-
-def _controller_router() -> APIRouter:
-    from stockflow.control.auth import require_admin
-
-    admin = APIRouter(prefix="/api/admin", tags=["admin"], dependencies=[Depends(require_admin)])
-    for factory in ADMIN_ROUTERS.values():
-        admin.include_router(factory())
-    return admin
-
-
-# Service name -> router factory. Later contexts (news, users, ...) register here.
-SERVICES: dict[str, Callable[[], APIRouter]] = {
-    "market-data": _market_router,
-    "users": _users_router,
-    "controller": _controller_router,
-}
-# Service name -> the routes its edge answers before FastAPI (entrypoints/fastpath.py).
-FAST_ROUTES: dict[str, Callable[[], list[FastRoute]]] = {
-    "market-data": _market_fast_routes,
-}
 
 ops = APIRouter(tags=["operations"])
-
-
-def _public_health_router() -> APIRouter:
-    # GET /api/health: every service answers it (seed 000's health check calls it on each).
-    from stockflow.control.api import public
-
-    return public
 
 
 @ops.get("/health", summary="Liveness: the process answers")
@@ -120,7 +38,7 @@ async def health() -> Response:
                           "content": {"application/problem+json": {}}}})
 async def ready(request: Request) -> Response:
     checks = await request.app.state.container.ready()
-    if checks["storage"] != "ok" or checks["history"] != "ready":
+    if any(v not in ("ok", "ready") for v in checks.values()):
         raise unavailable(f"not ready: {checks}", retry_after=5)
     return json_response({"status": "ready", "checks": checks})
 
@@ -142,8 +60,9 @@ class EdgeApp(FastAPI):
     """
 
     def __init__(self, *, metrics: Metrics, access_log: bool, cors_origins: list[str],
-                 fast_routes: list[FastRoute], **kwargs: Any) -> None:
+                 fast_routes: list[FastRoute], edge: list[EdgeLayer], **kwargs: Any) -> None:
         super().__init__(**kwargs)
+        self.edge_layers = sorted(edge, key=lambda layer: layer.order)
         self.edge_metrics = metrics
         self.access_log = access_log
         self.cors_origins = cors_origins
@@ -151,18 +70,15 @@ class EdgeApp(FastAPI):
         self.edge_stack: ASGIApp | None = None
 
     def build_edge_stack(self) -> ASGIApp:
-        container = self.state.container
+        ports = self.state.ports
         app: ASGIApp = super().__call__
         if self.fast_routes:
-            app = FastPath(app, self.fast_routes, self.routes, container)
-        # Inside CORS, so refusals carry CORS headers and preflights need no token.
-        app = AuthEdge(app, tokens=container.tokens, limiter=container.limiter,
-                       settings=container.settings.auth)
-        # Before auth and the fast path, so maintenance covers every public route without
-        # spending a rate-limit token; inside CORS and the edge middleware, so refusals keep
-        # CORS headers, request ids, metrics and access lines.
-        app = MaintenanceGate(app, container.maintenance.flag,
-                              container.settings.control.maintenance_retry_after)
+            app = FastPath(app, self.fast_routes, self.routes, ports)
+        # The contexts' layers (auth, maintenance), inside CORS and the edge middleware, so
+        # their refusals keep CORS headers, request ids, metrics and access lines, and
+        # preflights need no token.
+        for layer in self.edge_layers:
+            app = layer.wrap(app, ports)
         if self.cors_origins:
             app = CORSMiddleware(app, allow_origins=self.cors_origins, allow_methods=["*"],
                                  allow_headers=["*"])
@@ -176,11 +92,13 @@ class EdgeApp(FastAPI):
 
 def create_app(container: Container, services: Iterable[str] | None = None, *,
                manage_lifecycle: bool = True) -> EdgeApp:
-    """Build the HTTP app. With manage_lifecycle the app starts and stops the container."""
-    names = list(services) if services is not None else list(SERVICES)
-    unknown = set(names) - set(SERVICES)
-    if unknown:
-        raise ValueError(f"unknown services: {sorted(unknown)}; known: {sorted(SERVICES)}")
+    """Build the HTTP app for the services the container was built for (or a subset of them).
+    With manage_lifecycle the app starts and stops the container."""
+    planned = container.plan.services
+    names = set(planned if services is None else services)
+    if names - planned:
+        raise ValueError(f"services {sorted(names - planned)} were not built; "
+                         f"built: {sorted(planned)}")
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -199,8 +117,7 @@ def create_app(container: Container, services: Iterable[str] | None = None, *,
                 await container.stop()
 
     http = container.settings.http
-    fast_routes = [route for name in names if http.fast_path and name in FAST_ROUTES
-                   for route in FAST_ROUTES[name]()]
+    contexts = container.contexts
     app = EdgeApp(
         title="StockFlow",
         version=stockflow.__version__,
@@ -210,12 +127,27 @@ def create_app(container: Container, services: Iterable[str] | None = None, *,
         metrics=container.metrics,
         access_log=http.access_log,
         cors_origins=http.cors_origins,
-        fast_routes=fast_routes,
+        fast_routes=[r for parts in contexts for r in parts.fast_routes],
+        edge=[layer for parts in contexts for layer in parts.edge],
     )
     app.state.container = container
+    app.state.ports = container.platform.ports
     install_error_handlers(app)
     app.include_router(ops)
-    app.include_router(_public_health_router())
-    for name in names:
-        app.include_router(SERVICES[name]())
+    for parts in contexts:
+        for router in parts.routers:
+            app.include_router(router)
+    if ADMIN_SERVICE in names:
+        # Every context's admin routes, behind one X-API-Key check: none can forget it.
+        admin = APIRouter(prefix="/api/admin", tags=["admin"],
+                          dependencies=[Depends(require_operator)])
+        for parts in contexts:
+            for router in parts.admin_routers:
+                admin.include_router(router)
+        app.include_router(admin)
     return app
+
+
+async def require_operator(request: Request) -> None:
+    key: OperatorKey = request.app.state.ports.get(OperatorKey)
+    key.check(request.headers.get(HEADER), request.query_params.keys())

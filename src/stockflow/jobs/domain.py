@@ -2,40 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from croniter import croniter
 
-# A job's body: returns its stats (shown in the run history) or None.
-JobFn = Callable[[], Awaitable[dict[str, Any] | None]]
+from stockflow.core.jobs import JobFailed, JobFn, JobSkipped, JobSpec  # noqa: F401 - re-exported
 
 RUNNING, OK, FAILED, SKIPPED = "running", "ok", "failed", "skipped"
-
-
-class JobSkipped(Exception):  # an outcome, not an error
-    """Raised by a job with nothing to do (e.g. the market is closed): recorded as skipped."""
-
-
-class JobFailed(Exception):
-    """Raised by a job that ran to the end but found a failure: recorded as failed, with stats."""
-
-    def __init__(self, message: str, stats: dict[str, Any] | None = None) -> None:
-        super().__init__(message)
-        self.stats = stats or {}
-
-
-@dataclass(frozen=True)
-class JobSpec:
-    """One row of the job table: what runs, when by default, and how to build it."""
-
-    name: str
-    cron: str
-    description: str
-    build: Callable[[Any], JobFn]  # container -> the job's body
-    enabled: bool = True
 
 
 @dataclass

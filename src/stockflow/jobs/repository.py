@@ -8,9 +8,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
-from stockflow.adapters.storage.database import SqlDatabase
-from stockflow.adapters.storage.ops_schema import job_locks, job_runs
+from stockflow.core.ports import Database
 from stockflow.jobs.domain import FAILED, JobRun
+from stockflow.jobs.tables import job_locks, job_runs
 
 _RUN_COLUMNS = (job_runs.c.id, job_runs.c.job, job_runs.c.started_at, job_runs.c.status,
                 job_runs.c.instance, job_runs.c.trigger, job_runs.c.finished_at,
@@ -24,7 +24,7 @@ def _run(row: Any) -> JobRun:
 
 
 class SqlJobStore:
-    def __init__(self, db: SqlDatabase) -> None:
+    def __init__(self, db: Database) -> None:
         self.db = db
 
     async def record_start(self, run: JobRun) -> None:

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
-import socket
 import uuid
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
-from stockflow.core.lifecycle import cancel_and_wait
+from stockflow.core.lifecycle import cancel_and_wait, instance_id
 from stockflow.core.logging import get_logger
 from stockflow.core.ports import Clock
 from stockflow.core.problems import Problem, not_found
@@ -34,9 +32,6 @@ from stockflow.jobs.repository import SqlJobStore
 log = get_logger(__name__)
 
 
-def instance_id() -> str:
-    # Host and pid say where a run happened; the suffix tells apart two containers in one process.
-    return f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
 
 
 PRUNE_EVERY = 500
@@ -53,30 +48,33 @@ class JobService:
     def __init__(self, specs: Mapping[str, JobSpec], store: SqlJobStore, clock: Clock, *,
                  schedules: Mapping[str, str] | None = None, disabled: set[str] | None = None,
                  lock_ttl: float = 300.0, instance: str | None = None,
-                 context: Any = None, metrics: JobMetrics | None = None,
-                 history_days: float = 14.0) -> None:
-        self.specs = dict(specs)
+                 metrics: JobMetrics | None = None, history_days: float = 14.0) -> None:
         self.store = store
         self.clock = clock
         self.lock_ttl = lock_ttl
         self.metrics = metrics
         self.instance = instance or instance_id()
-        # What spec.build receives (the container); set by the composition root once built.
-        self.context = context
-        unknown = set(schedules or {}) - set(self.specs)
-        if unknown:
-            raise ValueError(f"schedules for unknown jobs: {sorted(unknown)}")
-        self.crons = {name: validate_cron((schedules or {}).get(name, spec.cron))
-                      for name, spec in self.specs.items()}
-        self.enabled = {name for name, spec in self.specs.items()
-                        if spec.enabled and name not in (disabled or set())}
-        self._fns: dict[str, JobFn] = {}
+        self._schedules = dict(schedules or {})
+        self._disabled = set(disabled or ())
         self.active: dict[str, asyncio.Task[JobRun]] = {}
         # Jobs between the busy check and their task: reserved before the first await, so two
         # launches in this process (the scheduler and a manual run) can never both pass.
         self._starting: set[str] = set()
         self.history = timedelta(days=history_days)
         self._until_prune = 0  # prune at the first finish, then every PRUNE_EVERY finishes
+        self.load(specs)
+
+    def load(self, specs: Mapping[str, JobSpec]) -> None:
+        """Take the job table (every context's jobs, collected once all are built); settings
+        may only name jobs that exist."""
+        self.specs = dict(specs)
+        unknown = set(self._schedules) - set(self.specs)
+        if unknown and self.specs:
+            raise ValueError(f"schedules for unknown jobs: {sorted(unknown)}")
+        self.crons = {name: validate_cron(self._schedules.get(name, spec.cron))
+                      for name, spec in self.specs.items()}
+        self.enabled = {name for name, spec in self.specs.items()
+                        if spec.enabled and name not in self._disabled}
 
     def spec(self, name: str) -> JobSpec:
         if name not in self.specs:
@@ -92,9 +90,7 @@ class JobService:
                 for name, spec in sorted(self.specs.items())]
 
     def _fn(self, name: str) -> JobFn:
-        if name not in self._fns:
-            self._fns[name] = self.spec(name).build(self.context)
-        return self._fns[name]
+        return self.spec(name).run
 
     async def launch(self, name: str, trigger: str = "manual",
                      fire: datetime | None = None) -> JobRun:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Depends, Path, Query, Request
@@ -20,17 +20,20 @@ from stockflow.core.envelope import (
     json_response,
     raw_json_response,
 )
+from stockflow.core.fastroute import FastRoute
+from stockflow.core.module import Ports
+from stockflow.core.permissions import READ_QUOTES, READ_QUOTES_REALTIME, Guard
 from stockflow.core.principal import principal_of
-from stockflow.entrypoints.fastpath import FastRoute
+from stockflow.core.web import provide
 from stockflow.market import schemas
 from stockflow.market.domain import Interval
+from stockflow.market.rates import CryptoRates
 from stockflow.market.service import MAX_BATCH, MarketDataService
-from stockflow.users.domain import READ_QUOTES_REALTIME
-
-if TYPE_CHECKING:
-    from stockflow.bootstrap import Container
 
 router = APIRouter(prefix="/v1", tags=["market"])
+# Who may call these routes, declared beside them; the edge refuses what nobody declares.
+GUARDS = [Guard(prefix, READ_QUOTES) for prefix in (
+    "/v1/quotes", "/v1/historical", "/v1/crypto", "/v1/market-status", "/v1/companies")]
 
 PROBLEM = {"content": {"application/problem+json": {}}}
 ERRORS = {404: {"description": "Unknown ticker", **PROBLEM},
@@ -40,12 +43,8 @@ TICKER_CHARS = r"[A-Za-z0-9.\-/^=]+"
 _TICKER = re.compile(TICKER_CHARS)
 
 
-# async: FastAPI runs a plain `def` dependency in a worker thread, a thread hop per request.
-async def market(request: Request) -> MarketDataService:
-    return request.app.state.container.market
-
-
-Market = Annotated[MarketDataService, Depends(market)]
+Market = Annotated[MarketDataService, Depends(provide(MarketDataService))]
+Rates = Annotated[CryptoRates, Depends(provide(CryptoRates))]
 Ticker = Annotated[str, Path(min_length=1, max_length=TICKER_MAX_LENGTH,
                              pattern=f"^{TICKER_CHARS}$", examples=["NVDA"])]
 
@@ -67,10 +66,6 @@ def realtime(scope: Any) -> bool:
     return principal is None or principal.can(READ_QUOTES_REALTIME)
 
 
-def _delay(request: Request) -> int:
-    return request.app.state.container.settings.auth.free_delay_seconds
-
-
 def _delayed_response(data: bytes, at: datetime, delay: int) -> Response:
     return raw_json_response(data, delayed=True, delay_seconds=delay, as_of=at.isoformat())
 
@@ -80,7 +75,7 @@ def _delayed_response(data: bytes, at: datetime, delay: int) -> Response:
 async def get_quote(ticker: Ticker, svc: Market, request: Request) -> Response:
     if realtime(request):
         return Response(await quote_body(svc, ticker), media_type=JSON_CONTENT_TYPE)
-    delay = _delay(request)
+    delay = svc.free_delay
     return _delayed_response(*await svc.delayed_quote_json(ticker, delay), delay)
 
 
@@ -93,7 +88,7 @@ async def get_quotes(
 ) -> Response:
     if realtime(request):
         return Response(await quotes_body(svc, tickers), media_type=JSON_CONTENT_TYPE)
-    delay = _delay(request)
+    delay = svc.free_delay
     return _delayed_response(*await svc.delayed_quotes_json(tickers, delay), delay)
 
 
@@ -103,17 +98,17 @@ async def get_quotes(
 # ticker, too many tickers, providers down) is rendered by the fast path with the same renderer
 # FastAPI's handler uses; any other exception goes on to the FastAPI route and its 500.
 
-async def _fast_quote(container: Container, ticker: str, query: bytes) -> bytes | None:
+async def _fast_quote(ports: Ports, ticker: str, query: bytes) -> bytes | None:
     if len(ticker) > TICKER_MAX_LENGTH or _TICKER.fullmatch(ticker) is None:
         return None
-    return await quote_body(container.market, ticker)
+    return await quote_body(ports.get(MarketDataService), ticker)
 
 
-async def _fast_quotes(container: Container, _: str, query: bytes) -> bytes | None:
+async def _fast_quotes(ports: Ports, _: str, query: bytes) -> bytes | None:
     tickers = _last_query_value(query, "tickers")
     if not tickers:
         return None
-    return await quotes_body(container.market, tickers)
+    return await quotes_body(ports.get(MarketDataService), tickers)
 
 
 def _last_query_value(query: bytes, name: str) -> str | None:
@@ -145,7 +140,7 @@ async def get_historical(
     limit: Annotated[int, Query(ge=1, le=5000)] = 500,
     cursor: Annotated[str | None, Query(max_length=512)] = None,
 ) -> Response:
-    delay = 0 if realtime(request) else _delay(request)
+    delay = 0 if realtime(request) else svc.free_delay
     data, meta = await svc.history(ticker, interval, start, end, limit, cursor, delay)
     if delay:
         meta = {**meta, "delayed": True, "delay_seconds": delay}
@@ -156,13 +151,13 @@ async def get_historical(
     **ERRORS, 503: {"description": "Every source failed and no rate is recent enough", **PROBLEM}},
     summary="Crypto exchange rates by CoinGecko coin id (HeyCard)")
 async def get_crypto_rates(
-    request: Request,
+    rates: Rates,
     ids: Annotated[str, Query(min_length=1, max_length=2000,
                               description="Coin ids, e.g. bitcoin,ethereum")],
     vs: Annotated[str, Query(min_length=1, max_length=200,
                              description="Quote currencies, e.g. usd,eur")] = "usd",
 ) -> Response:
-    data, meta = await request.app.state.container.rates.rates(ids, vs)
+    data, meta = await rates.rates(ids, vs)
     return json_response(data, **meta)
 
 

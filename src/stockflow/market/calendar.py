@@ -16,6 +16,8 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pandas as pd
 
+from stockflow.market.domain import Schedule
+
 DAY = 86_400
 HOLIDAY_LOOKAHEAD_DAYS = 90
 
@@ -56,37 +58,6 @@ _INDIA_FIXED_HOLIDAYS = {
     (10, 2): "Gandhi Jayanti",
     (12, 25): "Christmas",
 }
-
-
-@dataclass(frozen=True, slots=True)
-class Schedule:
-    """All sessions of one exchange: `days` (datetime64[D]) with UTC open/close in epoch seconds."""
-
-    exchange: str
-    days: np.ndarray
-    opens: np.ndarray
-    closes: np.ndarray
-    open_list: list[int] = field(repr=False)   # plain-int copies: bisect on them beats numpy calls
-    close_list: list[int] = field(repr=False)
-
-    @classmethod
-    def build(cls, exchange: str, days: np.ndarray, opens: np.ndarray,
-              closes: np.ndarray) -> Schedule:
-        days = days.astype("datetime64[D]")
-        opens, closes = opens.astype(np.int64), closes.astype(np.int64)
-        for a in (days, opens, closes):
-            a.setflags(write=False)
-        return cls(exchange, days, opens, closes, opens.tolist(), closes.tolist())
-
-    def index_of(self, day: date) -> int:
-        """Position of `day` in the schedule, or -1 if it is not a session."""
-        d = np.datetime64(day, "D")
-        i = int(np.searchsorted(self.days, d))
-        return i if i < len(self.days) and self.days[i] == d else -1
-
-    def last_open_at(self, ts: float) -> int:
-        """Index of the last session that opened at or before `ts` (-1 if none)."""
-        return bisect_right(self.open_list, ts) - 1
 
 
 @dataclass(frozen=True, slots=True)

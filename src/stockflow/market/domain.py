@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import math
+from bisect import bisect_right
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from enum import StrEnum
+from typing import Any
+
+import numpy as np
 
 
 class AssetClass(StrEnum):
@@ -127,3 +131,58 @@ def normalise_tickers(raw: str) -> list[str]:
     batch instead of two per ticker.
     """
     return [t for t in map(str.strip, raw.upper().replace("/", "-").split(",")) if t]
+
+
+@dataclass(frozen=True, slots=True)
+class Schedule:
+    """All sessions of one exchange: `days` (datetime64[D]) with UTC open/close in epoch seconds."""
+
+    exchange: str
+    days: np.ndarray
+    opens: np.ndarray
+    closes: np.ndarray
+    open_list: list[int] = field(repr=False)   # plain-int copies: bisect on them beats numpy calls
+    close_list: list[int] = field(repr=False)
+
+    @classmethod
+    def build(cls, exchange: str, days: np.ndarray, opens: np.ndarray,
+              closes: np.ndarray) -> Schedule:
+        days = days.astype("datetime64[D]")
+        opens, closes = opens.astype(np.int64), closes.astype(np.int64)
+        for a in (days, opens, closes):
+            a.setflags(write=False)
+        return cls(exchange, days, opens, closes, opens.tolist(), closes.tolist())
+
+    def index_of(self, day: date) -> int:
+        """Position of `day` in the schedule, or -1 if it is not a session."""
+        d = np.datetime64(day, "D")
+        i = int(np.searchsorted(self.days, d))
+        return i if i < len(self.days) and self.days[i] == d else -1
+
+    def last_open_at(self, ts: float) -> int:
+        """Index of the last session that opened at or before `ts` (-1 if none)."""
+        return bisect_right(self.open_list, ts) - 1
+
+
+def quote_to_wire(q: Quote, *, currency: str, exchange: str) -> dict[str, Any]:
+    return {
+        "ticker": q.ticker,
+        "price": q.price,
+        "bid": q.bid,
+        "ask": q.ask,
+        "bid_size": q.bid_size,
+        "ask_size": q.ask_size,
+        "mid": round(q.mid, 6),
+        "spread": round(q.spread, 6),
+        "open": q.open,
+        "high": q.high,
+        "low": q.low,
+        "prev_close": q.prev_close,
+        "change": round(q.change, 6),
+        "change_pct": round(q.change_pct, 4),
+        "volume": q.volume,
+        "currency": currency,
+        "exchange": exchange,
+        "time": q.time.isoformat(),
+        "provider": q.provider,
+    }

@@ -10,9 +10,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from stockflow.adapters.providers.errors import ProviderUnavailable
 from stockflow.core import registry
-from stockflow.core.ports import Clock, MarketDataProvider
+from stockflow.core.ports import Clock
 from stockflow.core.resilience import (
     BreakerStore,
     CircuitBreaker,
@@ -20,9 +19,11 @@ from stockflow.core.resilience import (
     RetryPolicy,
     TokenBucket,
 )
+from stockflow.core.resilience.errors import ProviderUnavailable
+from stockflow.market.config import ProviderSettings
 from stockflow.market.failover import EventHook, LatencyHook, ProviderChain
+from stockflow.market.ports import MarketDataProvider
 from stockflow.market.routing import FailoverRouter
-from stockflow.settings import ProviderSettings, Settings
 
 
 @dataclass(frozen=True)
@@ -53,7 +54,7 @@ class ProviderConfigError(ValueError):
     pass
 
 
-def enabled_vendors(settings: Settings) -> dict[str, ProviderSettings]:
+def enabled_vendors(settings: Any) -> dict[str, ProviderSettings]:
     """Vendors switched on: an enabled entry in `providers`, with a key where one is needed."""
     out: dict[str, ProviderSettings] = {}
     for name, conf in settings.providers.items():
@@ -66,7 +67,7 @@ def enabled_vendors(settings: Settings) -> dict[str, ProviderSettings]:
         if vendor.keyed and conf.api_key is None:
             raise ProviderConfigError(
                 f"provider {name} needs an API key: set STOCKFLOW_PROVIDERS__{name.upper()}"
-                "__API_KEY, or STOCKFLOW_PROVIDERS__{name.upper()}__ENABLED=false")
+                f"__API_KEY, or STOCKFLOW_PROVIDERS__{name.upper()}__ENABLED=false")
         out[name] = conf
     for chain, names in settings.failover.chains.items():
         unknown = [n for n in names if n not in VENDORS]
@@ -91,6 +92,8 @@ class MarketSources:
     vendors: dict[str, Any] = field(default_factory=dict)
     simulated_classes: list[str] = field(default_factory=list)
     breaker_store: BreakerStore | None = None
+    chain_names: dict[str, list[str]] = field(default_factory=dict)  # as configured
+    settings: dict[str, ProviderSettings] = field(default_factory=dict)  # the vendors on
 
     @property
     def live(self) -> bool:
@@ -113,7 +116,7 @@ class MarketSources:
             await self.breaker_store.close()
 
 
-def build_sources(settings: Settings, *, clock: Clock, simulated: MarketDataProvider,
+def build_sources(settings: Any, *, clock: Clock, simulated: MarketDataProvider,
                   on_event: EventHook | None = None, observe: LatencyHook | None = None,
                   make: Callable[[str, ProviderSettings], Any] = make_vendor,
                   ) -> MarketSources:
@@ -122,7 +125,8 @@ def build_sources(settings: Settings, *, clock: Clock, simulated: MarketDataProv
     on = enabled_vendors(settings)
     if not on:
         return MarketSources(provider=simulated,
-                             simulated_classes=sorted(settings.failover.chains))
+                             simulated_classes=sorted(settings.failover.chains),
+                             chain_names=settings.failover.chains)
     f = settings.failover
     store = _breaker_store(f.breaker_store_url)
     vendors = {name: make(name, conf) for name, conf in on.items()}
@@ -157,7 +161,8 @@ def build_sources(settings: Settings, *, clock: Clock, simulated: MarketDataProv
         chains[asset_class] = routes[asset_class] = chain
     router = FailoverRouter(routes, reference=simulated)
     return MarketSources(provider=router, router=router, chains=chains, vendors=vendors,
-                         simulated_classes=simulated_classes, breaker_store=store)
+                         simulated_classes=simulated_classes, breaker_store=store,
+                         chain_names=f.chains, settings=on)
 
 
 def _breaker_store(url: str) -> BreakerStore:

@@ -15,10 +15,11 @@ from typing import Any
 
 import orjson
 
-from stockflow.adapters.providers.coingecko.symbols import SYMBOLS, VS_CURRENCIES
-from stockflow.core.ports import Cache, MarketDataProvider
+from stockflow.core.ports import Cache
 from stockflow.core.problems import invalid, not_found
+from stockflow.market.assets import SYMBOLS, VS_CURRENCIES
 from stockflow.market.failover import ProviderChain
+from stockflow.market.ports import RATES, MarketDataProvider, capable
 from stockflow.market.quote_cache import LastQuotes, last_known_or_503, stale_meta
 from stockflow.market.service import FALLBACK_ON
 
@@ -39,9 +40,10 @@ class CryptoRates:
     def __init__(self, *, provider: MarketDataProvider, chain: ProviderChain | None,
                  cache: Cache, last: LastQuotes, ttl: float) -> None:
         self.provider = provider
-        # CoinGecko answers any coin id in one call; only used when it is in the crypto chain.
-        self.coingecko = chain if chain is not None and any(
-            p.name == "coingecko" for p in chain.providers) else None
+        # A vendor with the rates capability (CoinGecko) answers any coin id in one call; only
+        # used when one is in the crypto chain.
+        self.rated = chain if chain is not None and any(
+            capable(p, RATES) for p in chain.providers) else None
         self.cache = cache
         self.last = last
         self.ttl = ttl
@@ -92,10 +94,11 @@ class CryptoRates:
         pairs = [n.split(":") for n in names]
         ids = list(dict.fromkeys(i for i, _ in pairs))
         vs = list(dict.fromkeys(v for _, v in pairs))
-        if self.coingecko is not None:
+        if self.rated is not None:
+            member = next(p for p in self.rated.providers if capable(p, RATES))
             try:
-                body = await self.coingecko.ask("coingecko", lambda p: p.rates(ids, vs))
-                return _from_coingecko(body, pairs), "coingecko"
+                body = await self.rated.ask(member.name, lambda p: p.rates(ids, vs))
+                return _from_rates(body, pairs), member.name
             except FALLBACK_ON:
                 pass  # the chain's other members may still quote the pairs
         return await self._from_quotes(pairs)
@@ -112,7 +115,7 @@ class CryptoRates:
         return out, ",".join(sorted({q.provider for q in quotes}))
 
 
-def _from_coingecko(body: dict[str, dict[str, float]], pairs: list[list[str]]
+def _from_rates(body: dict[str, dict[str, float]], pairs: list[list[str]]
                     ) -> dict[str, bytes]:
     out = {}
     for coin, cur in pairs:

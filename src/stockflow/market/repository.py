@@ -9,9 +9,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
-from stockflow.adapters.storage.database import SqlDatabase
-from stockflow.adapters.storage.schema import instruments, ohlcv, quotes
+from stockflow.core.ports import Database
 from stockflow.market.domain import AssetClass, Bar, Instrument, Interval, Quote
+from stockflow.market.tables import instruments, ohlcv, quotes
 
 _BAR_COLUMNS = ("ticker", "interval", "time", "open", "high", "low", "close", "volume", "provider")
 _QUOTE_COLUMNS = ("ticker", "time", "price", "bid", "ask", "bid_size", "ask_size", "volume",
@@ -68,9 +68,9 @@ _ONE_INSTRUMENT = sa.select(*_INSTRUMENT_COLUMNS).where(
 
 
 class SqlMarketStore:
-    """The MarketStore port on a SqlDatabase (SQLite or PostgreSQL)."""
+    """The MarketStore port on a Database (SQLite or PostgreSQL)."""
 
-    def __init__(self, db: SqlDatabase) -> None:
+    def __init__(self, db: Database) -> None:
         self.db = db
 
     # -- instruments -------------------------------------------------------------------------

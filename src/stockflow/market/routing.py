@@ -8,15 +8,15 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from stockflow.adapters.providers.errors import ProviderError, ProviderNotFound
-from stockflow.core.ports import MarketDataProvider
+from stockflow.core.resilience.errors import ProviderError, ProviderNotFound
 from stockflow.market.domain import Bar, Instrument, Interval, Quote, normalise_ticker
 from stockflow.market.failover import ChainExhausted
+from stockflow.market.ports import MarketDataProvider
 
 
 def classify_ticker(ticker: str) -> str:
     """Default routing key: "crypto" for pairs (BTC-USD), "nse" for NSE names, else "equity"."""
-    from stockflow.adapters.providers.markets import is_crypto_pair, nse_symbol
+    from stockflow.market.assets import is_crypto_pair, nse_symbol
 
     if is_crypto_pair(ticker):
         return "crypto"

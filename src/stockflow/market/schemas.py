@@ -8,31 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from stockflow.market.domain import Bar, Instrument, Quote
-
-
-def quote_to_wire(q: Quote, *, currency: str, exchange: str) -> dict[str, Any]:
-    return {
-        "ticker": q.ticker,
-        "price": q.price,
-        "bid": q.bid,
-        "ask": q.ask,
-        "bid_size": q.bid_size,
-        "ask_size": q.ask_size,
-        "mid": round(q.mid, 6),
-        "spread": round(q.spread, 6),
-        "open": q.open,
-        "high": q.high,
-        "low": q.low,
-        "prev_close": q.prev_close,
-        "change": round(q.change, 6),
-        "change_pct": round(q.change_pct, 4),
-        "volume": q.volume,
-        "currency": currency,
-        "exchange": exchange,
-        "time": q.time.isoformat(),
-        "provider": q.provider,
-    }
+from stockflow.market.domain import Bar, Instrument, Quote, quote_to_wire  # noqa: F401 - re-exported
 
 
 def bar_to_wire(b: Bar) -> dict[str, Any]:

@@ -7,25 +7,26 @@ from typing import Any
 
 import orjson
 
-from stockflow.adapters.providers.errors import ProviderError
-from stockflow.core.events import make_event
+from stockflow.core.catalogue import QUOTE_UPDATED
 from stockflow.core.metrics import Metrics
 from stockflow.core.pagination import decode_cursor, encode_cursor
-from stockflow.core.ports import Cache, Clock, EventBus, MarketDataProvider, MarketStore
+from stockflow.core.ports import Cache, Clock, EventBus
 from stockflow.core.problems import invalid, not_found, unavailable
+from stockflow.core.resilience.errors import ProviderError
 from stockflow.market.calendar import MarketCalendars
 from stockflow.market.domain import (
+    Bar,
     Instrument,
     Interval,
     Quote,
     normalise_ticker,
     normalise_tickers,
 )
+from stockflow.market.ports import MarketDataProvider, MarketStore
 from stockflow.market.quote_cache import LastQuote, LastQuotes, last_known_or_503, stale_meta
 from stockflow.market.schemas import bar_to_wire, instrument_to_wire, quote_to_wire
 
 MAX_BATCH = 50
-QUOTE_TOPIC = "market.quote.updated"
 # Without `start`, history covers a window that suits the interval.
 DEFAULT_WINDOW = {Interval.D1: timedelta(days=366)}
 DEFAULT_INTRADAY_WINDOW = timedelta(days=7)
@@ -43,8 +44,10 @@ def quote_key(ticker: str) -> str:
 class MarketDataService:
     def __init__(self, *, store: MarketStore, provider: MarketDataProvider, cache: Cache,
                  bus: EventBus, clock: Clock, calendars: MarketCalendars, metrics: Metrics,
-                 quote_ttl: float, last_quotes: LastQuotes | None = None) -> None:
+                 quote_ttl: float, last_quotes: LastQuotes | None = None,
+                 free_delay: int = 900) -> None:
         self.store = store
+        self.free_delay = free_delay  # seconds: how old the free tier's quotes and bars are
         self.provider = provider
         self.cache = cache
         self.bus = bus
@@ -137,12 +140,12 @@ class MarketDataService:
             inst = self._universe[q.ticker]
             wire = quote_to_wire(q, currency=inst.currency, exchange=inst.exchange)
             by_ticker[q.ticker] = orjson.dumps(wire)
-            events.append(make_event(QUOTE_TOPIC, wire, key=q.ticker, time=now))
+            events.append(QUOTE_UPDATED.event(wire, key=q.ticker, time=now))
         await self.cache.set_many({quote_key(t): v for t, v in by_ticker.items()},
                                   self.quote_ttl)
         if self.last_quotes is not None:
             await self.last_quotes.put_many(by_ticker, at=now)
-        await self.bus.publish_many(QUOTE_TOPIC, events)
+        await self.bus.publish_many(QUOTE_UPDATED.name, events)
         return by_ticker
 
     async def _stale(self, tickers: list[str]) -> dict[str, LastQuote]:
@@ -191,6 +194,19 @@ class MarketDataService:
         await self._store_fresh(quotes)
         self.metrics.quotes_generated.labels(self.provider.name).inc(len(quotes))
         return len(quotes)
+
+    async def remember(self, encoded: dict[str, bytes], at: datetime) -> None:
+        """QuoteSink: live quotes from the pipeline's realtime stage, wire-encoded by ticker,
+        cached for the quote routes and kept as last known past their TTL."""
+        await self.cache.set_many({quote_key(t): v for t, v in encoded.items()}, self.quote_ttl)
+        if self.last_quotes is not None:
+            await self.last_quotes.put_many(encoded, at=at)
+
+    async def bars(self, ticker: str, interval: Interval, start: datetime | None,
+                   end: datetime | None, limit: int, *, after: datetime | None = None,
+                   ) -> list[Bar]:
+        """MarketReader: stored bars of one ticker with start <= time < end, oldest first."""
+        return await self.store.read_bars(ticker, interval, start, end, limit, after)
 
     # -- history --------------------------------------------------------------------------
     async def history(self, raw_ticker: str, interval: Interval, start: datetime | None,

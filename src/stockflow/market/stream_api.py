@@ -10,19 +10,21 @@ from typing import Any
 import orjson
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 
+from stockflow.core.permissions import READ_STREAMS, Guard
 from stockflow.core.problems import Problem, invalid
-from stockflow.market.service import MAX_BATCH
-from stockflow.market.streaming import ClientQueue
+from stockflow.market.service import MAX_BATCH, MarketDataService
+from stockflow.market.streaming import ClientQueue, QuoteHub
 
 router = APIRouter(tags=["market"])
+GUARDS = [Guard("/v1/stream/quotes", READ_STREAMS)]
 MAX_SUBSCRIPTIONS = 500
 
 
 @router.websocket("/v1/stream/quotes")
 async def stream_quotes(ws: WebSocket) -> None:
-    container = ws.app.state.container
-    hub, market = container.hub, container.market
-    heartbeat = container.settings.streams.heartbeat_seconds
+    ports = ws.app.state.ports
+    hub, market = ports.get(QuoteHub), ports.get(MarketDataService)
+    heartbeat = hub.heartbeat
     await ws.accept()
     client = hub.connect()
     sender = asyncio.create_task(_pump(ws, client, heartbeat))

@@ -13,11 +13,11 @@ from typing import Any
 
 import orjson
 
+from stockflow.core.catalogue import QUOTE_STREAM
 from stockflow.core.lifecycle import cancel_and_wait
 from stockflow.core.logging import get_logger
+from stockflow.core.metrics import Metrics
 from stockflow.core.ports import PubSub
-from stockflow.pipeline.metrics import PipelineMetrics
-from stockflow.pipeline.workers import QUOTE_CHANNEL
 
 log = get_logger(__name__)
 MAX_CONTROL_FRAMES = 32  # snapshots, errors, pongs: a client that never reads drops the oldest
@@ -72,7 +72,9 @@ class ClientQueue:
 class QuoteHub:
     name = "quote-hub"
 
-    def __init__(self, pubsub: PubSub, metrics: PipelineMetrics, stream: str = "quotes") -> None:
+    def __init__(self, pubsub: PubSub, metrics: Metrics, stream: str = "quotes", *,
+                 heartbeat: float = 15.0) -> None:
+        self.heartbeat = heartbeat
         self.pubsub = pubsub
         self.metrics = metrics
         self.stream = stream
@@ -82,7 +84,7 @@ class QuoteHub:
         self.delivered = 0
 
     async def start(self) -> None:
-        subscription = self.pubsub.subscribe(QUOTE_CHANNEL)
+        subscription = self.pubsub.subscribe(QUOTE_STREAM.name)
         self._task = asyncio.create_task(self._run(subscription), name="quote-hub")
 
     async def stop(self) -> None:

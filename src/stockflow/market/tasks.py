@@ -5,18 +5,21 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
-from stockflow.adapters.providers.errors import ProviderError
-from stockflow.core.events import make_event
+from stockflow.core.catalogue import Topic
+from stockflow.core.jobs import JobFailed, JobSpec
+from stockflow.core.lifecycle import OneShot
 from stockflow.core.logging import get_logger
 from stockflow.core.metrics import Metrics
-from stockflow.core.ports import Clock, EventBus, MarketDataProvider, MarketStore
+from stockflow.core.ports import Clock, EventBus
+from stockflow.core.resilience.errors import ProviderError
 from stockflow.market.calendar import MarketCalendars
 from stockflow.market.domain import Interval
+from stockflow.market.ports import MarketDataProvider, MarketStore
 from stockflow.market.service import MarketDataService
 
 log = get_logger(__name__)
-STATUS_TOPIC = "market.status.changed"
 INTRADAY = (Interval.M1, Interval.M5, Interval.M15, Interval.H1)
 Progress = Callable[[str, int], None]
 
@@ -106,9 +109,10 @@ class DailyBars:
 class StatusWatcher:
     """Publishes market.status.changed whenever an exchange's state moves."""
 
-    def __init__(self, market: MarketDataService, bus: EventBus) -> None:
+    def __init__(self, market: MarketDataService, bus: EventBus, topic: Topic) -> None:
         self.market = market
         self.bus = bus
+        self.topic = topic
         self._last: dict[str, str] = {}
 
     async def check(self, at: datetime | None = None) -> list[str]:
@@ -119,7 +123,41 @@ class StatusWatcher:
             self._last[ex] = state
             if previous is not None and previous != state:
                 changed.append(ex)
-                await self.bus.publish(STATUS_TOPIC, make_event(
-                    STATUS_TOPIC, {**status, "previous_state": previous}, key=ex))
+                await self.bus.publish(self.topic.name, self.topic.event(
+                    {**status, "previous_state": previous}, key=ex))
         return changed
 
+
+
+class InitialBackfill(OneShot):
+    """The history loaded at first start, in the background; `/ready` waits for it."""
+
+
+def jobs(backfill: Backfill, calendars: MarketCalendars, ticks: Any, market: MarketDataService,
+         s: Any) -> list[JobSpec]:
+    """The market's scheduled jobs: daily bars after the close, the weekly backfill."""
+
+    async def weekly_backfill() -> dict[str, Any]:
+        # Weekly gap filling: the writes are idempotent, so re-reading a year costs no duplicates.
+        tickers = [i.ticker for i in market.universe]
+        bars = await backfill.run(tickers, years=1,
+                                  minute_days=s.simulator.backfill_minute_days)
+        return {"tickers": len(tickers), "bars": bars}
+
+    async def daily_bars() -> dict[str, Any]:
+        job = DailyBars(backfill=backfill, calendars=calendars, exchange_of=ticks.exchange_of,
+                        clock=backfill.clock, days=s.ingestion.daily_bars_days)
+        stats = await job.run(ticks.watched())
+        if stats["failed"] and not stats["bars"]:
+            raise JobFailed("no daily bars could be fetched", stats)
+        return stats
+
+    return [
+        # 22:30 UTC: after New York's close in summer and winter time; Mumbai closed hours before.
+        JobSpec("daily-bars", "30 22 * * 1-5",
+                "daily bars of the last days for every watched ticker whose session has ended",
+                daily_bars),
+        JobSpec("backfill", "0 2 * * 0",
+                "weekly historical backfill: fills any gap in the last year of daily bars and "
+                "the recent intraday bars", weekly_backfill),
+    ]

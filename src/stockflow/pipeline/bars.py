@@ -17,8 +17,8 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 
-from stockflow.market.calendar import MarketCalendars, Schedule
-from stockflow.market.domain import Bar, Interval
+from stockflow.market.domain import Bar, Interval, Schedule
+from stockflow.market.ports import MarketCalendars
 from stockflow.pipeline.domain import US_PER_MINUTE, US_PER_SECOND, us_to_datetime
 
 US_PER_DAY = 86_400 * US_PER_SECOND
@@ -70,7 +70,7 @@ class SessionAlignment:
     @property
     def calendars(self) -> MarketCalendars:
         if self._calendars is None:
-            self._calendars = MarketCalendars()
+            raise ValueError("exchange-listed tickers need the market's calendars")
         return self._calendars
 
     def bucket_start(self, ticker: str, interval: Interval, ts: int) -> int | None:

@@ -204,12 +204,9 @@ def parse_tick(raw: Mapping[str, Any]) -> ParsedTick:
         bid, ask, bid_size, ask_size, prev_close = (
             get("bid"), get("ask"), get("bid_size"), get("ask_size"), get("prev_close"))
 
-    if provider.__class__ is not str or not provider:
-        raise TickRejected(RejectReason.UNPARSABLE, "provider must be a non-empty string")
-    if symbol.__class__ is not str or not symbol:
-        raise TickRejected(RejectReason.UNPARSABLE, "symbol must be a non-empty string")
-    if seq.__class__ is not int:
-        raise TickRejected(RejectReason.UNPARSABLE, "seq must be an integer")
+    if (provider.__class__ is not str or not provider or symbol.__class__ is not str
+            or not symbol or seq.__class__ is not int):
+        raise _bad_identity(provider, symbol)
     if ts.__class__ is not int or not 0 <= ts <= NS_THRESHOLD:
         try:
             ts = parse_ts(ts)
@@ -218,17 +215,8 @@ def parse_tick(raw: Mapping[str, Any]) -> ParsedTick:
     if price.__class__ is not float or not 0.0 < price < _INF:
         price = _price(price, "price")
 
-    cls = size.__class__
-    if cls is int:
-        if size < 0:
-            raise TickRejected(RejectReason.NEGATIVE_SIZE, f"size {size}")
-    elif cls is float:
-        if not 0.0 <= size < _INF:
-            raise _bad_size(size)
-        if size.is_integer():
-            size = int(size)
-    else:
-        raise TickRejected(RejectReason.UNPARSABLE, "size must be a number")
+    if size.__class__ is not int or size < 0:
+        size = _size(size)
 
     if bid is not None and (bid.__class__ is not float or not 0.0 < bid < _INF):
         bid = _price(bid, "bid")
@@ -246,6 +234,26 @@ def parse_tick(raw: Mapping[str, Any]) -> ParsedTick:
         cls = prev_close.__class__
         prev_close = float(prev_close) if cls is int and prev_close > 0 else None
     return (provider, symbol, seq, ts, price, size, bid, ask, bid_size, ask_size, prev_close)
+
+
+def _bad_identity(provider: Any, symbol: Any) -> TickRejected:
+    if provider.__class__ is not str or not provider:
+        return TickRejected(RejectReason.UNPARSABLE, "provider must be a non-empty string")
+    if symbol.__class__ is not str or not symbol:
+        return TickRejected(RejectReason.UNPARSABLE, "symbol must be a non-empty string")
+    return TickRejected(RejectReason.UNPARSABLE, "seq must be an integer")
+
+
+def _size(size: Any) -> int | float:
+    """The slow path of a size: a negative int, a float, or not a number."""
+    cls = size.__class__
+    if cls is int:
+        raise TickRejected(RejectReason.NEGATIVE_SIZE, f"size {size}")
+    if cls is not float:
+        raise TickRejected(RejectReason.UNPARSABLE, "size must be a number")
+    if not 0.0 <= size < _INF:
+        raise _bad_size(size)
+    return int(size) if size.is_integer() else size
 
 
 def _price(value: Any, name: str) -> float:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client import CollectorRegistry, Counter, Histogram
 
 BATCH_BUCKETS = (1, 10, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 50000)
 
@@ -21,8 +21,3 @@ class PipelineMetrics:
                                   ["stage"], registry=registry)
         self.bars = Counter("stockflow_pipeline_bars_closed", "Bars closed by the processor",
                             ["interval"], registry=registry)
-        self.ws_clients = Gauge("stockflow_ws_clients", "Connected WebSocket clients",
-                                ["stream"], registry=registry)
-        self.ws_dropped = Counter("stockflow_ws_conflated",
-                                  "Updates replaced by a newer one before a slow client read them",
-                                  ["stream"], registry=registry)

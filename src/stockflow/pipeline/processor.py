@@ -12,12 +12,12 @@ from dataclasses import dataclass, field
 from operator import itemgetter
 from typing import Any
 
-from stockflow.market.calendar import MarketCalendars
-from stockflow.market.domain import Bar, Instrument, Quote, normalise_ticker
-from stockflow.market.schemas import quote_to_wire
+from stockflow.market.domain import Bar, Instrument, Quote, normalise_ticker, quote_to_wire
+from stockflow.market.ports import MarketCalendars
 from stockflow.pipeline.bars import Alignment, BarAggregator, ExchangeOf, SessionAlignment
 from stockflow.pipeline.domain import (
     US_PER_SECOND,
+    ParsedTick,
     RejectReason,
     TickRejected,
     iso_time,
@@ -210,7 +210,7 @@ class TickProcessor:
             except TickRejected as e:
                 rejects.append((raw, e.reason, e.detail))
                 continue
-            provider, symbol, seq, ts, price, size, bid, ask, bid_size, ask_size, tick_pc = t
+            provider, symbol, seq, ts, price, size = t[:6]
             tid = f"{provider}:{symbol}:{seq}"
             if tid in seen or tid in seen_old:
                 duplicates += 1
@@ -229,46 +229,50 @@ class TickProcessor:
                 rejects.append((raw, too_late, f"ts {ts}: its bar closed at {ticker}'s watermark"))
                 continue
             seen_add(tid)
-
             st = tickers.get(ticker)
             if st is None:
                 st = self._ticker(ticker)
-            s = st.cur
-            late = False
-            if not s.start <= ts < s.end:
-                s = self._session_of(st, ticker, ts, price, provider)
-                late = s is not st.cur
-            if ts >= s.last_ts:
-                s.last = price
-                s.last_ts = ts
-                s.provider = provider
-            elif ts < s.open_ts:
-                s.open = price
-                s.open_ts = ts
-            if price > s.high:
-                s.high = price
-            elif price < s.low:
-                s.low = price
-            s.volume = volume = s.volume + size
-            s.pv = pv = s.pv + price * size
-            if tick_pc is None:
-                pc = s.tick_pc or s.own_pc or st.seed_pc
-            else:
-                s.tick_pc = pc = tick_pc
-            if (bid is not None or ask is not None) and ts >= st.book_ts:
-                st.book = t
-                st.book_ts = ts
             touched[ticker] = st
-            records.append((tid, provider, symbol, seq, ticker, ts, price, size, bid, ask,
-                            bid_size, ask_size, pc, pv / volume if volume else price, volume,
-                            s.open, s.high, s.low))
-            if late:
-                self._after_late(st)
+            records.append(self._apply(st, ticker, tid, t))
 
         if len(seen) >= self._dedup_half:
             self._seen_old, self._seen = seen, set()
         return ProcessResult(records, [self._quote(t, st) for t, st in touched.items()],
                              self.aggregator.drain(), rejects, duplicates)
+
+    def _apply(self, st: _Ticker, ticker: str, tid: str, t: ParsedTick) -> tuple[Any, ...]:
+        """One admitted tick into its ticker's session state; → the stored record."""
+        provider, symbol, seq, ts, price, size, bid, ask, bid_size, ask_size, tick_pc = t
+        s = st.cur
+        late = False
+        if not s.start <= ts < s.end:
+            s = self._session_of(st, ticker, ts, price, provider)
+            late = s is not st.cur
+        if ts >= s.last_ts:
+            s.last = price
+            s.last_ts = ts
+            s.provider = provider
+        elif ts < s.open_ts:
+            s.open = price
+            s.open_ts = ts
+        if price > s.high:
+            s.high = price
+        elif price < s.low:
+            s.low = price
+        s.volume = volume = s.volume + size
+        s.pv = pv = s.pv + price * size
+        if tick_pc is None:
+            pc = s.tick_pc or s.own_pc or st.seed_pc
+        else:
+            s.tick_pc = pc = tick_pc
+        if (bid is not None or ask is not None) and ts >= st.book_ts:
+            st.book = t
+            st.book_ts = ts
+        if late:
+            self._after_late(st)
+        return (tid, provider, symbol, seq, ticker, ts, price, size, bid, ask,
+                bid_size, ask_size, pc, pv / volume if volume else price, volume,
+                s.open, s.high, s.low)
 
     # -- slow paths ----------------------------------------------------------------------------
 

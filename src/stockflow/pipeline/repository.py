@@ -8,8 +8,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from stockflow.adapters.storage.schema import ticks
 from stockflow.core.ports import Database
+from stockflow.pipeline.tables import ticks
 
 COLUMNS = ("provider", "symbol", "seq", "ticker", "time", "price", "size", "bid", "ask", "vwap",
            "volume")

@@ -9,18 +9,13 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
-from stockflow.adapters.providers.errors import ProviderError
 from stockflow.core.logging import get_logger
-from stockflow.core.ports import MarketDataProvider
+from stockflow.core.resilience.errors import ProviderError
 from stockflow.market.domain import Quote
+from stockflow.market.ports import MarketDataProvider
+from stockflow.pipeline.ports import TickSource  # noqa: F401 - re-exported
 
 log = get_logger(__name__)
-
-
-class TickSource(Protocol):
-    name: str
-
-    async def poll(self, now: datetime) -> list[dict[str, Any]]: ...
 
 
 class _QuoteProvider(Protocol):

@@ -12,12 +12,12 @@ import asyncio
 from collections.abc import Sequence
 from typing import Any, Protocol
 
-from stockflow.adapters.providers.errors import ProviderAuthError, ProviderError
-from stockflow.core.events import make_event
+from stockflow.core.catalogue import RAW_TICKS, TICK_REJECTED
 from stockflow.core.lifecycle import cancel_and_wait
 from stockflow.core.logging import get_logger
 from stockflow.core.ports import Clock, EventBus
 from stockflow.core.resilience import full_jitter
+from stockflow.core.resilience.errors import ProviderAuthError, ProviderError
 from stockflow.pipeline.metrics import PipelineMetrics
 
 log = get_logger(__name__)
@@ -36,7 +36,7 @@ class StreamIngestion:
     """Runs one feed as a pipeline ingestion worker (`start`/`stop`, embeddable)."""
 
     def __init__(self, feed: Feed, bus: EventBus, clock: Clock, metrics: PipelineMetrics, *,
-                 raw_topic: str, dlq_topic: str, flush_seconds: float = 0.1,
+                 flush_seconds: float = 0.1,
                  max_batch: int = 2000, backoff_base: float = 1.0,
                  backoff_cap: float = 60.0) -> None:
         self.feed = feed
@@ -44,8 +44,6 @@ class StreamIngestion:
         self.bus = bus
         self.clock = clock
         self.metrics = metrics
-        self.raw_topic = raw_topic
-        self.dlq_topic = dlq_topic
         self.flush_seconds = flush_seconds
         self.max_batch = max_batch
         self.backoff_base = backoff_base
@@ -124,8 +122,8 @@ class StreamIngestion:
             return
         ticks = list(buffer)
         buffer.clear()
-        await self.bus.publish(self.raw_topic, make_event(self.raw_topic, {"ticks": ticks},
-                                                          key=self.feed.name))
+        await self.bus.publish(RAW_TICKS.name, RAW_TICKS.event({"ticks": ticks},
+                                                               key=self.feed.name))
         self.metrics.ticks.labels("ingestion").inc(len(ticks))
         self.metrics.batch_size.labels("ingestion").observe(len(ticks))
 
@@ -134,6 +132,6 @@ class StreamIngestion:
         self.rejected += 1
         self.metrics.rejected.labels("unparsable").inc()
         snippet = frame[:300].hex() if isinstance(frame, bytes) else frame[:300]
-        await self.bus.publish(self.dlq_topic, make_event("pipeline.tick.rejected", {
+        await self.bus.publish(RAW_TICKS.dlq, TICK_REJECTED.event({
             "source": self.feed.name, "frame": snippet, "reason": "unparsable",
             "detail": str(error)[:300]}, key=self.feed.name))

@@ -5,22 +5,19 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query
 from starlette.responses import Response
 
 from stockflow.core.envelope import json_response
 from stockflow.core.pagination import decode_cursor, encode_cursor
+from stockflow.core.web import provide
 from stockflow.users import schemas
 from stockflow.users.service import AccountService
 
 router = APIRouter(prefix="/users")
 
 
-async def accounts(request: Request) -> AccountService:
-    return request.app.state.container.accounts
-
-
-Accounts = Annotated[AccountService, Depends(accounts)]
+Accounts = Annotated[AccountService, Depends(provide(AccountService))]
 
 
 @router.get("", summary="Accounts, by id, with cursor pagination")

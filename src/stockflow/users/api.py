@@ -13,8 +13,10 @@ from fastapi.security import HTTPBearer
 from starlette.responses import Response
 
 from stockflow.core.envelope import json_response
+from stockflow.core.permissions import ACCOUNT, PUBLIC, Guard
 from stockflow.core.principal import Principal, principal_of
 from stockflow.core.problems import unauthorized
+from stockflow.core.web import provide
 from stockflow.users import schemas
 from stockflow.users.holdings import HoldingsService
 from stockflow.users.service import AccountService
@@ -36,14 +38,6 @@ account = APIRouter(prefix="/v1", tags=["users"], responses=OWNED_ERRORS,
 jwks = APIRouter(tags=["auth"])
 
 
-async def accounts(request: Request) -> AccountService:
-    return request.app.state.container.accounts
-
-
-async def holdings(request: Request) -> HoldingsService:
-    return request.app.state.container.holdings
-
-
 async def current_user(request: Request) -> str:
     principal: Principal | None = principal_of(request)
     if principal is None or principal.anonymous:
@@ -51,8 +45,8 @@ async def current_user(request: Request) -> str:
     return principal.subject
 
 
-Accounts = Annotated[AccountService, Depends(accounts)]
-Holdings = Annotated[HoldingsService, Depends(holdings)]
+Accounts = Annotated[AccountService, Depends(provide(AccountService))]
+Holdings = Annotated[HoldingsService, Depends(provide(HoldingsService))]
 UserId = Annotated[str, Depends(current_user)]
 
 
@@ -189,14 +183,10 @@ async def get_performance(portfolio_id: str, user_id: UserId, svc: Holdings,
     return json_response(await svc.performance(user_id, portfolio_id, end))
 
 
-def router() -> APIRouter:
-    combined = APIRouter()
-    for part in (jwks, auth, account):
-        combined.include_router(part)
-    return combined
-
-
-def admin_router() -> APIRouter:
-    from stockflow.users.admin_api import router as admin
-
-    return admin
+ROUTERS = (jwks, auth, account)
+# Declared beside the routes: sign-up and sign-in are open to anyone (even with anonymous access
+# off); logout's credential is the refresh token in its body; the rest belong to an account.
+GUARDS = [
+    *(Guard(f"/v1/auth/{name}", PUBLIC) for name in ("register", "login", "refresh", "logout")),
+    *(Guard(prefix, ACCOUNT) for prefix in ("/v1/users", "/v1/watchlists", "/v1/portfolios")),
+]

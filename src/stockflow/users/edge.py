@@ -1,5 +1,9 @@
 """The auth edge: one pure-ASGI step before routing that authenticates, authorises by path and
-rate-limits every /v1 request and stream handshake, fast path included.
+rate-limits every /v1 request and stream handshake, fast path included, and admits /internal
+requests only with the operator's key.
+
+What a path needs comes from the permission table compiled from every context's declarations;
+a guarded path no context declared is refused (401 anonymous, 403 signed in), never open.
 
 It sits inside the request-id/access-log middleware, so its refusals carry request ids and
 access lines like any answer, and it leaves the principal in scope["state"]["principal"].
@@ -7,10 +11,13 @@ access lines like any answer, and it leaves the principal in scope["state"]["pri
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from urllib.parse import parse_qsl
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from stockflow.core.operator import unauthorized as operator_unauthorized
+from stockflow.core.permissions import ACCOUNT, OPERATOR, PUBLIC, PermissionTable, is_guarded
 from stockflow.core.principal import Principal
 from stockflow.core.problems import (
     Problem,
@@ -20,19 +27,22 @@ from stockflow.core.problems import (
     too_many_requests,
     unauthorized,
 )
-from stockflow.settings import AuthSettings
-from stockflow.users.domain import ACCOUNT, PUBLIC, Tier, permissions_for, required_permission
+from stockflow.users.config import AuthSettings
+from stockflow.users.domain import Tier, permissions_for
 from stockflow.users.ratelimit import RateLimiter
 from stockflow.users.tokens import InvalidToken, TokenService
 
-_PROTECTED = "/v1/"
+OperatorCheck = Callable[[str | None], bool]
 _ANONYMOUS_CACHE = 100_000  # principals of anonymous addresses, made once each
 
 
 class AuthEdge:
     def __init__(self, app: ASGIApp, *, tokens: TokenService, limiter: RateLimiter,
-                 settings: AuthSettings) -> None:
+                 settings: AuthSettings, table: PermissionTable,
+                 operator: OperatorCheck) -> None:
         self.app = app
+        self.table = table
+        self.operator = operator
         self.tokens = tokens
         self.limiter = limiter
         self.tier_limits = settings.rate_limits
@@ -44,12 +54,16 @@ class AuthEdge:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = scope["type"]
-        if kind not in ("http", "websocket") or not scope["path"].startswith(_PROTECTED):
+        if kind not in ("http", "websocket") or not is_guarded(scope["path"]):
             await self.app(scope, receive, send)
+            return
+        needed = self.table.required(scope["path"])
+        if needed == OPERATOR:
+            await self._operator_only(scope, receive, send)
             return
         try:
             principal = self._authenticate(scope)
-            self._authorise(scope["path"], principal)
+            self._authorise(needed, principal)
             if principal is None:  # public routes with anonymous access off: limit per address
                 principal = self._anonymous(scope, frozenset())
             decision = await self.limiter.hit(self._limit_of(principal), principal.subject)
@@ -98,16 +112,31 @@ class AuthEdge:
                 anonymous=True)
         return cached
 
-    def _authorise(self, path: str, principal: Principal | None) -> None:
-        needed = required_permission(path)
+    async def _operator_only(self, scope: Scope, receive: Receive, send: Send) -> None:
+        presented = None
+        for key, value in scope.get("headers", ()):
+            if key == b"x-api-key":
+                presented = value.decode("latin-1")
+        if self.operator(presented):
+            await self.app(scope, receive, send)
+            return
+        problem = operator_unauthorized("this internal route needs the operator key (X-API-Key)")
+        await self._refuse(scope, receive, send, problem)
+
+    def _authorise(self, needed: str | None, principal: Principal | None) -> None:
         if needed == PUBLIC:
             return
         if principal is None:
             raise unauthorized("this API needs an access token (Authorization: Bearer ...)",
                                error="")
+        if needed is None:
+            # Declared by no context: refused whoever asks.
+            if principal.anonymous:
+                raise unauthorized("no permission is declared for this path", error="")
+            raise forbidden("no permission is declared for this path")
         if needed == ACCOUNT and principal.anonymous:
             raise unauthorized("sign in: this route belongs to an account", error="")
-        if needed is None or needed == ACCOUNT or principal.can(needed):
+        if needed == ACCOUNT or principal.can(needed):
             return
         if principal.anonymous:
             raise unauthorized(f"sign in with a tier that grants {needed}", error="")

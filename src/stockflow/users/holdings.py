@@ -7,20 +7,19 @@ import uuid
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from stockflow.core.events import make_event
+from stockflow.core.catalogue import WATCHLIST_UPDATED
 from stockflow.core.ports import Clock, EventBus
 from stockflow.core.problems import Problem, invalid, not_found
 from stockflow.market.domain import Interval
-from stockflow.market.service import MarketDataService
+from stockflow.market.ports import MarketReader
 from stockflow.users.holdings_repository import SqlHoldingsStore
 from stockflow.users.performance import Closes, Oversold, Transaction, performance, replay
 
-WATCHLIST_UPDATED = "watchlist.updated"
 MAX_BARS = 5000
 
 
 class HoldingsService:
-    def __init__(self, *, store: SqlHoldingsStore, market: MarketDataService, bus: EventBus,
+    def __init__(self, *, store: SqlHoldingsStore, market: MarketReader, bus: EventBus,
                  clock: Clock) -> None:
         self.store = store
         self.market = market
@@ -79,8 +78,8 @@ class HoldingsService:
         return found
 
     async def _publish(self, user_id: str, data: dict[str, Any]) -> None:
-        await self.bus.publish(WATCHLIST_UPDATED, make_event(
-            WATCHLIST_UPDATED, {"user_id": user_id, **data}, key=user_id))
+        await self.bus.publish(WATCHLIST_UPDATED.name, WATCHLIST_UPDATED.event(
+            {"user_id": user_id, **data}, key=user_id))
 
     # -- portfolios -----------------------------------------------------------------------
     async def create_portfolio(self, user_id: str, name: str, txs: list[dict[str, Any]]
@@ -177,8 +176,8 @@ class HoldingsService:
         out: list[tuple[date, float]] = []
         after = None
         while True:
-            bars = await self.market.store.read_bars(ticker, Interval.D1, start, stop, MAX_BARS,
-                                                     after)
+            bars = await self.market.bars(ticker, Interval.D1, start, stop, MAX_BARS,
+                                          after=after)
             out.extend((b.time.date(), b.close) for b in bars)
             if len(bars) < MAX_BARS:
                 return out

@@ -9,9 +9,9 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from stockflow.adapters.storage.database import SqlDatabase
-from stockflow.adapters.storage.users_schema import portfolio_transactions, portfolios, watchlists
+from stockflow.core.ports import Database
 from stockflow.users.performance import Transaction
+from stockflow.users.tables import portfolio_transactions, portfolios, watchlists
 
 
 def _watchlist(row: Any) -> dict[str, Any]:
@@ -32,7 +32,7 @@ def _transaction(row: Any) -> Transaction:
 class _Owned:
     """Create, list, read, update and delete rows of one table, always scoped by user_id."""
 
-    def __init__(self, db: SqlDatabase, table: sa.Table, to_wire: Callable[[Any], dict[str, Any]]
+    def __init__(self, db: Database, table: sa.Table, to_wire: Callable[[Any], dict[str, Any]]
                  ) -> None:
         self.db, self.table, self.to_wire = db, table, to_wire
 
@@ -72,7 +72,7 @@ class _Owned:
 
 
 class SqlHoldingsStore:
-    def __init__(self, db: SqlDatabase) -> None:
+    def __init__(self, db: Database) -> None:
         self.db = db
         self.watchlists = _Owned(db, watchlists, _watchlist)
         self.portfolios = _Owned(db, portfolios, _portfolio)

@@ -3,6 +3,10 @@
 The sliding-window counter is O(1) per hit on both storages (a moving window keeps one entry per
 request, which at enterprise limits is a long list per user) and never lets more than the limit
 through within one window.
+
+When a shared store (Redis) cannot be reached, a hit raises a 503 `Problem` with Retry-After,
+which the edge answers as problem+json: callers are told to come back, not handed a 500. Such
+failures are counted (`stockflow_rate_limit_store_errors_total`) and logged once per outage.
 """
 
 from __future__ import annotations
@@ -15,7 +19,14 @@ from typing import Any
 from limits import RateLimitItem, parse
 from limits.aio.storage import MemoryStorage, Storage
 from limits.aio.strategies import SlidingWindowCounterRateLimiter
+from limits.errors import StorageError
 from limits.storage import storage_from_string
+from prometheus_client import CollectorRegistry, Counter
+
+from stockflow.core.logging import get_logger
+from stockflow.core.problems import unavailable
+
+log = get_logger(__name__)
 
 _KEY_CACHE = 100_000  # storage keys remembered per caller; cleared whole when full
 
@@ -105,16 +116,30 @@ def storage_url(url: str) -> str:
 
 
 class RateLimiter:
-    def __init__(self, url: str = "memory://", *, prefix: str = "stockflow:rl") -> None:
+    """`registry` is where the store-error counter is kept (a private one when None);
+    `retry_after` is what callers are told while the store is unreachable, and `timeout` bounds
+    each call to a shared store, so a store that hangs costs a request seconds, not minutes."""
+
+    def __init__(self, url: str = "memory://", *, prefix: str = "stockflow:rl",
+                 registry: CollectorRegistry | None = None, retry_after: int = 5,
+                 timeout: float = 2.0) -> None:
         self.url = url
         self.storage: Storage
+        # wrap_exceptions: every back end's failures arrive as one type, limits' StorageError.
         if url.startswith(("redis", "async+redis")):
-            self.storage = storage_from_string(storage_url(url), implementation="redispy",
-                                               key_prefix=prefix)
+            self.storage = storage_from_string(
+                storage_url(url), implementation="redispy", key_prefix=prefix,
+                wrap_exceptions=True, socket_timeout=timeout, socket_connect_timeout=timeout)
         elif url.startswith(("memory", "async+memory")):
             self.storage = _FastMemoryStorage()
         else:
-            self.storage = storage_from_string(storage_url(url))
+            self.storage = storage_from_string(storage_url(url), wrap_exceptions=True)
+        self.retry_after = retry_after
+        self.store_errors = Counter(
+            "stockflow_rate_limit_store_errors",
+            "Requests answered 503 because the rate-limit store could not be reached",
+            registry=registry if registry is not None else CollectorRegistry())
+        self._store_down = False
         self.strategy = SlidingWindowCounterRateLimiter(self.storage)
         # In-process: one synchronous call per hit (see _FastMemoryStorage).
         self.local = self.storage if isinstance(self.storage, _FastMemoryStorage) else None
@@ -140,10 +165,7 @@ class RateLimiter:
         if self.local is not None:
             allowed, window = self.local.hit_window(storage_key, item.amount, expiry)
         else:
-            storage: Any = self.storage
-            allowed = await storage.acquire_sliding_window_entry(storage_key, item.amount,
-                                                                 expiry, 1)
-            window = await storage.get_sliding_window(storage_key, expiry)
+            allowed, window = await self._shared_hit(storage_key, item.amount, expiry)
         previous, previous_ttl, current, current_ttl = window
         # The strategy's own arithmetic (SlidingWindowCounterRateLimiter.get_window_stats).
         remaining = max(0, item.amount - floor(previous * previous_ttl / expiry + current))
@@ -153,6 +175,25 @@ class RateLimiter:
         if not allowed:
             reset = max(1, reset)  # Retry-After 0 would invite an immediate, refused retry
         return Decision(allowed, item.amount, remaining, reset, expiry)
+
+    async def _shared_hit(self, storage_key: str, amount: int,
+                          expiry: int) -> tuple[bool, tuple[int, float, int, float]]:
+        storage: Any = self.storage
+        try:
+            allowed = await storage.acquire_sliding_window_entry(storage_key, amount, expiry, 1)
+            window = await storage.get_sliding_window(storage_key, expiry)
+        except (StorageError, OSError) as exc:
+            self.store_errors.inc()
+            if not self._store_down:  # once per outage: every request fails the same way
+                self._store_down = True
+                log.error("rate-limit store unreachable",
+                          error=repr(getattr(exc, "storage_error", exc)))
+            raise unavailable("rate limits cannot be checked right now; try again shortly",
+                              self.retry_after) from None
+        if self._store_down:
+            self._store_down = False
+            log.warning("rate-limit store reachable again")
+        return allowed, window
 
     async def clear(self, limit: str, *key: str) -> None:
         await self.strategy.clear(self.item(limit), *key)

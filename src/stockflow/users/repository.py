@@ -8,9 +8,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
-from stockflow.adapters.storage.database import SqlDatabase
-from stockflow.adapters.storage.users_schema import refresh_tokens, users
+from stockflow.core.ports import Database
 from stockflow.users.domain import Tier, User
+from stockflow.users.tables import refresh_tokens, users
 
 
 class DuplicateEmail(Exception):
@@ -25,7 +25,7 @@ def _user(row: Any) -> User:
 
 
 class SqlAccountStore:
-    def __init__(self, db: SqlDatabase) -> None:
+    def __init__(self, db: Database) -> None:
         self.db = db
 
     async def add_user(self, user: User) -> None:

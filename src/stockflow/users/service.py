@@ -7,10 +7,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from stockflow.core.events import make_event
+from stockflow.core.catalogue import USER_REGISTERED
 from stockflow.core.ports import EventBus
 from stockflow.core.problems import conflict, invalid, not_found, too_many_requests, unauthorized
-from stockflow.settings import AuthSettings
+from stockflow.users.config import AuthSettings
 from stockflow.users.domain import ALL_PERMISSIONS, Tier, User
 from stockflow.users.keys import KeyRing, development_key
 from stockflow.users.passwords import Passwords
@@ -18,7 +18,6 @@ from stockflow.users.ratelimit import RateLimiter
 from stockflow.users.repository import DuplicateEmail, SqlAccountStore
 from stockflow.users.tokens import TokenService, new_refresh_token, refresh_digest
 
-USER_REGISTERED = "user.registered"
 # One answer for an unknown email and a wrong password, so sign-in never reveals who has an
 # account.
 BAD_CREDENTIALS = "invalid email or password"
@@ -53,8 +52,8 @@ class AccountService:
             await self.store.add_user(user)
         except DuplicateEmail:
             raise conflict("an account with this email already exists") from None
-        await self.bus.publish(USER_REGISTERED, make_event(
-            USER_REGISTERED, {"user_id": user.id, "tier": user.tier.value}, key=user.id))
+        await self.bus.publish(USER_REGISTERED.name, USER_REGISTERED.event(
+            {"user_id": user.id, "tier": user.tier.value}, key=user.id))
         return {"user": user.to_wire(), **await self._session(user)}
 
     async def login(self, *, email: str, password: str, client_ip: str) -> dict[str, Any]:

@@ -5,12 +5,16 @@ from __future__ import annotations
 
 import json
 
-from stockflow.control.domain import HEALTH_ALERT_TOPIC
-from stockflow.control.health import COMPONENTS
+from stockflow.control.repository import SqlControlStore
+from stockflow.control.snapshots import SnapshotService
+from stockflow.core.catalogue import HEALTH_ALERT
 from stockflow.core.clock import SystemClock
+from stockflow.jobs.service import JobService
 from stockflow.testing.fakes import EventCapture
 from tests.e2e.admin_app import ADMIN, API_KEY, admin_app
 from tests.standins import StandIn
+
+HEALTH_ALERT_TOPIC = HEALTH_ALERT.name
 
 SECRETS = {"kubesnap": "ks-secret-123", "dispatcher": "ed-secret-456",
            "provider": "poly-secret-789", "leak": "kube-leak-000", "token": "kube-token-111"}
@@ -26,7 +30,7 @@ def chain_settings(kubesnap: StandIn | None, dispatcher: StandIn, **control):
         "providers": {"polygon": {"api_key": SECRETS["provider"]}}}
 
 
-async def broken_search(_container):
+async def broken_search():
     raise RuntimeError("index unreachable")
 
 
@@ -44,8 +48,8 @@ async def test_a_failure_gives_a_snapshot_and_an_alert_retried_on_500s(tmp_path)
                              **chain_settings(kubesnap, dispatcher)) as (container, client):
             alerts = EventCapture()
             container.bus.subscribe(HEALTH_ALERT_TOPIC, "test", alerts)
-            container.health.components = {**COMPONENTS, "search": broken_search}
-            run = await container.jobs.run("health-check")
+            container.registry.health["search"] = broken_search
+            run = await container.port(JobService).run("health-check")
             assert run.status == "failed" and "search" in run.error
             assert run.stats["failed"] == 1 and run.stats["alerts_delivered"] == 1
             snapshot_id = run.stats["snapshot_id"]
@@ -88,9 +92,9 @@ async def test_an_unreachable_dispatcher_is_tried_every_attempt_and_recorded(tmp
     with StandIn(lambda _s, _n: (500, {"error": "down"})) as dispatcher:
         async with admin_app(tmp_path, clock=SystemClock(),
                              **chain_settings(None, dispatcher)) as (container, _):
-            container.health.components = {**COMPONENTS, "search": broken_search}
-            run = await container.jobs.run("health-check")
-            snapshot = await container.control_store.get_snapshot(run.stats["snapshot_id"])
+            container.registry.health["search"] = broken_search
+            run = await container.port(JobService).run("health-check")
+            snapshot = await container.port(SqlControlStore).get_snapshot(run.stats["snapshot_id"])
     assert len(dispatcher.requests) == 4
     assert run.status == "failed" and run.stats["alerts_undelivered"] == 1
     assert snapshot["data"]["kubesnap"] is None  # not configured: built-in snapshot only
@@ -100,11 +104,12 @@ async def test_all_healthy_means_no_snapshot_and_no_alert(tmp_path):
     with StandIn() as kubesnap, StandIn() as dispatcher:
         async with admin_app(tmp_path, clock=SystemClock(),
                              **chain_settings(kubesnap, dispatcher)) as (container, client):
-            run = await container.jobs.run("health-check")
-            assert await container.control_store.list_snapshots() == []
+            run = await container.port(JobService).run("health-check")
+            components = len(container.registry.health)
+            assert await container.port(SqlControlStore).list_snapshots() == []
             history = (await client.get("/api/admin/jobs/health-check/runs",
                                         headers=ADMIN)).json()["data"]
-    assert (run.status, run.stats) == ("ok", {"checked": len(COMPONENTS), "failed": 0})
+    assert (run.status, run.stats) == ("ok", {"checked": components, "failed": 0})
     assert kubesnap.requests == [] and dispatcher.requests == []
     assert [h["id"] for h in history] == [run.id]
 
@@ -120,7 +125,7 @@ async def test_services_are_checked_over_http_when_targets_are_set(tmp_path):
     with StandIn(service) as engine, StandIn() as dispatcher:
         async with admin_app(tmp_path, clock=SystemClock(), **chain_settings(
                 None, dispatcher, health_targets=[engine.url])) as (container, _):
-            run = await container.jobs.run("health-check")
+            run = await container.port(JobService).run("health-check")
     assert [r.path for r in engine.requests] == ["/health", "/api/health", "/api/admin/health"]
     assert engine.requests[2].headers["x-api-key"] == API_KEY
     assert "x-api-key" not in engine.requests[0].headers  # the key only goes to admin routes
@@ -144,8 +149,8 @@ async def test_inside_kubernetes_the_snapshot_holds_pods_and_warning_events(tmp_
         kube = {"enabled": True, "api_url": api.url, "namespace": "prod",
                 "token_path": tmp_path / "none", "ca_path": None}
         async with admin_app(tmp_path, control={"kubernetes": kube}) as (container, _):
-            snapshot_id = await container.snapshots.capture("operator")
-            snapshot = await container.control_store.get_snapshot(snapshot_id)
+            snapshot_id = await container.port(SnapshotService).capture("operator")
+            snapshot = await container.port(SqlControlStore).get_snapshot(snapshot_id)
     assert [r.path for r in api.requests] == ["/api/v1/namespaces/prod/pods",
                                               "/api/v1/namespaces/prod/events"]
     cluster = snapshot["data"]["kubernetes"]

@@ -14,6 +14,7 @@ from stockflow.jobs.domain import JobFailed, JobSkipped, JobSpec, next_fire, val
 from stockflow.jobs.metrics import JobMetrics
 from stockflow.jobs.repository import SqlJobStore
 from stockflow.jobs.service import JobService, Scheduler
+from stockflow.testing.eventually import eventually
 from stockflow.testing.fakes import FakeClock
 
 START = datetime(2025, 11, 21, 15, 0, 0, tzinfo=UTC)
@@ -28,18 +29,6 @@ async def db(tmp_path):
     await db.close()
 
 
-async def until(predicate, timeout: float = 5.0) -> None:
-    """Let the loop (and SQLite's thread) work until `predicate` holds."""
-    async with asyncio.timeout(timeout):
-        while not await _value(predicate):
-            await asyncio.sleep(0.005)
-
-
-async def _value(predicate):
-    result = predicate()
-    return await result if asyncio.iscoroutine(result) else result
-
-
 class Counter:
     def __init__(self) -> None:
         self.calls = 0
@@ -47,7 +36,7 @@ class Counter:
         self.running = 0
         self.max_running = 0
 
-    def build(self, _context):
+    def build(self):
         async def body():
             self.calls += 1
             self.running += 1
@@ -78,7 +67,7 @@ def test_cron_five_fields_and_six_with_seconds_first():
 
 
 def test_settings_override_schedules_and_refuse_unknown_or_invalid(db):
-    clock, spec = FakeClock(START), JobSpec("a", "0 * * * *", "", Counter().build)
+    clock, spec = FakeClock(START), JobSpec("a", "0 * * * *", "", Counter().build())
     assert service(db, clock, [spec], schedules={"a": "*/5 * * * *"}).crons["a"] == "*/5 * * * *"
     with pytest.raises(ValueError, match="unknown"):
         service(db, clock, [spec], schedules={"nope": "* * * * *"})
@@ -90,7 +79,7 @@ def test_settings_override_schedules_and_refuse_unknown_or_invalid(db):
 
 async def test_cadence_every_15_seconds(db):
     clock, counter = FakeClock(START), Counter()
-    jobs = service(db, clock, [JobSpec("quotes", "*/15 * * * * *", "", counter.build)])
+    jobs = service(db, clock, [JobSpec("quotes", "*/15 * * * * *", "", counter.build())])
     scheduler = Scheduler(jobs, clock)
     await scheduler.start()
     try:
@@ -98,8 +87,8 @@ async def test_cadence_every_15_seconds(db):
         assert counter.calls == 0  # 15:00:00 is the start, not a fire: the first is at :15
         for n in range(1, 5):
             clock.advance(15)
-            await until(lambda n=n: counter.calls == n)
-            await until(lambda: not jobs.active)
+            await eventually(lambda n=n: counter.calls == n)
+            await eventually(lambda: not jobs.active)
         clock.advance(14)
         await asyncio.sleep(0.05)
         assert counter.calls == 4
@@ -112,18 +101,18 @@ async def test_cadence_every_15_seconds(db):
 
 async def test_missed_runs_are_coalesced_not_stacked(db):
     clock, counter = FakeClock(START), Counter()
-    jobs = service(db, clock, [JobSpec("minutely", "* * * * *", "", counter.build)])
+    jobs = service(db, clock, [JobSpec("minutely", "* * * * *", "", counter.build())])
     scheduler = Scheduler(jobs, clock)
     await scheduler.start()
     try:
         clock.advance(3 * 3600)  # the process slept through 180 fire times
-        await until(lambda: counter.calls == 1)
-        await until(lambda: not jobs.active)
+        await eventually(lambda: counter.calls == 1)
+        await eventually(lambda: not jobs.active)
         await asyncio.sleep(0.05)
         assert counter.calls == 1
         assert scheduler.next_runs["minutely"] == datetime(2025, 11, 21, 18, 1, tzinfo=UTC)
         clock.advance(60)
-        await until(lambda: counter.calls == 2)
+        await eventually(lambda: counter.calls == 2)
     finally:
         await scheduler.stop()
 
@@ -131,25 +120,25 @@ async def test_missed_runs_are_coalesced_not_stacked(db):
 async def test_no_overlap_a_due_run_is_skipped_while_the_last_one_runs(db):
     clock, counter = FakeClock(START), Counter()
     counter.gate = asyncio.Event()
-    jobs = service(db, clock, [JobSpec("slow", "* * * * *", "", counter.build)])
+    jobs = service(db, clock, [JobSpec("slow", "* * * * *", "", counter.build())])
     scheduler = Scheduler(jobs, clock)
     await scheduler.start()
     try:
         clock.advance(60)
-        await until(lambda: counter.calls == 1)
+        await eventually(lambda: counter.calls == 1)
         for fired in (2, 3):
             clock.advance(60)
-            await until(lambda fired=fired: scheduler.fired == fired)
+            await eventually(lambda fired=fired: scheduler.fired == fired)
 
         async def two_skips():
             return [r.status for r in await runs(jobs, "slow")].count("skipped") == 2
-        await until(two_skips)
+        await eventually(two_skips)
         assert counter.calls == 1 and counter.max_running == 1
         with pytest.raises(Problem) as busy:
             await jobs.launch("slow")
         assert busy.value.status == 409
         counter.gate.set()
-        await until(lambda: not jobs.active)
+        await eventually(lambda: not jobs.active)
         history = await runs(jobs, "slow")
         assert [r.status for r in history] == ["ok", "skipped", "skipped"]
         assert history[1].error == "previous run still running"
@@ -170,10 +159,10 @@ async def test_run_history_records_ok_failed_skipped_with_stats_and_errors(db):
     async def found_trouble():
         raise JobFailed("1 check failed", {"failed": 1})
 
-    specs = [JobSpec("ok", "0 * * * *", "", lambda _c: _stats),
-             JobSpec("boom", "0 * * * *", "", lambda _c: fails),
-             JobSpec("idle", "0 * * * *", "", lambda _c: nothing_to_do),
-             JobSpec("trouble", "0 * * * *", "", lambda _c: found_trouble)]
+    specs = [JobSpec("ok", "0 * * * *", "", _stats),
+             JobSpec("boom", "0 * * * *", "", fails),
+             JobSpec("idle", "0 * * * *", "", nothing_to_do),
+             JobSpec("trouble", "0 * * * *", "", found_trouble)]
     registry = CollectorRegistry()
     jobs = service(db, clock, specs, metrics=JobMetrics(registry))
     ok = await jobs.run("ok")
@@ -208,24 +197,24 @@ async def test_two_instances_never_run_one_job_at_once(db):
     clock = FakeClock(START)
     a_counter, b_counter = Counter(), Counter()
     a_counter.gate = b_counter.gate = asyncio.Event()
-    a = service(db, clock, [JobSpec("j", "* * * * *", "", a_counter.build)], instance="a")
-    b = service(db, clock, [JobSpec("j", "* * * * *", "", b_counter.build)], instance="b")
+    a = service(db, clock, [JobSpec("j", "* * * * *", "", a_counter.build())], instance="a")
+    b = service(db, clock, [JobSpec("j", "* * * * *", "", b_counter.build())], instance="b")
     sa, sb = Scheduler(a, clock), Scheduler(b, clock)
     await sa.start()
     await sb.start()
     try:
         clock.advance(60)
-        await until(lambda: a_counter.calls + b_counter.calls == 1)
-        await until(lambda: sa.fired == 1 and sb.fired == 1)
+        await eventually(lambda: a_counter.calls + b_counter.calls == 1)
+        await eventually(lambda: sa.fired == 1 and sb.fired == 1)
         await asyncio.sleep(0.05)
         assert a_counter.calls + b_counter.calls == 1  # the other one saw the lease and left it
         a_counter.gate.set()
-        await until(lambda: not a.active and not b.active)
+        await eventually(lambda: not a.active and not b.active)
         for fired in (2, 3, 4):
             clock.advance(60)
-            await until(lambda fired=fired: sa.fired == sb.fired == fired
+            await eventually(lambda fired=fired: sa.fired == sb.fired == fired
                         and a_counter.calls + b_counter.calls == fired)
-            await until(lambda: not a.active and not b.active)
+            await eventually(lambda: not a.active and not b.active)
         assert a_counter.calls + b_counter.calls == 4
         assert len(await runs(a, "j")) == 4  # one history, written by whichever ran
     finally:
@@ -237,7 +226,7 @@ async def test_lease_of_a_dead_instance_expires(db):
     clock = FakeClock(START)
     store = SqlJobStore(db)
     assert await store.acquire("j", "dead", clock.now(), ttl=300)
-    jobs = service(db, clock, [JobSpec("j", "0 * * * *", "", lambda _c: _stats)], instance="b",
+    jobs = service(db, clock, [JobSpec("j", "0 * * * *", "", _stats)], instance="b",
                    lock_ttl=300)
     with pytest.raises(Problem, match="dead"):
         await jobs.launch("j")
@@ -248,14 +237,14 @@ async def test_lease_of_a_dead_instance_expires(db):
 async def test_two_launches_in_one_instance_run_the_job_once(db):
     clock, counter = FakeClock(START), Counter()
     counter.gate = asyncio.Event()
-    jobs = service(db, clock, [JobSpec("j", "* * * * *", "", counter.build)])
+    jobs = service(db, clock, [JobSpec("j", "* * * * *", "", counter.build())])
     first, second = await asyncio.gather(jobs.launch("j"), jobs.launch("j"),
                                          return_exceptions=True)
     outcomes = sorted(type(x).__name__ for x in (first, second))
     assert outcomes == ["JobRun", "Problem"]
-    await until(lambda: counter.calls == 1)
+    await eventually(lambda: counter.calls == 1)
     counter.gate.set()
-    await until(lambda: not jobs.active)
+    await eventually(lambda: not jobs.active)
     assert counter.max_running == 1
     assert [r.status for r in await runs(jobs, "j")] == ["ok"]
 
@@ -263,10 +252,10 @@ async def test_two_launches_in_one_instance_run_the_job_once(db):
 async def test_a_failing_lease_renewal_neither_wedges_the_job_nor_hides_its_run(db):
     clock, counter = FakeClock(START), Counter()
     counter.gate = asyncio.Event()
-    jobs = service(db, clock, [JobSpec("j", "* * * * *", "", counter.build)], lock_ttl=30)
+    jobs = service(db, clock, [JobSpec("j", "* * * * *", "", counter.build())], lock_ttl=30)
     real_acquire = jobs.store.acquire
     await jobs.launch("j")
-    await until(lambda: counter.calls == 1)
+    await eventually(lambda: counter.calls == 1)
     await asyncio.sleep(0.01)  # the renewal loop is asleep on the clock now
 
     async def broken(*args, **kwargs):
@@ -277,7 +266,7 @@ async def test_a_failing_lease_renewal_neither_wedges_the_job_nor_hides_its_run(
     await asyncio.sleep(0.05)
     jobs.store.acquire = real_acquire
     counter.gate.set()
-    await until(lambda: not jobs.active)
+    await eventually(lambda: not jobs.active)
     assert [r.status for r in await runs(jobs, "j")] == ["ok"]
     counter.gate = None
     assert (await jobs.run("j")).status == "ok"  # not "already running" forever
@@ -285,7 +274,7 @@ async def test_a_failing_lease_renewal_neither_wedges_the_job_nor_hides_its_run(
 
 async def test_old_finished_runs_are_pruned(db):
     clock, counter = FakeClock(START), Counter()
-    jobs = service(db, clock, [JobSpec("j", "* * * * *", "", counter.build)], history_days=1)
+    jobs = service(db, clock, [JobSpec("j", "* * * * *", "", counter.build())], history_days=1)
     await jobs.run("j")
     clock.advance(2 * 86_400)
     jobs._until_prune = 0  # the next finish prunes

@@ -7,6 +7,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from stockflow.bootstrap import bootstrap
+from stockflow.core.catalogue import STATUS_CHANGED
+from stockflow.market.service import MarketDataService
+from stockflow.market.tasks import StatusWatcher
 from stockflow.testing.fakes import EventCapture, FakeClock
 from tests.conftest import MARKET_TIME, make_settings
 
@@ -23,8 +26,8 @@ async def container(tmp_path):
 async def test_cache_miss_publishes_quote_updated_and_hit_does_not(container):
     cap = EventCapture()
     container.bus.subscribe("market.quote.updated", "test", cap)
-    await container.market.quote_json("NVDA")
-    await container.market.quote_json("NVDA")
+    await container.port(MarketDataService).quote_json("NVDA")
+    await container.port(MarketDataService).quote_json("NVDA")
     await container.bus.drain()
     events = cap.of_type("market.quote.updated")
     assert len(events) == 1
@@ -36,28 +39,28 @@ async def test_cache_miss_publishes_quote_updated_and_hit_does_not(container):
 async def test_refresh_quotes_fills_the_cache_for_the_universe(container):
     cap = EventCapture()
     container.bus.subscribe("market.quote.updated", "test", cap)
-    n = await container.market.refresh_quotes()
+    n = await container.port(MarketDataService).refresh_quotes()
     await container.bus.drain()
-    assert n == len(container.market.universe) >= 40
-    assert {e.key for e in cap.events} == {i.ticker for i in container.market.universe}
+    assert n == len(container.port(MarketDataService).universe) >= 40
+    assert {e.key for e in cap.events} == {i.ticker for i in container.port(MarketDataService).universe}
     misses = container.metrics.cache_misses.labels("quote")._value.get()
-    await container.market.quote_json("AAPL")
+    await container.port(MarketDataService).quote_json("AAPL")
     assert container.metrics.cache_misses.labels("quote")._value.get() == misses
 
 
 async def test_quote_cache_expires_after_five_minutes(container):
     clock: FakeClock = container.clock  # type: ignore[assignment]
-    first = await container.market.quote_json("BTC-USD")
+    first = await container.port(MarketDataService).quote_json("BTC-USD")
     clock.advance(299)
-    assert await container.market.quote_json("BTC-USD") == first
+    assert await container.port(MarketDataService).quote_json("BTC-USD") == first
     clock.advance(2)
-    assert await container.market.quote_json("BTC-USD") != first  # crypto moved meanwhile
+    assert await container.port(MarketDataService).quote_json("BTC-USD") != first  # crypto moved meanwhile
 
 
 async def test_status_watcher_publishes_on_open_and_close(container):
     cap = EventCapture()
-    container.bus.subscribe("market.status.changed", "test", cap)
-    watcher = container.status_watcher
+    container.bus.subscribe(STATUS_CHANGED.name, "test", cap)
+    watcher = StatusWatcher(container.port(MarketDataService), container.bus, STATUS_CHANGED)
     before_open = datetime(2025, 11, 21, 14, 29, tzinfo=UTC)
     assert await watcher.check(before_open) == []  # first look only records the state
     changed = await watcher.check(before_open + timedelta(minutes=2))

@@ -14,9 +14,9 @@ from hypothesis import strategies as st
 
 from stockflow.adapters.providers.simulated import PriceModel, SimulatedMarketProvider
 from stockflow.adapters.providers.simulated.model import REFERENCE_DATE
-from stockflow.core.ports import MarketDataProvider
 from stockflow.market.calendar import MarketCalendars
 from stockflow.market.domain import Bar, Interval, bar_is_valid, quote_is_valid
+from stockflow.market.ports import MarketDataProvider
 from stockflow.testing.fakes import FakeClock
 
 TODAY = date(2026, 11, 22)

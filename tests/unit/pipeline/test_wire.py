@@ -6,10 +6,13 @@ from __future__ import annotations
 import orjson
 import pytest
 
+from stockflow.core.catalogue import PROCESSED_TICKS
 from stockflow.core.events import Event, make_event
+from stockflow.pipeline.handlers import processed_rows
 from stockflow.pipeline.processor import TickProcessor
 from stockflow.pipeline.repository import pack_ticks, tick_row, unpack_rows
-from stockflow.pipeline.workers import PROCESSED, processed_rows
+
+PROCESSED = PROCESSED_TICKS.name
 
 T0 = 1_763_737_200_000_000
 

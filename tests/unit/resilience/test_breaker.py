@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import uuid
 
 import pytest
 
 from stockflow.core.resilience import CircuitBreaker, CircuitOpenError, MemoryBreakerStore
 from stockflow.core.resilience.redis_store import RedisBreakerStore
+from stockflow.testing.eventually import eventually
 from stockflow.testing.fakes import FakeClock
-from stockflow.testing.services import require_service_url
 
 
 async def _fail():
@@ -99,10 +98,8 @@ async def _one_probe_under_concurrency(b: CircuitBreaker, clock: FakeClock) -> N
         return "ok"
 
     tasks = [asyncio.create_task(b.call(slow_ok)) for _ in range(50)]
-    for _ in range(20):
-        await asyncio.sleep(0.01)
-        if sum(t.done() for t in tasks) == 49:
-            break
+    await eventually(lambda: sum(t.done() for t in tasks) == 49,
+                     message="49 callers refused while the probe is in flight")
     gate.set()
     results = await asyncio.gather(*tasks, return_exceptions=True)
     assert started == 1
@@ -146,14 +143,6 @@ async def test_shared_memory_store_between_breakers(clock):
     await _open(a, 2)
     with pytest.raises(CircuitOpenError):
         await b.call(_ok)
-
-
-@pytest.fixture
-async def redis_store():
-    url = require_service_url("STOCKFLOW_TEST_REDIS_URL", "Redis")
-    store = RedisBreakerStore(url, prefix=f"test:breaker:{uuid.uuid4().hex}:", record_ttl=60)
-    yield store
-    await store.close()
 
 
 async def test_redis_store_shares_state_between_processes(clock, redis_store):

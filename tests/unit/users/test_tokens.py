@@ -32,6 +32,9 @@ class _Holder:
     def __init__(self, tokens: TokenService) -> None:
         self.tokens = tokens
 
+    def port(self, kind: type) -> TokenService:
+        return self.tokens
+
 
 @pytest.fixture(scope="module")
 def tokens() -> TokenService:

@@ -25,26 +25,6 @@ DLQ_SUFFIX = ".dlq"
 _RAW_LIMIT = 64 * 1024  # a dead letter carries at most this much of an unparsable payload
 
 
-class Subscriptions:
-    """The port's two subscribe methods, shared by every adapter: each call registers one member
-    through the adapter's `_add_member`; a plain subscription takes `_prefetch` events a read."""
-
-    _prefetch: int = 1
-
-    def subscribe(self, topic: str, group: str, handler: Handler, *,
-                  consumer: str | None = None) -> None:
-        self._add_member(topic, group, handler, False, self._prefetch, 0.0, consumer)
-
-    def subscribe_batch(self, topic: str, group: str, handler: BatchHandler, *,
-                        max_batch: int = 500, max_wait: float = 0.05,
-                        consumer: str | None = None) -> None:
-        self._add_member(topic, group, handler, True, max(1, max_batch), max_wait, consumer)
-
-    def _add_member(self, topic: str, group: str, handler: Any, batch: bool, count: int,
-                    max_wait: float, consumer: str | None) -> None:
-        raise NotImplementedError
-
-
 def dlq_topic(topic: str) -> str:
     return f"{topic}{DLQ_SUFFIX}"
 
@@ -118,6 +98,31 @@ class Delivery:
     def redelivered(self, n: int = 1) -> None:
         if self._redelivered is not None and n:
             self._redelivered.inc(n)
+
+    async def admit(self, raw: bytes, deliveries: int) -> Event | None:
+        """The event to hand to a handler, or None when the message was dead-lettered instead:
+        it does not parse, or it was delivered too often without an acknowledgement."""
+        if deliveries > 1:
+            self.redelivered()
+        try:
+            event = Event.from_bytes(raw)
+        except Exception as exc:  # noqa: BLE001 - any parse failure is the message's fault
+            await self.unparsable(raw, exc)
+            return None
+        if deliveries > self.max_deliveries:
+            await self.crashed(event, None, deliveries)
+            return None
+        return event
+
+    async def dispatch(self, member: Member, events: list[Event]) -> None:
+        """Hand admitted events to the member's handler: as one batch, or one by one in order."""
+        if not events:
+            return
+        if member.batch:
+            await self.batch(member.handler, events)  # type: ignore[arg-type]
+        else:
+            for event in events:
+                await self.one(member.handler, event)  # type: ignore[arg-type]
 
     async def one(self, handler: Handler, event: Event) -> None:
         exc = await self._attempts(handler, event, self.max_retries)
@@ -221,13 +226,6 @@ async def halt(members: Sequence[Member], grace: float) -> None:
         await asyncio.gather(*tasks, return_exceptions=True)
     for m in members:
         m.task = None
-
-
-async def cancel(task: asyncio.Task[Any] | None) -> None:
-    if task is None:
-        return
-    task.cancel()
-    await asyncio.gather(task, return_exceptions=True)
 
 
 def url_options(url: str, spec: Mapping[str, type], given: dict[str, Any],

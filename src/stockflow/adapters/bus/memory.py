@@ -10,13 +10,13 @@ head of the group queue. Nothing is retained for a group that has not subscribed
 from __future__ import annotations
 
 import asyncio
-import itertools
 from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from stockflow.adapters.bus.delivery import Delivery, Member, Subscriptions, halt, url_options
+from stockflow.adapters.bus.base import BusBase, Group
+from stockflow.adapters.bus.delivery import Delivery, Member, url_options
 from stockflow.core.events import Event
 from stockflow.core.logging import get_logger
 from stockflow.core.metrics import Metrics
@@ -25,12 +25,8 @@ log = get_logger(__name__)
 
 
 @dataclass(eq=False)
-class _Group:
-    topic: str
-    name: str
-    delivery: Delivery
+class _Group(Group):
     queue: deque[Event] = field(default_factory=deque)
-    members: dict[str, Member] = field(default_factory=dict)
     ready: asyncio.Event = field(default_factory=asyncio.Event)  # the queue has events
     space: asyncio.Event = field(default_factory=asyncio.Event)  # the queue is below its bound
     idle: asyncio.Event = field(default_factory=asyncio.Event)   # nothing queued or in flight
@@ -53,71 +49,26 @@ class _Group:
             self.idle.set()
 
 
-class MemoryBus(Subscriptions):
+class MemoryBus(BusBase):
+    kind = "memory"
+
     def __init__(self, *, max_retries: int = 3, queue_size: int = 100_000,
-                 metrics: Metrics | None = None, retry_delay: float = 0.0) -> None:
-        self._groups: dict[tuple[str, str], _Group] = {}
+                 metrics: Metrics | None = None, retry_delay: float = 0.0,
+                 stop_grace_s: float = 5.0) -> None:
+        super().__init__(metrics=metrics, max_retries=max_retries, retry_delay=retry_delay,
+                         stop_grace_s=stop_grace_s)
         self._by_topic: dict[str, list[_Group]] = {}
-        self._max_retries = max_retries
         self._queue_size = queue_size
-        self._retry_delay = retry_delay
-        self._metrics = metrics
-        self._running = False
-        self._names = itertools.count(1)
 
-    # -- subscriptions ---------------------------------------------------------------------
+    # -- groups and lifecycle: in-flight events go back to their queue (kept for a restart) --
 
-    def _add_member(self, topic: str, group: str, handler: Any, batch: bool, max_batch: int,
-                    max_wait: float, consumer: str | None) -> None:
-        g = self._group(topic, group)
-        name = consumer or f"{group}-{next(self._names)}"
-        if name in g.members:
-            raise ValueError(f"consumer {name!r} is already a member of {topic}/{group}")
-        m = Member(topic, group, name, handler, batch, max_batch, max_wait)
-        g.members[name] = m
-        if self._running:
-            self._launch(g, m)
-
-    def _group(self, topic: str, group: str) -> _Group:
-        g = self._groups.get((topic, group))
-        if g is None:
-            delivery = Delivery(topic, group, max_retries=self._max_retries,
-                                retry_delay=self._retry_delay, metrics=self._metrics,
-                                publish_dead=self.publish)
-            g = self._groups[(topic, group)] = _Group(topic, group, delivery)
-            self._by_topic.setdefault(topic, []).append(g)
-            if self._metrics:
-                self._metrics.bus_consumer_lag.labels(topic, group).set_function(
-                    lambda: g.unfinished)
+    def _new_group(self, topic: str, group: str, delivery: Delivery) -> _Group:
+        g = _Group(topic, group, delivery)
+        self._by_topic.setdefault(topic, []).append(g)
+        if self._metrics:
+            self._metrics.bus_consumer_lag.labels(topic, group).set_function(
+                lambda: g.unfinished)
         return g
-
-    def _launch(self, g: _Group, m: Member) -> None:
-        m.task = asyncio.create_task(self._consume(g, m), name=f"bus:{g.topic}:{g.name}:{m.name}")
-
-    # -- lifecycle -------------------------------------------------------------------------
-
-    async def start(self) -> None:
-        if self._running:
-            return
-        self._running = True
-        for g in self._groups.values():
-            for m in g.members.values():
-                if m.task is None:
-                    self._launch(g, m)
-
-    async def stop(self, grace: float = 5.0) -> None:
-        """Stop every member; in-flight events go back to their queue (kept for a restart)."""
-        self._running = False
-        await halt([m for g in self._groups.values() for m in g.members.values()], grace)
-
-    async def stop_consumer(self, topic: str, group: str, consumer: str) -> None:
-        """Test hook: the member dies abruptly; its in-flight events are redelivered."""
-        g = self._groups[(topic, group)]
-        m = g.members.pop(consumer)
-        if m.task is not None:
-            m.task.cancel()
-            await asyncio.gather(m.task, return_exceptions=True)
-            m.task = None
 
     async def drain(self) -> None:
         """Wait until every queued event has been handled, dead letters included."""
@@ -188,37 +139,33 @@ class MemoryBus(Subscriptions):
             g.space.set()
         return items
 
-    async def _consume(self, g: _Group, m: Member) -> None:
-        try:
-            while self._running:
-                items = await self._take(g, m)
-                m.begin(items)
-                await self._handle(g, m, items)
-                if g.deliveries:
-                    for e in items:
-                        g.deliveries.pop(e.id, None)
-                m.end()
-                g.finish(len(items))
-        finally:
-            if m.inflight:
-                # Died (or stopped) mid-flight: back to the head of the queue, in order.
-                items, m.inflight = m.inflight, []
-                m.busy = False
-                g.queue.extendleft(reversed(items))
-                g.ready.set()
-                for e in items:
-                    g.deliveries[e.id] = g.deliveries.get(e.id, 1) + 1
-                g.delivery.redelivered(len(items))
+    async def _step(self, g: _Group, m: Member) -> None:
+        items = await self._take(g, m)
+        m.begin(items)
+        await self._handle(g, m, items)
+        if g.deliveries:
+            for e in items:
+                g.deliveries.pop(e.id, None)
+        m.end()
+        g.finish(len(items))
+
+    async def _release(self, g: _Group, m: Member) -> None:
+        if m.inflight:
+            # Died (or stopped) mid-flight: back to the head of the queue, in order.
+            items, m.inflight = m.inflight, []
+            m.busy = False
+            g.queue.extendleft(reversed(items))
+            g.ready.set()
+            for e in items:
+                g.deliveries[e.id] = g.deliveries.get(e.id, 1) + 1
+            g.delivery.redelivered(len(items))
 
     async def _handle(self, g: _Group, m: Member, items: list[Event]) -> None:
         if g.deliveries:
             items = await self._drop_crash_loops(g, items)
             if not items:
                 return
-        if m.batch:
-            await g.delivery.batch(m.handler, items)  # type: ignore[arg-type]
-        else:
-            await g.delivery.one(m.handler, items[0])  # type: ignore[arg-type]
+        await g.delivery.dispatch(m, items)
 
     async def _drop_crash_loops(self, g: _Group, items: list[Event]) -> list[Event]:
         keep = []

@@ -28,16 +28,14 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import itertools
 import re
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import nats
 from nats.aio.client import Client as NatsClient
-from nats.errors import Error as NatsError
 from nats.errors import TimeoutError as NatsTimeoutError
 from nats.js.api import (
     AckPolicy,
@@ -51,14 +49,8 @@ from nats.js.api import (
 from nats.js.client import JetStreamContext
 from nats.js.errors import APIError, NotFoundError
 
-from stockflow.adapters.bus.delivery import (
-    Delivery,
-    Member,
-    Subscriptions,
-    cancel,
-    halt,
-    url_options,
-)
+from stockflow.adapters.bus.base import BusBase, Group
+from stockflow.adapters.bus.delivery import Delivery, Member, url_options
 from stockflow.core.events import Event
 from stockflow.core.logging import get_logger
 from stockflow.core.metrics import Metrics
@@ -84,17 +76,17 @@ class _Member(Member):
 
 
 @dataclass(eq=False)
-class _Group:
-    topic: str
-    name: str
-    subject: str
-    durable: str
-    delivery: Delivery
-    members: dict[str, _Member] = field(default_factory=dict)
+class _Group(Group):
+    subject: str = ""
+    durable: str = ""
     ready: bool = False
 
 
-class NatsJetStreamBus(Subscriptions):
+class NatsJetStreamBus(BusBase):
+    kind = "nats"
+    member_type = _Member
+    expected_errors = (Exception,)  # every consumer error is the broker's here
+
     def __init__(self, url: str = "nats://127.0.0.1:4222", *, metrics: Metrics | None = None,
                  max_retries: int = 3, stream: str = "STOCKFLOW",
                  subject_prefix: str = "stockflow", deliver_policy: str = "all",
@@ -107,33 +99,25 @@ class NatsJetStreamBus(Subscriptions):
             raise ValueError("deliver_policy must be 'all' (retained history) or 'new'")
         if storage not in ("file", "memory"):
             raise ValueError("storage must be 'file' or 'memory'")
+        super().__init__(metrics=metrics, max_retries=max_retries, retry_delay=retry_delay,
+                         stop_grace_s=stop_grace_s, prefetch=prefetch,
+                         lag_interval_s=lag_interval_s, keepalive_s=ack_wait / 3)
         self._url = url
-        self._metrics = metrics
-        self._max_retries = max_retries
         self.stream = stream
         self.subject_prefix = subject_prefix
         self._deliver_policy = DeliverPolicy.ALL if deliver_policy == "all" else DeliverPolicy.NEW
         self._ack_wait = ack_wait
         self._max_ack_pending = max_ack_pending
-        self._prefetch = max(1, prefetch)
         self._fetch_timeout = fetch_timeout
         self._stream_config = StreamConfig(
             name=stream, subjects=[f"{subject_prefix}.>"], retention=RetentionPolicy.LIMITS,
             storage=StorageType.FILE if storage == "file" else StorageType.MEMORY,
             max_age=max_age_s, max_msgs=max_msgs, max_bytes=max_bytes,
             discard=DiscardPolicy.OLD, num_replicas=replicas)
-        self._lag_interval = lag_interval_s
-        self._retry_delay = retry_delay
-        self._grace = stop_grace_s
         self._publish_timeout = publish_timeout
         self._nc: NatsClient | None = None
         self._js: JetStreamContext | None = None
         self._connecting = asyncio.Lock()
-        self._groups: dict[tuple[str, str], _Group] = {}
-        self._running = False
-        self._closing = False
-        self._background: list[asyncio.Task[None]] = []
-        self._names = itertools.count(1)
 
     def subject(self, topic: str) -> str:
         if not topic or _BAD_SUBJECT.search(topic):
@@ -160,30 +144,16 @@ class NatsJetStreamBus(Subscriptions):
         else:
             await js.update_stream(self._stream_config)
 
-    # -- subscriptions ---------------------------------------------------------------------
+    # -- groups and lifecycle -------------------------------------------------------------
 
-    def _add_member(self, topic: str, group: str, handler: Any, batch: bool, count: int,
-                    max_wait: float, consumer: str | None) -> None:
-        g = self._groups.get((topic, group))
-        if g is None:
-            delivery = Delivery(topic, group, max_retries=self._max_retries,
-                                retry_delay=self._retry_delay, metrics=self._metrics,
-                                publish_dead=self.publish)
-            g = self._groups[(topic, group)] = _Group(
-                topic, group, self.subject(topic), durable_name(group, topic), delivery)
-        name = consumer or f"{group}-{next(self._names)}"
-        if name in g.members:
-            raise ValueError(f"consumer {name!r} is already a member of {topic}/{group}")
-        m = g.members[name] = _Member(topic, group, name, handler, batch, count, max_wait)
-        if self._running:
-            self._launch(g, m)
+    def _new_group(self, topic: str, group: str, delivery: Delivery) -> _Group:
+        return _Group(topic, group, delivery, subject=self.subject(topic),
+                      durable=durable_name(group, topic))
 
-    def _launch(self, g: _Group, m: _Member) -> None:
-        m.task = asyncio.create_task(self._consume(g, m), name=f"bus:{g.topic}:{g.name}:{m.name}")
-
-    async def _ensure_consumer(self, js: JetStreamContext, g: _Group) -> None:
+    async def _ensure(self, g: _Group) -> None:
         if g.ready:
             return
+        js = await self._jetstream()
         config = ConsumerConfig(
             name=g.durable, durable_name=g.durable, filter_subject=g.subject,
             deliver_policy=self._deliver_policy, ack_policy=AckPolicy.EXPLICIT,
@@ -198,38 +168,17 @@ class NatsJetStreamBus(Subscriptions):
                         error=str(exc))
         g.ready = True
 
-    # -- lifecycle -------------------------------------------------------------------------
-
-    async def start(self) -> None:
-        if self._running:
-            return
+    async def _connect(self) -> None:
         await self._jetstream()
-        self._running = True
-        self._closing = False
-        for g in self._groups.values():
-            for m in g.members.values():
-                if m.task is None:
-                    self._launch(g, m)
-        self._background = [
-            asyncio.create_task(self._keepalive_loop(), name="bus-nats-keepalive"),
-            asyncio.create_task(self._lag_loop(), name="bus-nats-lag"),
-        ]
 
-    async def stop(self) -> None:
-        """Stop consuming (running handlers get `stop_grace_s`); what a cancelled handler held
-        is nak'ed for immediate redelivery. Then close the connection."""
-        if self._running:
-            self._closing = True
-            members = [m for g in self._groups.values() for m in g.members.values()]
-            await halt(members, self._grace)
-            for m in members:
-                for msg in m.inflight:  # the ones already acked just refuse the nak
-                    await _quietly(msg.nak())
-                m.end()
-            for t in self._background:
-                await cancel(t)
-            self._background = []
-            self._running = False
+    async def _halted(self, members: Sequence[Member]) -> None:
+        # What a cancelled handler held is nak'ed for immediate redelivery.
+        for m in members:
+            for msg in m.inflight:  # the ones already acked just refuse the nak
+                await _quietly(msg.nak())
+            m.end()
+
+    async def _disconnect(self) -> None:
         if self._nc is not None:
             await _quietly(self._nc.flush(timeout=2))
             await self._nc.close()
@@ -237,19 +186,12 @@ class NatsJetStreamBus(Subscriptions):
             for g in self._groups.values():
                 g.ready = False
 
-    async def stop_consumer(self, topic: str, group: str, consumer: str) -> None:
-        """Test hook: the member dies abruptly; its messages come back after `ack_wait`."""
-        m = self._groups[(topic, group)].members.pop(consumer)
-        await cancel(m.task)
-        m.task = None
-
     # -- publishing ------------------------------------------------------------------------
 
     async def publish(self, topic: str, event: Event) -> None:
         js = await self._jetstream()
         await js.publish(self.subject(topic), event.to_bytes(), timeout=self._publish_timeout)
-        if self._metrics:
-            self._metrics.events_published.labels(topic).inc()
+        self._published(topic, 1)
 
     async def publish_many(self, topic: str, events: Sequence[Event]) -> None:
         js = await self._jetstream()
@@ -263,40 +205,29 @@ class NatsJetStreamBus(Subscriptions):
             finally:
                 for f in futures:
                     f.cancel()  # no-op when done; frees the publish window otherwise
-        if self._metrics:
-            self._metrics.events_published.labels(topic).inc(len(events))
+        self._published(topic, len(events))
 
     # -- consuming -------------------------------------------------------------------------
 
-    async def _consume(self, g: _Group, m: _Member) -> None:
-        backoff = 0.0
-        try:
-            while not self._closing:
-                try:
-                    if m.sub is None:
-                        js = await self._jetstream()
-                        await self._ensure_consumer(js, g)
-                        m.sub = await js.pull_subscribe_bind(durable=g.durable,
-                                                             stream=self.stream)
-                    msgs = await self._fetch(m)
-                    if msgs:
-                        await self._process(g, m, msgs)
-                    backoff = 0.0
-                except asyncio.CancelledError:
-                    raise
-                except Exception as exc:  # noqa: BLE001 - handlers' errors never get here
-                    m.end()  # what it held is redelivered after ack_wait
-                    backoff = min(backoff * 2 or 0.1, 5.0)
-                    log.warning("nats bus consumer error; retrying", topic=g.topic,
-                                group=g.name, error=repr(exc), retry_in=backoff)
-                    if isinstance(exc, NotFoundError):
-                        g.ready = False
-                        m.sub = None
-                    await asyncio.sleep(backoff)
-        finally:
-            if m.sub is not None:
-                sub, m.sub = m.sub, None
-                await _quietly(sub.unsubscribe())
+    async def _step(self, g: _Group, m: _Member) -> None:
+        if m.sub is None:
+            await self._ensure(g)
+            js = await self._jetstream()
+            m.sub = await js.pull_subscribe_bind(durable=g.durable, stream=self.stream)
+        msgs = await self._fetch(m)
+        if msgs:
+            await self._process(g, m, msgs)
+
+    def _recover(self, g: _Group, m: _Member, exc: Exception) -> bool:
+        if isinstance(exc, NotFoundError):  # the consumer or stream went away: make it again
+            g.ready = False
+            m.sub = None
+        return False
+
+    async def _release(self, g: _Group, m: _Member) -> None:
+        if m.sub is not None:
+            sub, m.sub = m.sub, None
+            await _quietly(sub.unsubscribe())
 
     async def _fetch(self, m: _Member) -> list[Any]:
         assert m.sub is not None
@@ -321,63 +252,29 @@ class NatsJetStreamBus(Subscriptions):
         m.begin(msgs)
         events: list[Event] = []
         keep: list[Any] = []
-        redelivered = 0
         for msg in msgs:
-            n = msg.metadata.num_delivered
-            if n > 1:
-                redelivered += 1
-            try:
-                event = Event.from_bytes(msg.data)
-            except Exception as exc:  # noqa: BLE001 - any parse failure is the message's fault
-                await d.unparsable(msg.data, exc)
-                await msg.term()
-                continue
-            if n > d.max_deliveries:
-                await d.crashed(event, None, n)
-                await msg.term()
+            event = await d.admit(msg.data, msg.metadata.num_delivered)
+            if event is None:
+                await msg.term()  # dead-lettered: never deliver it again
                 continue
             events.append(event)
             keep.append(msg)
-        d.redelivered(redelivered)
-        if events:
-            if m.batch:
-                await d.batch(m.handler, events)  # type: ignore[arg-type]
-            else:
-                for event in events:
-                    await d.one(m.handler, event)  # type: ignore[arg-type]
+        await d.dispatch(m, events)
         for msg in keep:
             await msg.ack()
         m.end()
 
     # -- background: keep-alive, lag -------------------------------------------------------
 
-    async def _keepalive_loop(self) -> None:
-        every = self._ack_wait / 3
-        while True:
-            await asyncio.sleep(every)
-            now = time.monotonic()
-            for g in list(self._groups.values()):
-                for m in list(g.members.values()):
-                    if m.inflight and now - m.inflight_since > every:
-                        for msg in list(m.inflight):
-                            await _quietly(msg.in_progress())
+    async def _keep_alive(self, g: _Group, m: _Member, held: list[Any]) -> None:
+        for msg in held:
+            await _quietly(msg.in_progress())
 
-    async def _lag_loop(self) -> None:
-        while True:
-            if self._metrics and self._js is not None:
-                for g in list(self._groups.values()):
-                    if not g.ready:
-                        continue
-                    try:
-                        info = await self._js.consumer_info(self.stream, g.durable)
-                    except asyncio.CancelledError:
-                        raise
-                    except (NatsError, OSError) as exc:
-                        log.debug("nats bus lag probe failed", topic=g.topic, error=repr(exc))
-                        continue
-                    behind = (info.num_pending or 0) + (info.num_ack_pending or 0)
-                    self._metrics.bus_consumer_lag.labels(g.topic, g.name).set(behind)
-            await asyncio.sleep(self._lag_interval)
+    async def _observe(self, g: _Group) -> int | None:
+        if not self._metrics or self._js is None or not g.ready:
+            return None
+        info = await self._js.consumer_info(self.stream, g.durable)
+        return (info.num_pending or 0) + (info.num_ack_pending or 0)
 
 
 async def _quietly(aw: Any) -> None:

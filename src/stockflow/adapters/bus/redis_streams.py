@@ -45,14 +45,8 @@ import redis.asyncio as aioredis
 from redis.commands.core import AsyncScript
 from redis.exceptions import RedisError, ResponseError
 
-from stockflow.adapters.bus.delivery import (
-    Delivery,
-    Member,
-    Subscriptions,
-    cancel,
-    halt,
-    url_options,
-)
+from stockflow.adapters.bus.base import BusBase, Group
+from stockflow.adapters.bus.delivery import Delivery, Member, url_options
 from stockflow.core.events import Event
 from stockflow.core.logging import get_logger
 from stockflow.core.metrics import Metrics
@@ -87,20 +81,21 @@ Entry = tuple[bytes, dict[bytes, bytes] | None]
 class _Member(Member):
     # Entries XAUTOCLAIMed for this member, with their delivery counts, handled before new ones.
     claimed: deque[tuple[bytes, dict[bytes, bytes] | None, int]] = field(default_factory=deque)
+    recover_from: bytes | None = b"0"  # first its own pending entries (after a restart)
 
 
 @dataclass(eq=False)
-class _Group:
-    topic: str
-    name: str
-    key: str
-    delivery: Delivery
-    members: dict[str, _Member] = field(default_factory=dict)
+class _Group(Group):
+    key: str = ""
     claimer: asyncio.Task[None] | None = None
     created: bool = False
 
 
-class RedisStreamsBus(Subscriptions):
+class RedisStreamsBus(BusBase):
+    kind = "redis"
+    member_type = _Member
+    expected_errors = (RedisError, OSError)
+
     def __init__(self, url: str = "redis://127.0.0.1:6379/0", *,
                  metrics: Metrics | None = None, max_retries: int = 3,
                  prefix: str = "stockflow:", maxlen: int = 1_000_000, group_start: str = "0",
@@ -110,26 +105,20 @@ class RedisStreamsBus(Subscriptions):
                  stop_grace_s: float = 5.0) -> None:
         if group_start not in ("0", "$"):
             raise ValueError("group_start must be '0' (retained history) or '$' (new only)")
+        super().__init__(metrics=metrics, max_retries=max_retries, retry_delay=retry_delay,
+                         stop_grace_s=stop_grace_s, prefetch=prefetch,
+                         lag_interval_s=lag_interval_s,
+                         keepalive_s=max(1, claim_idle_ms) / 3000)
         self._url = url
-        self._metrics = metrics
-        self._max_retries = max_retries
         self.prefix = prefix
         self._maxlen = maxlen
         self._group_start = group_start
         self._claim_idle_ms = max(1, claim_idle_ms)
         self._claim_interval = (claim_interval_ms or max(10, self._claim_idle_ms // 4)) / 1000
         self._block_ms = max(1, block_ms)
-        self._prefetch = max(1, prefetch)
-        self._lag_interval = lag_interval_s
         self._consumer_gc_ms = consumer_gc_ms
-        self._retry_delay = retry_delay
-        self._grace = stop_grace_s
         self._client: aioredis.Redis | None = None
         self._xadd_many: AsyncScript | None = None
-        self._groups: dict[tuple[str, str], _Group] = {}
-        self._running = False
-        self._closing = False
-        self._background: list[asyncio.Task[None]] = []
         self._consumer_base = f"{socket.gethostname()}-{os.getpid()}"
 
     def key(self, topic: str) -> str:
@@ -141,79 +130,38 @@ class RedisStreamsBus(Subscriptions):
             self._client = aioredis.Redis.from_url(self._url)
         return self._client
 
-    # -- subscriptions ---------------------------------------------------------------------
+    # -- groups and lifecycle -------------------------------------------------------------
 
-    def _add_member(self, topic: str, group: str, handler: Any, batch: bool, count: int,
-                    max_wait: float, consumer: str | None) -> None:
-        g = self._groups.get((topic, group))
-        if g is None:
-            delivery = Delivery(topic, group, max_retries=self._max_retries,
-                                retry_delay=self._retry_delay, metrics=self._metrics,
-                                publish_dead=self.publish)
-            g = self._groups[(topic, group)] = _Group(topic, group, self.key(topic), delivery)
-        name = consumer or f"{self._consumer_base}-{next(_NAMES)}"
-        if name in g.members:
-            raise ValueError(f"consumer {name!r} is already a member of {topic}/{group}")
-        m = g.members[name] = _Member(topic, group, name, handler, batch, count, max_wait)
-        if self._running:
-            self._launch(g, m)
+    def _new_group(self, topic: str, group: str, delivery: Delivery) -> _Group:
+        return _Group(topic, group, delivery, key=self.key(topic))
 
-    def _launch(self, g: _Group, m: _Member) -> None:
-        m.task = asyncio.create_task(self._consume(g, m), name=f"bus:{g.topic}:{g.name}:{m.name}")
+    def _member_name(self, group: str) -> str:
+        return f"{self._consumer_base}-{next(_NAMES)}"
+
+    def _launch(self, g: _Group, m: Member) -> None:
+        super()._launch(g, m)
         if g.claimer is None:
             g.claimer = asyncio.create_task(self._claim_loop(g), name=f"bus-claim:{g.key}")
+            self._background.append(g.claimer)
 
-    # -- lifecycle -------------------------------------------------------------------------
-
-    async def start(self) -> None:
-        if self._running:
-            return
-        self._running = True
-        self._closing = False
+    async def _halted(self, members: Sequence[Member]) -> None:
+        # Unacknowledged entries stay pending: a member with the same consumer name takes them
+        # back when it starts; otherwise another member claims them after `claim_idle_ms`.
         for g in self._groups.values():
-            for m in g.members.values():
-                if m.task is None:
-                    self._launch(g, m)
-        self._background = [
-            asyncio.create_task(self._keepalive_loop(), name="bus-redis-keepalive"),
-            asyncio.create_task(self._lag_loop(), name="bus-redis-lag"),
-        ]
+            g.claimer = None
 
-    async def stop(self) -> None:
-        """Stop consuming (running handlers get `stop_grace_s`), then close the connections.
-
-        Unacknowledged entries stay pending: a member with the same consumer name takes them
-        back when it starts; otherwise another member claims them after `claim_idle_ms`.
-        """
-        if self._running:
-            self._closing = True
-            await halt([m for g in self._groups.values() for m in g.members.values()],
-                       self._grace)
-            for g in self._groups.values():
-                await cancel(g.claimer)
-                g.claimer = None
-            for t in self._background:
-                await cancel(t)
-            self._background = []
-            self._running = False
+    async def _disconnect(self) -> None:
         if self._client is not None:
             await self._client.aclose()
             self._client = None
             self._xadd_many = None
-
-    async def stop_consumer(self, topic: str, group: str, consumer: str) -> None:
-        """Test hook: the member dies abruptly; what it holds is claimed after claim_idle_ms."""
-        m = self._groups[(topic, group)].members.pop(consumer)
-        await cancel(m.task)
-        m.task = None
 
     # -- publishing ------------------------------------------------------------------------
 
     async def publish(self, topic: str, event: Event) -> None:
         kw = {"maxlen": self._maxlen, "approximate": True} if self._maxlen else {}
         await self.client.xadd(self.key(topic), {_FIELD: event.to_bytes()}, **kw)
-        if self._metrics:
-            self._metrics.events_published.labels(topic).inc()
+        self._published(topic, 1)
 
     async def publish_many(self, topic: str, events: Sequence[Event]) -> None:
         # One EVALSHA per chunk of XADDs: a pipeline spends ~4x more client time packing and
@@ -234,12 +182,11 @@ class RedisStreamsBus(Subscriptions):
                 size = 0
         if len(args) > 1:
             await self._xadd_many(keys=key, args=args)
-        if self._metrics:
-            self._metrics.events_published.labels(topic).inc(len(events))
+        self._published(topic, len(events))
 
     # -- consuming -------------------------------------------------------------------------
 
-    async def _ensure_group(self, g: _Group) -> None:
+    async def _ensure(self, g: _Group) -> None:
         if g.created:
             return
         try:
@@ -249,48 +196,29 @@ class RedisStreamsBus(Subscriptions):
                 raise
         g.created = True
 
-    async def _consume(self, g: _Group, m: _Member) -> None:
-        recover_from: bytes | None = b"0"  # first our own pending entries (after a restart)
-        backoff = 0.0
-        while not self._closing:
-            try:
-                await self._ensure_group(g)
-                if m.claimed:
-                    batch = [m.claimed.popleft() for _ in range(min(m.max_batch, len(m.claimed)))]
-                    entries: list[Entry] = [(i, f) for i, f, _ in batch]
-                    await self._process(g, m, entries, {i: n for i, _, n in batch})
-                elif recover_from is not None:
-                    entries = await self._read(g, m, recover_from, None)
-                    if not entries:
-                        recover_from = None
-                        continue
-                    recover_from = entries[-1][0]
-                    await self._process(g, m, entries, await self._counts(g, m, entries))
-                else:
-                    entries = await self._read_new(g, m)
-                    if entries:
-                        await self._process(g, m, entries, None)
-                backoff = 0.0
-            except asyncio.CancelledError:
-                raise
-            except ResponseError as exc:
-                if "NOGROUP" in str(exc):
-                    g.created = False  # the stream was deleted under us: recreate the group
-                    continue
-                backoff = await self._pause(g, m, exc, backoff)
-            except (RedisError, OSError) as exc:
-                backoff = await self._pause(g, m, exc, backoff)
-            except Exception as exc:  # a bug must not silently end the member
-                log.exception("redis bus consumer failed", topic=g.topic, group=g.name)
-                backoff = await self._pause(g, m, exc, backoff)
+    async def _step(self, g: _Group, m: _Member) -> None:
+        await self._ensure(g)
+        if m.claimed:
+            batch = [m.claimed.popleft() for _ in range(min(m.max_batch, len(m.claimed)))]
+            entries: list[Entry] = [(i, f) for i, f, _ in batch]
+            await self._process(g, m, entries, {i: n for i, _, n in batch})
+        elif m.recover_from is not None:
+            entries = await self._read(g, m, m.recover_from, None)
+            if not entries:
+                m.recover_from = None
+                return
+            m.recover_from = entries[-1][0]
+            await self._process(g, m, entries, await self._counts(g, m, entries))
+        else:
+            entries = await self._read_new(g, m)
+            if entries:
+                await self._process(g, m, entries, None)
 
-    async def _pause(self, g: _Group, m: _Member, exc: Exception, backoff: float) -> float:
-        m.end()  # what it held stays pending: claimed again after claim_idle_ms
-        backoff = min(backoff * 2 or 0.1, 5.0)
-        log.warning("redis bus consumer error; retrying", topic=g.topic, group=g.name,
-                    error=repr(exc), retry_in=backoff)
-        await asyncio.sleep(backoff)
-        return backoff
+    def _recover(self, g: _Group, m: Member, exc: Exception) -> bool:
+        if isinstance(exc, ResponseError) and "NOGROUP" in str(exc):
+            g.created = False  # the stream was deleted under us: recreate the group
+            return True
+        return False
 
     async def _read(self, g: _Group, m: _Member, start: bytes | str, block: int | None,
                     count: int | None = None) -> list[Entry]:
@@ -329,34 +257,17 @@ class RedisStreamsBus(Subscriptions):
         ids = [i for i, _ in entries]
         m.begin(ids)
         events: list[Event] = []
-        redelivered = 0
         for entry_id, fields in entries:
             n = counts.get(entry_id, 2) if counts is not None else 1
-            if n > 1:
-                redelivered += 1
             if fields is None:
+                d.redelivered(int(n > 1))
                 await d.unparsable(b"", "entry trimmed from the stream before it was acknowledged")
-                continue
-            raw = fields.get(_FIELD)
-            if raw is None:
+            elif (raw := fields.get(_FIELD)) is None:
+                d.redelivered(int(n > 1))
                 await d.unparsable(repr(fields), "unparsable message: no 'e' field in the entry")
-                continue
-            try:
-                event = Event.from_bytes(raw)
-            except Exception as exc:  # noqa: BLE001 - any parse failure is the message's fault
-                await d.unparsable(raw, exc)
-                continue
-            if n > d.max_deliveries:
-                await d.crashed(event, None, n)
-                continue
-            events.append(event)
-        d.redelivered(redelivered)
-        if events:
-            if m.batch:
-                await d.batch(m.handler, events)  # type: ignore[arg-type]
-            else:
-                for event in events:
-                    await d.one(m.handler, event)  # type: ignore[arg-type]
+            elif (event := await d.admit(raw, n)) is not None:
+                events.append(event)
+        await d.dispatch(m, events)
         await self.client.xack(g.key, g.name, *ids)
         m.end()
 
@@ -369,7 +280,7 @@ class RedisStreamsBus(Subscriptions):
                 await self._claim(g)
             except asyncio.CancelledError:
                 raise
-            except (RedisError, OSError) as exc:
+            except Exception as exc:  # noqa: BLE001 - retried next round
                 log.warning("redis bus claim failed", topic=g.topic, group=g.name,
                             error=repr(exc))
 
@@ -394,49 +305,27 @@ class RedisStreamsBus(Subscriptions):
             if start in (b"0-0", "0-0"):
                 return
 
-    async def _keepalive_loop(self) -> None:
-        every = self._claim_idle_ms / 3000
-        while True:
-            await asyncio.sleep(every)
-            now = time.monotonic()
-            for g in list(self._groups.values()):
-                for m in list(g.members.values()):
-                    ids = list(m.inflight) if m.inflight and now - m.inflight_since > every \
-                        else []
-                    ids.extend(i for i, _, _ in m.claimed)
-                    if not ids:
-                        continue
-                    try:
-                        # JUSTID: resets the idle time without counting a delivery.
-                        await self.client.xclaim(g.key, g.name, m.name, 0, ids, justid=True)
-                    except (RedisError, OSError) as exc:
-                        log.warning("redis bus keep-alive failed", error=repr(exc))
+    async def _keep_alive(self, g: _Group, m: _Member, held: list[Any]) -> None:
+        ids = held + [i for i, _, _ in m.claimed]
+        if ids:
+            # JUSTID: resets the idle time without counting a delivery.
+            await self.client.xclaim(g.key, g.name, m.name, 0, ids, justid=True)
 
-    async def _lag_loop(self) -> None:
-        while True:
-            for g in list(self._groups.values()):
-                try:
-                    await self._observe(g)
-                except asyncio.CancelledError:
-                    raise
-                except (RedisError, OSError) as exc:
-                    log.debug("redis bus lag probe failed", topic=g.topic, error=repr(exc))
-            await asyncio.sleep(self._lag_interval)
-
-    async def _observe(self, g: _Group) -> None:
+    async def _observe(self, g: _Group) -> int | None:
         if not g.created:
-            return
+            return None
+        behind = None
         if self._metrics:
             for info in await self.client.xinfo_groups(g.key):
                 if info["name"] == g.name.encode():
                     behind = (info.get("lag") or 0) + (info.get("pending") or 0)
-                    self._metrics.bus_consumer_lag.labels(g.topic, g.name).set(behind)
         if self._consumer_gc_ms:
             for c in await self.client.xinfo_consumers(g.key, g.name):
                 name = c["name"].decode()
                 if c["pending"] == 0 and c["idle"] > self._consumer_gc_ms \
                         and name not in g.members:
                     await self.client.xgroup_delconsumer(g.key, g.name, name)
+        return behind
 
 
 _OPTIONS = {"prefix": str, "maxlen": int, "group_start": str, "claim_idle_ms": int,

@@ -18,7 +18,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 import httpx
 from pydantic import SecretStr
 
-from stockflow.adapters.providers.errors import (
+from stockflow.core.resilience.errors import (
     ProviderAuthError,
     ProviderBadData,
     ProviderError,
@@ -26,6 +26,7 @@ from stockflow.adapters.providers.errors import (
     ProviderRateLimited,
     ProviderUnavailable,
 )
+from stockflow.market.ports import BARS, QUOTES
 
 _SECRET_PARAM = re.compile(r"key|token|secret|signature|password|auth", re.IGNORECASE)
 _BODY_SNIPPET = 200
@@ -87,6 +88,9 @@ class HttpProvider:
 
     name = "http"
     default_base_url = ""
+    # What this vendor can do beyond the port (see market/ports.py); callers look here, never
+    # at a vendor's name.
+    capabilities: frozenset[str] = frozenset({QUOTES, BARS})
     # Statuses whose body a vendor uses for "unknown symbol"; others map by class (see _raise).
     not_found_statuses: frozenset[int] = frozenset({404})
 

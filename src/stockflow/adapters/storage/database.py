@@ -6,6 +6,7 @@ Nothing connects at import or construction; `connect()` makes the engine, `migra
 from __future__ import annotations
 
 import asyncio
+import os
 import re
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -17,7 +18,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import URL, Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-from stockflow.adapters.storage.schema import metadata
+from stockflow.core.sql import metadata
 
 SCHEMES = ("sqlite", "postgresql", "postgres")
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
@@ -99,9 +100,10 @@ class SqlDatabase:
             engine, self._engine = self._engine, None
             await engine.dispose()
 
-    async def migrate(self) -> None:
-        """Upgrade to the newest alembic revision; safe to repeat and to run from many processes."""
-        config = alembic_config()
+    async def migrate(self, locations: Sequence[str] = ()) -> None:
+        """Upgrade to the newest alembic revisions; safe to repeat and to run from many processes.
+        `locations`: the contexts' own revision folders (package paths), beside the platform's."""
+        config = alembic_config(locations)
         async with self.engine.begin() as conn:
             if self.dialect == "postgresql":
                 await conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_MIGRATION_LOCK_KEY})")
@@ -249,11 +251,25 @@ class SqlDatabase:
         return out
 
 
-def alembic_config() -> Config:
-    """Alembic configuration pointing at the packaged migrations; no alembic.ini needed."""
+def alembic_config(locations: Sequence[str] = ()) -> Config:
+    """Alembic configuration pointing at the packaged migrations; no alembic.ini needed. A
+    context's own revisions start a branch of their own (`branch_labels`), so every head is
+    upgraded."""
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR).replace("%", "%%"))
+    folders = [str(MIGRATIONS_DIR / "versions"), *(_package_dir(p) for p in locations)]
+    config.set_main_option("path_separator", "os")
+    config.set_main_option("version_locations", os.pathsep.join(folders).replace("%", "%%"))
     return config
+
+
+def _package_dir(package: str) -> str:
+    import importlib.util
+
+    spec = importlib.util.find_spec(package)
+    if spec is None or not spec.submodule_search_locations:
+        raise ValueError(f"migrations package {package!r} not found")
+    return str(next(iter(spec.submodule_search_locations)))
 
 
 def make_database(url: str, **kwargs: Any) -> SqlDatabase:
@@ -277,7 +293,7 @@ def upgrade(url: str, **kwargs: Any) -> None:
 
 def _upgrade_head(connection: Connection, config: Config) -> None:
     config.attributes["connection"] = connection
-    command.upgrade(config, "head")
+    command.upgrade(config, "heads")
 
 
 def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:

@@ -4,10 +4,14 @@ closed → open after `failure_threshold` consecutive failures, or when the fail
 last `window` calls reaches `failure_rate` (once `min_calls` calls are in the window);
 open → half_open after `reset_timeout` seconds, where one caller (the probe) goes through and
 every other caller fails fast; the probe's success closes the breaker, its failure re-opens it.
+The probe slot is a lease of `probe_timeout` seconds: a probe that never gives its verdict
+shuts the dependency out for that long at most.
 """
 
 from __future__ import annotations
 
+import asyncio
+import weakref
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
@@ -49,9 +53,14 @@ class CircuitBreaker:
         self.reset_timeout = reset_timeout
         self.probe_timeout = probe_timeout
         self.clock = clock
-        self.store: BreakerStore = store or MemoryBreakerStore()
+        self.store: BreakerStore = store or MemoryBreakerStore(clock)
         # Last record seen, so the sync properties (admin view) need no I/O.
         self._seen = BreakerRecord()
+        # The token of the probe lease each task holds. Callers pass back only `probe: bool`,
+        # and a probe's verdict comes from the task that took it; keyed by task because a
+        # second probe may start once the first one's lease expired, and must keep its own.
+        self._leases: weakref.WeakKeyDictionary[asyncio.Task[Any], str] = \
+            weakref.WeakKeyDictionary()
 
     # -- views -----------------------------------------------------------------------------------
 
@@ -102,15 +111,26 @@ class CircuitBreaker:
         waited = self._now() - (rec.opened_at or 0.0)
         if rec.state == OPEN and waited < self.reset_timeout:
             raise CircuitOpenError(self.name, self.reset_timeout - waited)
-        if not await self.store.acquire_probe(self.name, self.probe_timeout):
+        token = await self.store.acquire_probe(self.name, self.probe_timeout)
+        if token is None:
             raise CircuitOpenError(self.name)
         rec = self._seen = await self.store.load(self.name)
         if rec.state == CLOSED:  # closed by another probe between our two reads
-            await self.store.release_probe(self.name)
+            await self.store.release_probe(self.name, token)
             return False
+        task = asyncio.current_task()
+        if task is not None:
+            self._leases[task] = token
         rec.state = HALF_OPEN
         await self.store.save(self.name, rec)
         return True
+
+    async def _release_probe(self) -> None:
+        # No token in this task: the verdict came from elsewhere; the lease then ages out.
+        task = asyncio.current_task()
+        token = self._leases.pop(task, None) if task is not None else None
+        if token is not None:
+            await self.store.release_probe(self.name, token)
 
     async def record_success(self, probe: bool = False) -> bool:
         """Returns True when this success closed an open breaker."""
@@ -124,7 +144,7 @@ class CircuitBreaker:
         await self.store.save(self.name, rec)
         self._seen = rec
         if probe:
-            await self.store.release_probe(self.name)
+            await self._release_probe()
         return was_open and rec.state == CLOSED
 
     async def record_failure(self, probe: bool = False) -> bool:
@@ -140,7 +160,7 @@ class CircuitBreaker:
         await self.store.save(self.name, rec)
         self._seen = rec
         if probe:
-            await self.store.release_probe(self.name)
+            await self._release_probe()
         return opened
 
     async def release(self, probe: bool) -> None:
@@ -152,7 +172,7 @@ class CircuitBreaker:
                 rec.state = OPEN  # opened_at unchanged: the next caller may probe at once
                 await self.store.save(self.name, rec)
                 self._seen = rec
-            await self.store.release_probe(self.name)
+            await self._release_probe()
 
     async def call(self, fn: Callable[..., Awaitable[T]], *args: Any,
                    is_failure: Callable[[BaseException], bool] = lambda e: True,

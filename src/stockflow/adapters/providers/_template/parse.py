@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from stockflow.adapters.providers import values as v
-from stockflow.adapters.providers.errors import ProviderBadData
+from stockflow.core.resilience.errors import ProviderBadData
 from stockflow.market.domain import Bar, Interval, Quote
 
 NAME = "template"  # TODO: the vendor's name; also the `provider` on every Quote and Bar

@@ -9,8 +9,8 @@ from typing import Any
 
 from stockflow.adapters.providers import values
 from stockflow.adapters.providers._template import parse
-from stockflow.adapters.providers.errors import ProviderError, ProviderNotFound
 from stockflow.adapters.providers.http import HttpProvider
+from stockflow.core.resilience.errors import ProviderError, ProviderNotFound
 from stockflow.market.domain import Bar, Instrument, Interval, Quote, normalise_ticker
 
 

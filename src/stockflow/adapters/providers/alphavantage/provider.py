@@ -8,9 +8,9 @@ from typing import Any
 
 from stockflow.adapters.providers import values
 from stockflow.adapters.providers.alphavantage import parse
-from stockflow.adapters.providers.errors import ProviderError, ProviderNotFound
 from stockflow.adapters.providers.http import HttpProvider
-from stockflow.adapters.providers.markets import is_us_equity
+from stockflow.core.resilience.errors import ProviderError, ProviderNotFound
+from stockflow.market.assets import is_us_equity
 from stockflow.market.domain import Bar, Instrument, Interval, Quote, normalise_ticker
 
 # "compact" is the latest 100 points; "full" is premium for daily series.

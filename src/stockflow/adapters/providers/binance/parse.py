@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from stockflow.adapters.providers import values as v
-from stockflow.adapters.providers.errors import ProviderBadData
+from stockflow.core.resilience.errors import ProviderBadData
 from stockflow.market.domain import Bar, Interval, Quote
 
 NAME = "binance"

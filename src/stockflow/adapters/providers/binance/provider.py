@@ -11,15 +11,17 @@ import httpx
 
 from stockflow.adapters.providers import values
 from stockflow.adapters.providers.binance import parse, symbols
-from stockflow.adapters.providers.errors import (
+from stockflow.adapters.providers.http import HttpProvider, parse_retry_after
+from stockflow.core.resilience.errors import (
     ProviderAuthError,
     ProviderBadData,
     ProviderError,
     ProviderNotFound,
     ProviderRateLimited,
 )
-from stockflow.adapters.providers.http import HttpProvider, parse_retry_after
+from stockflow.market.assets import is_crypto_pair
 from stockflow.market.domain import Bar, Instrument, Interval, Quote, normalise_ticker
+from stockflow.market.ports import BARS, QUOTES, STREAM
 
 # https://developers.binance.com/docs/binance-spot-api-docs/errors
 _NOT_FOUND = {-1121}
@@ -32,11 +34,20 @@ class BinanceProvider(HttpProvider):
 
     name = parse.NAME
     default_base_url = "https://api.binance.com"
+    capabilities = frozenset({QUOTES, BARS, STREAM})
 
     def __init__(self, *args: Any, clock: Callable[[], datetime] | None = None,
                  **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.now = clock or (lambda: datetime.now(UTC))
+
+    def stream_covers(self, ticker: str) -> bool:
+        return is_crypto_pair(ticker)
+
+    def stream_feed(self, tickers: Sequence[str], stream_url: str | None = None) -> Any:
+        from stockflow.adapters.providers.binance.stream import BinanceTradeFeed
+
+        return BinanceTradeFeed(tickers, base_url=stream_url)
 
     def auth_headers(self) -> dict[str, str]:
         key = self.secret()

@@ -5,7 +5,7 @@ Binance has no USD spot book; USD maps to the USDT book (documented in docs/prov
 
 from __future__ import annotations
 
-from stockflow.adapters.providers.markets import is_crypto_pair
+from stockflow.market.assets import is_crypto_pair
 from stockflow.market.domain import normalise_ticker
 
 _QUOTE_ALIASES = {"USD": "USDT"}

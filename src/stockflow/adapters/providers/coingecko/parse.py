@@ -15,7 +15,7 @@ from typing import Any
 
 from stockflow.adapters.providers import values as v
 from stockflow.adapters.providers.coingecko.symbols import from_vendor
-from stockflow.adapters.providers.errors import ProviderBadData, ProviderNotFound
+from stockflow.core.resilience.errors import ProviderBadData, ProviderNotFound
 from stockflow.market.domain import AssetClass, Bar, Instrument, Interval, Quote
 
 NAME = "coingecko"

@@ -9,9 +9,10 @@ from typing import Any
 
 from stockflow.adapters.providers import values
 from stockflow.adapters.providers.coingecko import parse, symbols
-from stockflow.adapters.providers.errors import ProviderError, ProviderNotFound, ProviderRateLimited
 from stockflow.adapters.providers.http import HttpProvider
+from stockflow.core.resilience.errors import ProviderError, ProviderNotFound, ProviderRateLimited
 from stockflow.market.domain import Bar, Instrument, Interval, Quote, normalise_ticker
+from stockflow.market.ports import BARS, QUOTES, RATES
 
 _BAR_INTERVALS = (Interval.H1, Interval.D1)
 
@@ -21,6 +22,7 @@ class CoinGeckoProvider(HttpProvider):
     /coins/markets. A demo key, if given, travels as the `x-cg-demo-api-key` header."""
 
     name = parse.NAME
+    capabilities = frozenset({QUOTES, BARS, RATES})
     default_base_url = "https://api.coingecko.com/api/v3"
 
     def __init__(self, *args: Any, clock: Callable[[], datetime] | None = None,

@@ -2,25 +2,8 @@
 
 from __future__ import annotations
 
+from stockflow.market.assets import COIN_IDS, SYMBOLS, VS_CURRENCIES
 from stockflow.market.domain import normalise_ticker
-
-# The universe's coins. CoinGecko ids are not derivable from symbols (BNB is "binancecoin").
-COIN_IDS: dict[str, str] = {
-    "BTC": "bitcoin",
-    "ETH": "ethereum",
-    "SOL": "solana",
-    "BNB": "binancecoin",
-    "XRP": "ripple",
-    "ADA": "cardano",
-    "DOGE": "dogecoin",
-    "AVAX": "avalanche-2",
-    "USDT": "tether",
-    "USDC": "usd-coin",
-}
-SYMBOLS: dict[str, str] = {v: k for k, v in COIN_IDS.items()}
-# A subset of /simple/supported_vs_currencies: the fiat and coin quotes StockFlow uses.
-VS_CURRENCIES = frozenset({"usd", "eur", "gbp", "inr", "jpy", "aud", "cad", "chf", "sgd",
-                           "btc", "eth"})
 
 
 def to_vendor(ticker: str) -> tuple[str, str] | None:

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from stockflow.adapters.providers import values as v
 from stockflow.adapters.providers.dhan.symbols import SEGMENT_CODES
-from stockflow.adapters.providers.errors import (
+from stockflow.core.resilience.errors import (
     ProviderAuthError,
     ProviderBadData,
     ProviderError,
@@ -94,8 +94,9 @@ def packet(data: bytes, seq: int) -> dict[str, Any] | None:
     """One binary live-feed packet → a raw tick dict, or a prev-close record, or None.
 
     Ticker (2), Quote (4) and Full (8) packets become raw ticks in the pipeline's wire format;
-    the feed carries no sequence number, so `seq` comes from the caller (a per-connection
-    counter). LTT is epoch seconds, read as UTC as the official client does. Prev close (6)
+    the feed carries no sequence number, so `seq` comes from the caller: the receive time in
+    epoch microseconds, kept strictly increasing by the feed (`DhanLiveFeed._next_seq`), so it
+    stays unique across reconnects and restarts. LTT is epoch seconds, read as UTC as the official client does. Prev close (6)
     becomes {"type": "prev_close", "symbol", "prev_close"}. Disconnection (50) raises:
     806–809 as ProviderAuthError, others as ProviderUnavailable. Other packets → None.
     """

@@ -7,15 +7,17 @@ from datetime import UTC, datetime
 from typing import Any
 
 from stockflow.adapters.providers.dhan import parse, symbols
-from stockflow.adapters.providers.errors import (
+from stockflow.adapters.providers.http import HttpProvider
+from stockflow.core.resilience.errors import (
     ProviderAuthError,
     ProviderError,
     ProviderNotFound,
     ProviderRateLimited,
     ProviderUnavailable,
 )
-from stockflow.adapters.providers.http import HttpProvider
+from stockflow.market.assets import nse_symbol
 from stockflow.market.domain import Bar, Instrument, Interval, Quote, normalise_ticker
+from stockflow.market.ports import BARS, QUOTES, STREAM
 
 # Dhan's documented error codes (https://dhanhq.co/docs/v2/annexure/): DH-901 invalid
 # authentication, 902 no data subscription, 904 rate limit, 905/907 bad input or no data,
@@ -35,6 +37,7 @@ class DhanProvider(HttpProvider):
     """
 
     name = parse.NAME
+    capabilities = frozenset({QUOTES, BARS, STREAM})
     default_base_url = "https://api.dhan.co/v2"
 
     def __init__(self, api_key: Any = None, *, client_id: str = "",
@@ -48,6 +51,16 @@ class DhanProvider(HttpProvider):
         p = super().from_settings(settings)
         p.client_id = str(getattr(settings, "client_id", "") or "")
         return p  # type: ignore[return-value]
+
+    def stream_covers(self, ticker: str) -> bool:
+        return nse_symbol(ticker) is not None
+
+    def stream_feed(self, tickers: Sequence[str], stream_url: str | None = None) -> Any:
+        from stockflow.adapters.providers.dhan.stream import DhanLiveFeed
+
+        assert self.api_key is not None  # enabled_vendors requires Dhan's key
+        return DhanLiveFeed(tickers, token=self.api_key, client_id=self.client_id,
+                            base_url=stream_url)
 
     def auth_headers(self) -> dict[str, str]:
         key = self.secret()

@@ -17,7 +17,7 @@ import orjson
 from pydantic import SecretStr
 
 from stockflow.adapters.providers.dhan import parse, symbols
-from stockflow.adapters.providers.errors import ProviderBadData
+from stockflow.core.resilience.errors import ProviderBadData
 
 DEFAULT_FEED_URL = "wss://api-feed.dhan.co"
 # RequestCode 15 subscribes Ticker packets, 17 Quote, 21 Full (top of book included).

@@ -7,7 +7,7 @@ any instrument can also be named directly as "SEGMENT:ID" (e.g. "NSE_FNO:49081")
 
 from __future__ import annotations
 
-from stockflow.adapters.providers.markets import nse_symbol
+from stockflow.market.assets import nse_symbol
 from stockflow.market.domain import normalise_ticker
 
 NSE_EQ_IDS: dict[str, int] = {

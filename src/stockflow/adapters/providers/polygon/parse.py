@@ -11,8 +11,8 @@ from datetime import datetime
 from typing import Any
 
 from stockflow.adapters.providers import values as v
-from stockflow.adapters.providers.errors import ProviderBadData
 from stockflow.adapters.providers.polygon.symbols import same_symbol, to_vendor
+from stockflow.core.resilience.errors import ProviderBadData
 from stockflow.market.domain import Bar, Interval, Quote
 
 NAME = "polygon"

@@ -8,13 +8,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 from stockflow.adapters.providers import values
-from stockflow.adapters.providers.errors import (
+from stockflow.adapters.providers.http import HttpProvider
+from stockflow.adapters.providers.polygon import parse, symbols
+from stockflow.core.resilience.errors import (
     ProviderAuthError,
     ProviderError,
     ProviderNotFound,
 )
-from stockflow.adapters.providers.http import HttpProvider
-from stockflow.adapters.providers.polygon import parse, symbols
 from stockflow.market.domain import Bar, Instrument, Interval, Quote, normalise_ticker
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from stockflow.adapters.providers.markets import is_crypto_pair, is_us_equity
+from stockflow.market.assets import is_crypto_pair, is_us_equity
 from stockflow.market.domain import normalise_ticker
 
 

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from stockflow.adapters.providers import values as v
-from stockflow.adapters.providers.errors import ProviderBadData, ProviderError, ProviderNotFound
+from stockflow.core.resilience.errors import ProviderBadData, ProviderError, ProviderNotFound
 from stockflow.market.domain import Bar, Interval, Quote
 
 NAME = "yahoo"

@@ -8,9 +8,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from stockflow.adapters.providers import values
-from stockflow.adapters.providers.errors import ProviderError, ProviderNotFound
 from stockflow.adapters.providers.http import HttpProvider
 from stockflow.adapters.providers.yahoo import parse, symbols
+from stockflow.core.resilience.errors import ProviderError, ProviderNotFound
 from stockflow.market.domain import Bar, Instrument, Interval, Quote, normalise_ticker
 
 

@@ -3,7 +3,7 @@ crypto pairs (BTC-USD) and other US symbols are the same in both."""
 
 from __future__ import annotations
 
-from stockflow.adapters.providers.markets import is_crypto_pair, is_us_equity, nse_symbol
+from stockflow.market.assets import is_crypto_pair, is_us_equity, nse_symbol
 from stockflow.market.domain import normalise_ticker
 
 

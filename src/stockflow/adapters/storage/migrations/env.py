@@ -10,7 +10,7 @@ import asyncio
 from alembic import context
 from sqlalchemy.engine import Connection
 
-from stockflow.adapters.storage.schema import metadata
+from stockflow.core.sql import metadata
 
 config = context.config
 

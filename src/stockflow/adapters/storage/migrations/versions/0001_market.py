@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects.postgresql import JSONB
 
-from stockflow.adapters.storage.schema import UtcDateTime
+from stockflow.core.sql import UtcDateTime
 
 revision: str = "0001_market"
 down_revision: str | None = None

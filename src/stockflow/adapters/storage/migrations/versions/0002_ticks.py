@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-from stockflow.adapters.storage.schema import UtcDateTime
+from stockflow.core.sql import UtcDateTime
 
 revision: str = "0002_ticks"
 down_revision: str | None = "0001_market"

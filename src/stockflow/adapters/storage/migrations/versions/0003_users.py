@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects.postgresql import JSONB
 
-from stockflow.adapters.storage.schema import UtcDateTime
+from stockflow.core.sql import UtcDateTime
 
 revision: str = "0003_users"
 down_revision: str | None = "0002_ticks"

@@ -14,13 +14,21 @@ from typing import Any
 
 import orjson
 
-from stockflow.core.events import Event, make_event
+from stockflow.core.catalogue import (
+    BAR_CLOSED,
+    PROCESSED_TICKS,
+    QUOTE_STREAM,
+    QUOTE_UPDATED,
+    RAW_TICKS,
+    TICK_REJECTED,
+)
+from stockflow.core.events import Event
 from stockflow.core.lifecycle import PeriodicTask
 from stockflow.core.logging import get_logger
-from stockflow.core.ports import Cache, Clock, EventBus, MarketStore, PubSub
+from stockflow.core.module import HandlerSpec
+from stockflow.core.ports import Clock, EventBus, PubSub
 from stockflow.market.domain import Bar, Interval
-from stockflow.market.quote_cache import LastQuotes
-from stockflow.market.service import quote_key
+from stockflow.market.ports import MarketStore, QuoteSink
 from stockflow.pipeline.metrics import PipelineMetrics
 from stockflow.pipeline.processor import TickProcessor
 from stockflow.pipeline.repository import (
@@ -34,12 +42,6 @@ from stockflow.pipeline.sources import TickSource
 
 log = get_logger(__name__)
 
-RAW = "market.ticks.raw"
-RAW_DLQ = "market.ticks.raw.dlq"
-PROCESSED = "market.ticks.processed"
-BARS = "market.bar.closed"
-QUOTES = "market.quote.updated"
-QUOTE_CHANNEL = "stream.quotes"
 CHUNK = 2000  # ticks per event: big enough to amortise the envelope, small enough to redeliver
 
 
@@ -82,8 +84,8 @@ class IngestionWorker:
     async def publish(self, ticks: Sequence[dict[str, Any]]) -> None:
         if not ticks:
             return
-        events = [make_event(RAW, {"ticks": list(c)}, key=self.source.name) for c in chunks(ticks)]
-        await self.bus.publish_many(RAW, events)
+        events = [RAW_TICKS.event({"ticks": list(c)}, key=self.source.name) for c in chunks(ticks)]
+        await self.bus.publish_many(RAW_TICKS.name, events)
         self.metrics.ticks.labels("ingestion").inc(len(ticks))
         self.metrics.batch_size.labels("ingestion").observe(len(ticks))
 
@@ -113,12 +115,14 @@ class ProcessorWorker:
         self.max_batch = max_batch
         self._flush = PeriodicTask("processor-flush", flush_interval, self.flush, clock)
 
-    async def start(self) -> None:
-        self.bus.subscribe_batch(RAW, "processor", self.handle, max_batch=self.max_batch)
-        await self._flush.start()
+    def handlers(self) -> list[HandlerSpec]:
+        return [HandlerSpec(RAW_TICKS, "processor", self.handle, batch=True,
+                            max_batch=self.max_batch,
+                            idempotency="the processor drops ticks it has seen by their "
+                                        "identity; storage skips them again")]
 
-    async def stop(self) -> None:
-        await self._flush.stop()
+    def loops(self) -> list[PeriodicTask]:
+        return [self._flush]
 
     def _now_us(self) -> int:
         return int(self.clock.now().timestamp() * 1_000_000)
@@ -144,23 +148,22 @@ class ProcessorWorker:
         if result.records:
             # Columns straight from the processor's records: no dict per tick on the hot path.
             n = len(result.records)
-            await self.bus.publish_many(PROCESSED, [
-                make_event(PROCESSED, pack_columns(result.columns(WIRE_COLUMNS, i, i + CHUNK)))
+            await self.bus.publish_many(PROCESSED_TICKS.name, [
+                PROCESSED_TICKS.event(pack_columns(result.columns(WIRE_COLUMNS, i, i + CHUNK)))
                 for i in range(0, n, CHUNK)])
         if result.bars:
             for bar in result.bars:
                 self.metrics.bars.labels(bar.interval.value).inc()
-            await self.bus.publish_many(BARS, [make_event(BARS, bar_to_event(b), key=b.ticker)
-                                               for b in result.bars])
+            await self.bus.publish_many(BAR_CLOSED.name, [
+                BAR_CLOSED.event(bar_to_event(b), key=b.ticker) for b in result.bars])
         if result.quotes:
-            await self.bus.publish_many(QUOTES, [make_event(QUOTES, q, key=q["ticker"])
-                                                 for q in result.quotes])
+            await self.bus.publish_many(QUOTE_UPDATED.name, [
+                QUOTE_UPDATED.event(q, key=q["ticker"]) for q in result.quotes])
 
     async def _dead_letter(self, payload: dict[str, Any], reason: str, detail: str) -> None:
         self.metrics.rejected.labels(reason).inc()
-        await self.bus.publish(RAW_DLQ, make_event("pipeline.tick.rejected",
-                                                   {**payload, "reason": reason,
-                                                    "detail": detail}))
+        await self.bus.publish(RAW_TICKS.dlq, TICK_REJECTED.event(
+            {**payload, "reason": reason, "detail": detail}))
 
 
 class StorageWriter:
@@ -180,12 +183,13 @@ class StorageWriter:
         self.crash_after_commits = crash_after_commits
         self.commits = 0
 
-    async def start(self) -> None:
-        self.bus.subscribe_batch(PROCESSED, "storage", self.handle_ticks, max_batch=self.max_batch)
-        self.bus.subscribe_batch(BARS, "storage", self.handle_bars, max_batch=1000)
-
-    async def stop(self) -> None:
-        return None
+    def handlers(self) -> list[HandlerSpec]:
+        return [HandlerSpec(PROCESSED_TICKS, "storage", self.handle_ticks, batch=True,
+                            max_batch=self.max_batch,
+                            idempotency="insert skipping conflicts on the tick identity "
+                                        "(provider, symbol, seq)"),
+                HandlerSpec(BAR_CLOSED, "storage", self.handle_bars, batch=True, max_batch=1000,
+                            idempotency="upsert on the bar key (ticker, interval, time)")]
 
     async def handle_ticks(self, events: list[Event]) -> None:
         rows = processed_rows(events, epoch_micros=self.ticks.epoch_micros)
@@ -214,24 +218,19 @@ class StorageWriter:
 
 
 class RealtimeBroadcaster:
-    """Keeps the quote cache fresh and fans quotes out to every API process through pub/sub."""
+    """Keeps the market's live quotes fresh and fans quotes out to every API process through
+    pub/sub."""
 
     name = "realtime"
 
-    def __init__(self, bus: EventBus, cache: Cache, pubsub: PubSub, *, quote_ttl: float,
-                 last_quotes: LastQuotes | None = None) -> None:
-        self.bus = bus
-        self.cache = cache
+    def __init__(self, sink: QuoteSink, pubsub: PubSub) -> None:
+        self.sink = sink
         self.pubsub = pubsub
-        self.quote_ttl = quote_ttl
-        # Remembered past the TTL, so the API can serve them marked stale if providers fail.
-        self.last_quotes = last_quotes
 
-    async def start(self) -> None:
-        self.bus.subscribe_batch(QUOTES, "realtime", self.handle, max_batch=500, max_wait=0.01)
-
-    async def stop(self) -> None:
-        return None
+    def handlers(self) -> list[HandlerSpec]:
+        return [HandlerSpec(QUOTE_UPDATED, "realtime", self.handle, batch=True, max_batch=500,
+                            max_wait=0.01,
+                            idempotency="sets the latest quote per ticker; a repeat sets it again")]
 
     async def handle(self, events: list[Event]) -> None:
         latest: dict[str, dict[str, Any]] = {}
@@ -242,10 +241,8 @@ class RealtimeBroadcaster:
         if not latest:
             return
         encoded = {t: orjson.dumps(q) for t, q in latest.items()}
-        await self.cache.set_many({quote_key(t): v for t, v in encoded.items()}, self.quote_ttl)
-        if self.last_quotes is not None:
-            await self.last_quotes.put_many(encoded, at=max(e.time for e in events))
-        await self.pubsub.publish(QUOTE_CHANNEL, b"[" + b",".join(encoded.values()) + b"]")
+        await self.sink.remember(encoded, max(e.time for e in events))
+        await self.pubsub.publish(QUOTE_STREAM.name, b"[" + b",".join(encoded.values()) + b"]")
 
 
 def processed_rows(events: Sequence[Event], *,

@@ -8,6 +8,25 @@ from __future__ import annotations
 
 from stockflow.market.domain import normalise_ticker
 
+# The universe's coins by CoinGecko id, the ids the rates API speaks (HeyCard). CoinGecko ids
+# are not derivable from symbols (BNB is "binancecoin").
+COIN_IDS: dict[str, str] = {
+    "BTC": "bitcoin",
+    "ETH": "ethereum",
+    "SOL": "solana",
+    "BNB": "binancecoin",
+    "XRP": "ripple",
+    "ADA": "cardano",
+    "DOGE": "dogecoin",
+    "AVAX": "avalanche-2",
+    "USDT": "tether",
+    "USDC": "usd-coin",
+}
+SYMBOLS: dict[str, str] = {v: k for k, v in COIN_IDS.items()}
+# A subset of /simple/supported_vs_currencies: the fiat and coin quotes StockFlow uses.
+VS_CURRENCIES = frozenset({"usd", "eur", "gbp", "inr", "jpy", "aud", "cad", "chf", "sgd",
+                           "btc", "eth"})
+
 NSE_TICKERS = frozenset({
     "RELIANCE", "TCS", "INFY", "HDFCBANK", "ICICIBANK", "SBIN", "ITC", "HINDUNILVR", "LT",
     "BHARTIARTL",

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from stockflow.adapters.storage.schema import Json, Price, UtcDateTime, metadata
+from stockflow.core.sql import Json, Price, UtcDateTime, metadata
 
 # UUIDs as 36-character strings: one type on SQLite and PostgreSQL, and ids that compare as text.
 Id = sa.String(36)

@@ -1,0 +1,22 @@
+"""The bounded contexts StockFlow runs, in build order: a context may use the ports of those
+before it. Adding a context is a new package with a `module.py` plus one line here."""
+
+from __future__ import annotations
+
+import importlib
+from functools import cache
+
+from stockflow.core.module import ContextModule
+
+CONTEXTS = (
+    "stockflow.market.module",
+    "stockflow.pipeline.module",
+    "stockflow.users.module",
+    "stockflow.jobs.module",
+    "stockflow.control.module",
+)
+
+
+@cache
+def modules() -> tuple[ContextModule, ...]:
+    return tuple(importlib.import_module(path).MODULE for path in CONTEXTS)
