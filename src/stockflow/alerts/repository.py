@@ -15,11 +15,11 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
-from stockflow.adapters.storage.database import SqlDatabase
 from stockflow.alerts.conditions import parse_condition
 from stockflow.alerts.delivery import Channel, ChannelKind, Delivery, DeliveryStatus
 from stockflow.alerts.domain import AlertRule, FiringPolicy, RuleStatus, Trigger
 from stockflow.alerts.tables import alert_channels, alert_deliveries, alert_history, alerts
+from stockflow.core.ports import Database
 
 _DELIVERY_FIELDS = tuple(c.name for c in alert_deliveries.c)
 
@@ -62,7 +62,7 @@ def _delivery(row: Any) -> Delivery:
 
 
 class SqlAlertRepository:
-    def __init__(self, db: SqlDatabase) -> None:
+    def __init__(self, db: Database) -> None:
         self.db = db
 
     # -- rules ---------------------------------------------------------------------------------

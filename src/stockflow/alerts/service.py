@@ -27,6 +27,7 @@ from stockflow.alerts.repository import SqlAlertRepository
 from stockflow.alerts.schemas import AlertCreate, ChannelCreate
 from stockflow.alerts.signing import generate_secret
 from stockflow.alerts.ssrf import UrlRefused, WebhookGuard
+from stockflow.core.catalogue import ALERT_TRIGGERED
 from stockflow.core.ports import Clock
 from stockflow.core.problems import Problem, invalid, not_found
 
@@ -124,7 +125,7 @@ def _payload(trigger: Trigger, fired: Fired) -> dict[str, Any]:
     rule = trigger.rule
     cond = rule.condition.model_dump(mode="json")
     title = rule.name or f"{cond['type']} on {rule.condition.key}"
-    return {"type": "alert.triggered", "timestamp": trigger.at.isoformat(),
+    return {"type": ALERT_TRIGGERED.name, "timestamp": trigger.at.isoformat(),
             "data": {"alert_id": rule.id, "name": rule.name, "title": title, "condition": cond,
                      "metric": fired.metric, "value": fired.value, "previous": fired.previous,
                      "event_id": fired.event_id, "history_id": trigger.history_id}}

@@ -1,15 +1,12 @@
-"""SQL tables of the alerts context (SQLAlchemy Core), portable between SQLite and PostgreSQL.
-
-On their own MetaData for now; the platform moves them onto the shared one with a migration.
-"""
+"""SQL tables of the alerts context (SQLAlchemy Core), portable between SQLite and PostgreSQL,
+on the shared metadata; the context's own migrations (migrations/) create them."""
 
 from __future__ import annotations
 
 import sqlalchemy as sa
 
-from stockflow.adapters.storage.schema import Json, UtcDateTime
+from stockflow.core.sql import Json, UtcDateTime, metadata
 
-metadata = sa.MetaData()
 Id = sa.String(36)
 Ref = sa.String(200)   # history ids are "<alert id>:<event id>"
 
