@@ -12,6 +12,7 @@ CONTEXTS = (
     "stockflow.market.module",
     "stockflow.pipeline.module",
     "stockflow.users.module",
+    "stockflow.alerts.module",
     "stockflow.jobs.module",
     "stockflow.control.module",
 )

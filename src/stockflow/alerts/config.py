@@ -3,6 +3,7 @@ channels (`STOCKFLOW_NOTIFY__*`); the platform mounts both on its settings tree.
 
 from __future__ import annotations
 
+from email_validator import EmailNotValidError, validate_email
 from pydantic import BaseModel, Field, SecretStr, field_validator
 
 from stockflow.alerts.delivery import STANDARD_SCHEDULE
@@ -33,6 +34,16 @@ class AlertsSettings(BaseModel):
     delivery_lease_seconds: float = Field(60.0, gt=0, description=(
         "A claimed delivery is due again after this long if its worker died."))
     delivery_batch: int = Field(100, ge=1, le=10_000)
+    delivery_poll_seconds: float = Field(1.0, gt=0, le=300, description=(
+        "How often the delivery loop looks for due rows it was not woken for (retries, rows "
+        "written by another worker, expired leases)."))
+    index_catchup_seconds: float = Field(60.0, gt=0, description=(
+        "How often each evaluator re-reads rules changed since its last look, in case a "
+        "pub/sub push of a rule change was lost."))
+    verify_url: str = Field("http://localhost:8000/verify-channel", description=(
+        "Page the e-mail confirmation link opens; it gets ?channel=...&token=... and posts "
+        "the token to /v1/alerts/channels/{id}/verify."))
+    digest_top_news: int = Field(5, ge=0, le=50, description="Headlines per digest.")
     sms_daily_cap: int = Field(50, ge=0, description="SMS per user per UTC day.")
     apprise_schemes: list[str] = Field(default_factory=lambda: [
         "ntfy", "ntfys", "tgram", "slack", "discord", "msteams", "pover", "gotify", "gotifys",
@@ -48,8 +59,11 @@ class AlertsSettings(BaseModel):
 
 
 class NotifySettings(BaseModel):
-    email_provider: str = Field("smtp", pattern="^(smtp|sendgrid)$")
-    email_from: str = Field("alerts@stockflow.local", description="The From address.")
+    email_provider: str = Field("smtp", pattern="^[a-z]+$", description=(
+        "smtp or sendgrid: a provider registered for notify.email in core/registry.py."))
+    sms_provider: str = Field("twilio", pattern="^[a-z]+$")
+    email_from: str = Field("alerts@example.com", description=(
+        "The From address (set it to one of yours: receivers check it)."))
     smtp_url: SecretStr | None = Field(None, description=(
         "smtp://user:pass@host:587 (STARTTLS) or smtps://user:pass@host:465 (TLS)."))
     sendgrid_api_key: SecretStr | None = None
@@ -58,3 +72,11 @@ class NotifySettings(BaseModel):
     twilio_auth_token: SecretStr | None = None
     twilio_from: str = Field("", description="E.164 number or a Messaging Service SID (MG...).")
     twilio_base_url: str = "https://api.twilio.com"
+
+    @field_validator("email_from")
+    @classmethod
+    def _sender(cls, value: str) -> str:
+        try:
+            return validate_email(value, check_deliverability=False).normalized
+        except EmailNotValidError as exc:
+            raise ValueError(f"email_from is not an address mail servers accept: {exc}") from None

@@ -115,6 +115,12 @@ class SqlAlertRepository:
             rows = (await conn.execute(stmt.order_by(alerts.c.id).limit(limit))).all()
         return [_rule(r) for r in rows]
 
+    async def changed_since(self, since: datetime) -> list[AlertRule]:
+        """Rules of any status updated at or after `since`: the index's periodic catch-up."""
+        stmt = sa.select(alerts).where(alerts.c.updated_at >= since).order_by(alerts.c.id)
+        async with self.db.engine.connect() as conn:
+            return [_rule(r) for r in (await conn.execute(stmt)).all()]
+
     async def update_rule(self, rule: AlertRule) -> bool:
         values = _rule_values(rule)
         for fixed in ("id", "user_id", "created_at"):
@@ -153,6 +159,28 @@ class SqlAlertRepository:
         async with self.db.engine.connect() as conn:
             return {r.id: _channel(r) for r in (await conn.execute(stmt)).all()}
 
+    async def list_channels(self, user_id: str) -> list[Channel]:
+        stmt = (sa.select(alert_channels).where(alert_channels.c.user_id == user_id)
+                .order_by(alert_channels.c.id))
+        async with self.db.engine.connect() as conn:
+            return [_channel(r) for r in (await conn.execute(stmt)).all()]
+
+    async def update_channel(self, channel: Channel) -> bool:
+        """Target, verification, enabled flag and secrets of one of the user's channels."""
+        t = alert_channels
+        stmt = t.update().where(t.c.id == channel.id, t.c.user_id == channel.user_id).values(
+            target=channel.target, verified=channel.verified, enabled=channel.enabled,
+            disabled_reason=channel.disabled_reason, secrets=list(channel.secrets))
+        async with self.db.engine.begin() as conn:
+            return (await conn.execute(stmt)).rowcount == 1
+
+    async def delete_channel(self, user_id: str, channel_id: str) -> bool:
+        t = alert_channels
+        async with self.db.engine.begin() as conn:
+            done = await conn.execute(t.delete().where(t.c.id == channel_id,
+                                                       t.c.user_id == user_id))
+            return done.rowcount == 1
+
     # -- triggers and the outbox ---------------------------------------------------------------
 
     async def record_trigger(self, trigger: Trigger, deliveries: Sequence[Delivery]) -> bool:
@@ -179,7 +207,8 @@ class SqlAlertRepository:
         return True
 
     async def claim_due(self, now: datetime, *, limit: int = 100,
-                        lease_seconds: float = 60.0) -> list[Delivery]:
+                        lease_seconds: float = 60.0, retries_only: bool = False
+                        ) -> list[Delivery]:
         """Pending deliveries that are due, leased to this worker for `lease_seconds`.
 
         The lease is the new next_attempt_at, so a worker that dies mid-send leaves rows that
@@ -190,6 +219,7 @@ class SqlAlertRepository:
         due = (sa.select(t.c.id).where(t.c.status == DeliveryStatus.PENDING.value,
                                        sa.or_(t.c.next_attempt_at.is_(None),
                                               t.c.next_attempt_at <= now))
+               .where(t.c.attempts > 0 if retries_only else sa.true())
                .order_by(t.c.next_attempt_at, t.c.created_at).limit(limit)
                .with_for_update(skip_locked=True))
         stmt = (t.update().where(t.c.id.in_(due.scalar_subquery()))

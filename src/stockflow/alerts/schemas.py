@@ -1,9 +1,10 @@
-"""Wire models of the future alerts API (`/v1/alerts`, `/v1/alerts/channels`)."""
+"""Wire models of the alerts API (`/v1/alerts`, `/v1/alerts/channels`); they make the OpenAPI
+description. Answers are enveloped as {"data": ..., "meta": ...}."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -57,6 +58,15 @@ class HistoryOut(BaseModel):
     detail: dict
     deliveries: list[DeliveryOut] = []
 
+    @classmethod
+    def of(cls, row: dict[str, Any]) -> HistoryOut:
+        return cls(id=row["id"], event_id=row["event_id"], value=row["value"],
+                   triggered_at=row["triggered_at"], detail=row["detail"],
+                   deliveries=[DeliveryOut(id=d.id, channel=d.channel, status=d.status,
+                                           attempts=d.attempts, last_error=d.last_error,
+                                           delivered_at=d.delivered_at)
+                               for d in row.get("deliveries", [])])
+
 
 class DeliveryOut(BaseModel):
     id: str
@@ -87,6 +97,53 @@ class ChannelOut(BaseModel):
 class ChannelCreated(ChannelOut):
     secret: str | None = Field(None, description=(
         "Webhook signing secret (whsec_...), shown once, here only."))
+    verification_sent: bool | None = Field(None, description=(
+        "E-mail channels: whether the confirmation link was sent."))
+
+
+class VerifyBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    token: str | None = Field(None, min_length=16, max_length=200, description=(
+        "The token of the e-mail confirmation link; leave out to send a new link or ping."))
+
+
+class SendOut(BaseModel):
+    ok: bool
+    status: int | None = None
+    error: str = ""
+
+
+class _Envelope(BaseModel):
+    meta: dict[str, Any]
+
+
+class AlertEnvelope(_Envelope):
+    data: AlertOut
+
+
+class AlertsEnvelope(_Envelope):
+    data: list[AlertOut]
+
+
+class HistoryEnvelope(_Envelope):
+    data: list[HistoryOut]
+
+
+class ChannelEnvelope(_Envelope):
+    data: ChannelOut
+
+
+class ChannelsEnvelope(_Envelope):
+    data: list[ChannelOut]
+
+
+class ChannelCreatedEnvelope(_Envelope):
+    data: ChannelCreated
+
+
+class SendEnvelope(_Envelope):
+    data: SendOut | list[dict[str, Any]]
 
 
 HistoryOut.model_rebuild()

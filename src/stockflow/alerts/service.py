@@ -7,9 +7,13 @@ from __future__ import annotations
 import asyncio
 import html
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
+from email_validator import EmailNotValidError, validate_email
+
+from stockflow.alerts.conditions import Source
 from stockflow.alerts.config import AlertsSettings
 from stockflow.alerts.delivery import (
     Channel,
@@ -27,8 +31,8 @@ from stockflow.alerts.repository import SqlAlertRepository
 from stockflow.alerts.schemas import AlertCreate, ChannelCreate
 from stockflow.alerts.signing import generate_secret
 from stockflow.alerts.ssrf import UrlRefused, WebhookGuard
-from stockflow.core.catalogue import ALERT_TRIGGERED
-from stockflow.core.ports import Clock
+from stockflow.core.catalogue import ALERT_DELIVERED, ALERT_FAILED, ALERT_TRIGGERED
+from stockflow.core.ports import Clock, EventBus
 from stockflow.core.problems import Problem, invalid, not_found
 
 
@@ -40,8 +44,11 @@ class AlertRules:
     """Rule and channel CRUD on behalf of one user; other users' rows are simply not found."""
 
     def __init__(self, repo: SqlAlertRepository, settings: AlertsSettings, clock: Clock,
-                 guard: WebhookGuard, new_id: Callable[[], str] = _new_id) -> None:
+                 guard: WebhookGuard, new_id: Callable[[], str] = _new_id, *,
+                 on_change: Callable[[str], Awaitable[None]] | None = None) -> None:
         self.repo = repo
+        # Told the id of every rule created, changed or deleted: evaluators re-read it.
+        self.on_change = on_change
         self.settings = settings
         self.clock = clock
         self.guard = guard
@@ -58,6 +65,7 @@ class AlertRules:
                          condition=body.condition, policy=self._policy(body),
                          channel_ids=tuple(body.channel_ids), created_at=now, updated_at=now)
         await self.repo.add_rule(rule)
+        await self._changed(rule.id)
         return rule
 
     def _policy(self, body: AlertCreate) -> FiringPolicy:
@@ -76,6 +84,7 @@ class AlertRules:
             "name": body.name, "condition": body.condition, "policy": self._policy(body),
             "channel_ids": tuple(body.channel_ids), "updated_at": self.clock.now()})
         await self.repo.update_rule(new)
+        await self._changed(rule_id)
         return new
 
     async def set_status(self, user_id: str, rule_id: str, status: RuleStatus) -> AlertRule:
@@ -83,11 +92,17 @@ class AlertRules:
         rule = await self.get(user_id, rule_id)
         new = rule.model_copy(update={"status": status, "updated_at": self.clock.now()})
         await self.repo.update_rule(new)
+        await self._changed(rule_id)
         return new
 
     async def delete(self, user_id: str, rule_id: str) -> None:
         if not await self.repo.delete_rule(user_id, rule_id):
             raise not_found("alert", rule_id)
+        await self._changed(rule_id)
+
+    async def _changed(self, rule_id: str) -> None:
+        if self.on_change is not None:
+            await self.on_change(rule_id)
 
     async def history(self, user_id: str, rule_id: str, *, limit: int = 50) -> list[dict]:
         await self.get(user_id, rule_id)
@@ -113,6 +128,11 @@ class AlertRules:
                 raise invalid(f"webhook URL refused: {exc.reason}") from None
         elif kind is ChannelKind.SMS and not is_e164(target):
             raise invalid("an SMS channel needs an E.164 number such as +15558675310")
+        elif kind is ChannelKind.EMAIL:
+            try:
+                validate_email(target, check_deliverability=False)
+            except EmailNotValidError as exc:
+                raise invalid(f"not an e-mail address: {exc}") from None
 
     async def _own_channels(self, user_id: str, channel_ids: Sequence[str]) -> None:
         found = await self.repo.get_channels(channel_ids)
@@ -132,33 +152,62 @@ def _payload(trigger: Trigger, fired: Fired) -> dict[str, Any]:
 
 
 class TriggerRecorder:
-    """Evaluator firings into history + outbox; evaluation state is written only after that."""
+    """Evaluator firings into history + outbox; evaluation state is written only after that.
+
+    `alert.triggered` is published for every firing whose history row exists once recording is
+    done, new or written before (a redelivered event), so a crash between the commit and the
+    publish loses no event; consumers de-duplicate by the payload's `history_id`."""
 
     def __init__(self, evaluator: AlertEvaluator, repo: SqlAlertRepository,
-                 new_id: Callable[[], str] = lambda: "msg_" + uuid.uuid4().hex) -> None:
+                 new_id: Callable[[], str] = lambda: "msg_" + uuid.uuid4().hex, *,
+                 bus: EventBus | None = None, wake: Callable[[], None] | None = None) -> None:
         self.evaluator = evaluator
         self.repo = repo
         self.new_id = new_id
+        self.bus = bus
+        self.wake = wake
 
     async def on_quotes(self, quotes: Sequence[QuoteSeen]) -> int:
         fired = await self.evaluator.on_quotes(quotes, commit=False)
         return await self._record_then_commit(fired)
 
+    async def on_values(self, key: str, values: Mapping[str, float], event_id: str,
+                        at: datetime) -> int:
+        fired = await self.evaluator.on_values(key, values, event_id, at, commit=False)
+        return await self._record_then_commit(fired)
+
+    async def on_event(self, source: Source, key: str, event_id: str, at: datetime,
+                       **facts: Any) -> int:
+        fired = await self.evaluator.on_event(source, key, event_id, at, commit=False, **facts)
+        return await self._record_then_commit(fired)
+
     async def _record_then_commit(self, fired: list[Fired]) -> int:
+        if not fired:
+            await self.evaluator.commit()
+            return 0
         try:
-            written = await self.record(fired)
+            written, payloads = await self._record(fired)
+            if self.bus is not None and payloads:
+                await self.bus.publish_many(ALERT_TRIGGERED.name, [
+                    ALERT_TRIGGERED.event(p["data"], key=p["data"]["alert_id"])
+                    for p in payloads])
         except BaseException:
             self.evaluator.rollback()
             raise
         await self.evaluator.commit()
+        if written and self.wake is not None:
+            self.wake()
         return written
 
     async def record(self, fired: list[Fired]) -> int:
         """Write each firing with its deliveries; returns how many were new (not redeliveries)."""
+        return (await self._record(fired))[0]
+
+    async def _record(self, fired: list[Fired]) -> tuple[int, list[dict[str, Any]]]:
         rules = await self.repo.get_rules(list({f.rule_id for f in fired}))
         channels = await self.repo.get_channels(
             list({c for r in rules.values() for c in r.channel_ids}))
-        written = 0
+        written, payloads = 0, []
         for f in fired:
             rule = rules.get(f.rule_id)
             if rule is None or rule.status is not RuleStatus.ACTIVE:
@@ -170,44 +219,66 @@ class TriggerRecorder:
                                    channel=c.kind, payload=payload, created_at=f.at)
                           for cid in rule.channel_ids if (c := channels.get(cid)) and c.enabled]
             written += await self.repo.record_trigger(trigger, deliveries)
-        return written
+            payloads.append(payload)
+        return written, payloads
 
 
 def render(delivery: Delivery, channel: Channel) -> Message:
     """The channel-neutral message of a delivery: subject, plain text, escaped HTML."""
-    data = delivery.payload.get("data", {})
+    return render_payload(delivery.id, delivery.payload, channel)
+
+
+def render_payload(message_id: str, payload: dict[str, Any], channel: Channel) -> Message:
+    data = payload.get("data", {})
     subject = " ".join(str(data.get("title", "StockFlow alert")).split())[:200]
-    value = data.get("value")
-    text = f"{subject}\n{data.get('metric', 'value')}: {value}\nat {delivery.payload.get('timestamp')}"
-    body = "".join(f"<p>{html.escape(line)}</p>" for line in text.splitlines())
-    return Message(delivery_id=delivery.id, recipient=channel.target, subject=subject,
-                   text=text, html=body, payload=delivery.payload, secrets=channel.secrets)
+    text = data.get("text") or (f"{subject}\n{data.get('metric', 'value')}: "
+                                f"{data.get('value')}\nat {payload.get('timestamp')}")
+    body = "".join(f"<p>{html.escape(line)}</p>" for line in str(text).splitlines())
+    return Message(delivery_id=message_id, recipient=channel.target, subject=subject,
+                   text=str(text), html=body, payload=payload, secrets=channel.secrets)
 
 
 class DeliverySender:
-    """Claims due outbox rows, sends each through its channel's notifier, records the outcome."""
+    """Claims due outbox rows, sends each through its channel's notifier, records the outcome,
+    and publishes `alert.delivered` or `alert.failed` (after the row is saved: a crash before
+    the publish sends the row again, so the event is at least once, keyed by delivery id)."""
 
     def __init__(self, repo: SqlAlertRepository, notifiers: Mapping[ChannelKind, Notifier],
-                 clock: Clock, settings: AlertsSettings) -> None:
+                 clock: Clock, settings: AlertsSettings, *, bus: EventBus | None = None) -> None:
         self.repo = repo
         self.notifiers = notifiers
         self.clock = clock
         self.settings = settings
+        self.bus = bus
         self.policy = RetryPolicy(tuple(settings.retry_delays_seconds), settings.retry_jitter)
 
-    async def run_once(self) -> dict[str, int]:
+    async def run_once(self, *, retries_only: bool = False) -> dict[str, int]:
         now = self.clock.now()
         due = await self.repo.claim_due(now, limit=self.settings.delivery_batch,
-                                        lease_seconds=self.settings.delivery_lease_seconds)
+                                        lease_seconds=self.settings.delivery_lease_seconds,
+                                        retries_only=retries_only)
         channels = await self.repo.get_channels(list({d.channel_id for d in due}))
         results = await asyncio.gather(*(self._send(d, channels.get(d.channel_id)) for d in due))
         counts = {"delivered": 0, "retry": 0, "failed": 0}
+        events = []
         for d, result in zip(due, results, strict=True):
             outcome = record_attempt(d, result, self.clock.now(), self.policy)
             await self.repo.save_attempt(outcome.delivery, disable_channel=outcome.disable_channel)
             status = outcome.delivery.status
             counts["retry" if status is DeliveryStatus.PENDING else status.value] += 1
+            if status is not DeliveryStatus.PENDING:
+                events.append(outcome.delivery)
+        await self._publish(events)
         return counts
+
+    async def _publish(self, done: list[Delivery]) -> None:
+        if self.bus is None or not done:
+            return
+        for topic, status in ((ALERT_DELIVERED, DeliveryStatus.DELIVERED),
+                              (ALERT_FAILED, DeliveryStatus.FAILED)):
+            batch = [topic.event(_outcome(d), key=d.alert_id) for d in done if d.status is status]
+            if batch:
+                await self.bus.publish_many(topic.name, batch)
 
     async def _send(self, delivery: Delivery, channel: Channel | None) -> SendResult:
         if channel is None or not channel.enabled:
@@ -216,3 +287,9 @@ class DeliverySender:
         if notifier is None:
             return SendResult(ok=False, error=f"no {channel.kind.value} notifier configured")
         return await notifier.send(render(delivery, channel))
+
+
+def _outcome(d: Delivery) -> dict[str, Any]:
+    return {"delivery_id": d.id, "alert_id": d.alert_id, "user_id": d.user_id,
+            "history_id": d.history_id, "channel": d.channel.value, "attempts": d.attempts,
+            "status": d.status.value, "last_status": d.last_status, "error": d.last_error}

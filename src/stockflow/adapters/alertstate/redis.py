@@ -8,6 +8,7 @@ so the keys are the seed's. No TTL: a rule's state lives as long as the rule; `f
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import orjson
 import redis.asyncio as aioredis
@@ -57,3 +58,8 @@ class RedisAlertStateStore(CacheAlertStateStore):
     @property
     def client(self) -> aioredis.Redis:
         return self.redis.client
+
+
+def make_store(url: str, *, prefix: str = "", **_: Any) -> RedisAlertStateStore:
+    """The registry's factory for `redis://` and `rediss://` state URLs."""
+    return RedisAlertStateStore(url, prefix=prefix)

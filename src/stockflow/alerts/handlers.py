@@ -1,0 +1,160 @@
+"""The alerts context's handler table: the topics that feed the evaluator.
+
+Every handler is idempotent by (rule, triggering event id): the firing's history row has a
+unique key on (alert_id, event_id) and `record_trigger` writes nothing when it exists, and a
+rule's state remembers its recent event ids, so a redelivered event neither notifies nor moves
+a rule twice. That is why no handler asks the idempotency store to wrap it.
+
+What the handlers read from other contexts' events (extra fields are ignored; an event without
+what a handler needs is skipped, not dead-lettered, since no rule could match it):
+- `market.quote.updated`: `ticker`, `price`, optional `volume` (the session's volume).
+- `news.article.published` / `news.sentiment.analyzed`: `ticker` or `tickers`, optional
+  `sentiment` (a number in [-1, 1], or an object with `score`), optional `event_types`.
+- `financials.updated`: `ticker`, numbers by metric name in `metrics` (or at the top level).
+- `prediction.generated`: `ticker`, `horizon`, `forecast_move_pct` (or in `metrics`).
+- `risk.threshold.exceeded`: `ticker`, `horizon`, `var_pct`.
+- `signal.generated`: `ticker`, `name` (or `signal`), `direction`, optional `indicators`
+  (numbers by the canonical metric, e.g. `rsi(length=14)@1d`) for indicator rules.
+- `market.status.changed`: `exchange`, `state` (`open` / `closed`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+from stockflow.alerts.conditions import Source
+from stockflow.alerts.evaluator import QuoteSeen
+from stockflow.alerts.service import TriggerRecorder
+from stockflow.core.catalogue import (
+    FINANCIALS_UPDATED,
+    NEWS_PUBLISHED,
+    NEWS_SENTIMENT,
+    PREDICTION_GENERATED,
+    QUOTE_UPDATED,
+    RISK_THRESHOLD,
+    SIGNAL_GENERATED,
+    STATUS_CHANGED,
+    Topic,
+)
+from stockflow.core.events import Event
+from stockflow.core.module import HandlerSpec
+
+GROUP = "alerts"
+IDEMPOTENT = ("de-duplicated by (rule, triggering event id): a unique key on the history row "
+              "and the rule state's recent event ids")
+_STATUS = {"open": "open", "opened": "open", "closed": "close", "close": "close"}
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value) if math.isfinite(value) else None
+
+
+def _tickers(data: Mapping[str, Any]) -> list[str]:
+    one = data.get("ticker")
+    many = data.get("tickers")
+    found = [one] if isinstance(one, str) else []
+    if isinstance(many, list):
+        found += [t for t in many if isinstance(t, str) and t not in found]
+    return found
+
+
+def _numbers(data: Mapping[str, Any], names: Iterable[str] | None = None,
+             nested: str = "metrics", suffix: str = "") -> dict[str, float]:
+    """Finite numbers of the event by name: from `nested` and, if `names`, the top level."""
+    out: dict[str, float] = {}
+    inner = data.get(nested)
+    sources = [inner] if isinstance(inner, dict) else []
+    for source in sources + [data]:
+        for name, value in source.items():
+            if (source is data and (names is None or name not in names)) or not isinstance(
+                    name, str):
+                continue
+            number = _number(value)
+            if number is not None:
+                out.setdefault(name + suffix, number)
+    return out
+
+
+def _sentiment(data: Mapping[str, Any]) -> float | None:
+    raw = data.get("sentiment")
+    if isinstance(raw, dict):
+        raw = raw.get("score")
+    return _number(raw)
+
+
+def quote_of(event: Event) -> QuoteSeen | None:
+    d = event.data
+    price = _number(d.get("price"))
+    if not isinstance(d.get("ticker"), str) or price is None:
+        return None
+    return QuoteSeen(d["ticker"], price, _number(d.get("volume")), event.id, event.time)
+
+
+def handlers(recorder: TriggerRecorder, ready: asyncio.Event | None = None
+             ) -> list[HandlerSpec]:
+    """`ready` is set once the index holds the stored rules: until then a handler waits, since
+    an event evaluated against an empty index would be acknowledged without firing anything."""
+    async def on_quotes(events: list[Event]) -> None:
+        quotes = [q for q in map(quote_of, events) if q is not None]
+        if quotes:
+            await recorder.on_quotes(quotes)
+
+    async def on_news(event: Event) -> None:
+        d = event.data
+        types = [t for t in d.get("event_types") or () if isinstance(t, str)]
+        for ticker in _tickers(d):
+            await recorder.on_event(Source.NEWS, ticker, event.id, event.time,
+                                    sentiment=_sentiment(d), event_types=types)
+
+    def values_of(read: Callable[[Mapping[str, Any]], dict[str, float]]):
+        async def on_values(event: Event) -> None:
+            values = read(event.data)
+            for ticker in _tickers(event.data) if values else ():
+                await recorder.on_values(ticker, values, event.id, event.time)
+        return on_values
+
+    async def on_signal(event: Event) -> None:
+        d = event.data
+        name = d.get("name") or d.get("signal")
+        for ticker in _tickers(d):
+            if isinstance(name, str):
+                await recorder.on_event(Source.SIGNAL, ticker, event.id, event.time, name=name,
+                                        direction=str(d.get("direction", "")))
+            indicators = _numbers(d, names=(), nested="indicators")
+            if indicators:
+                await recorder.on_values(ticker, indicators, event.id, event.time)
+
+    async def on_status(event: Event) -> None:
+        d = event.data
+        status = _STATUS.get(str(d.get("state", "")).lower())
+        if isinstance(d.get("exchange"), str) and status:
+            await recorder.on_event(Source.MARKET_STATUS, d["exchange"], event.id, event.time,
+                                    status=status)
+
+    def horizon(d: Mapping[str, Any]) -> str:
+        return f"@{d.get('horizon', '1d')}"
+
+    def spec(topic: Topic, fn: Callable[..., Any], **kw: Any) -> HandlerSpec:
+        async def after_ready(arg: Any) -> None:
+            if ready is not None and not ready.is_set():
+                await ready.wait()
+            await fn(arg)
+        return HandlerSpec(topic, GROUP, after_ready, idempotency=IDEMPOTENT, **kw)
+
+    return [
+        spec(QUOTE_UPDATED, on_quotes, batch=True, max_batch=500, max_wait=0.01),
+        spec(NEWS_PUBLISHED, on_news),
+        spec(NEWS_SENTIMENT, on_news),
+        spec(FINANCIALS_UPDATED, values_of(lambda d: _numbers(d))),
+        spec(PREDICTION_GENERATED, values_of(lambda d: _numbers(
+            d, names=("forecast_move_pct",), suffix=horizon(d)))),
+        spec(RISK_THRESHOLD, values_of(lambda d: _numbers(
+            d, names=("var_pct",), suffix=horizon(d)))),
+        spec(SIGNAL_GENERATED, on_signal),
+        spec(STATUS_CHANGED, on_status),
+    ]
