@@ -101,7 +101,7 @@ class IndexSync:
             async for _channel, raw in subscription:
                 try:
                     await self.apply(str(orjson.loads(raw)["id"]))
-                except Exception:  # storage down: wait, then try again
+                except Exception:  # one bad push must not end the listener
                     log.exception("alert rule push not applied")
         finally:
             await subscription.close()

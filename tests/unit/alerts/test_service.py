@@ -7,30 +7,17 @@ from datetime import UTC, datetime
 
 import pytest
 
-from stockflow.adapters.storage.database import SqlDatabase
 from stockflow.alerts.config import AlertsSettings
 from stockflow.alerts.delivery import ChannelKind, DeliveryStatus
 from stockflow.alerts.evaluator import AlertEvaluator, QuoteSeen
 from stockflow.alerts.ports import InMemoryAlertStateStore, InMemoryNotifier, SendResult
-from stockflow.alerts.repository import SqlAlertRepository
 from stockflow.alerts.schemas import AlertCreate, ChannelCreate
 from stockflow.alerts.service import AlertRules, DeliverySender, TriggerRecorder
 from stockflow.alerts.ssrf import StaticResolver, WebhookGuard
-from stockflow.alerts.tables import metadata
 from stockflow.core.problems import Problem
 from stockflow.testing.fakes import FakeClock
 
 T0 = datetime(2026, 1, 5, 15, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-async def repo(tmp_path):
-    db = SqlDatabase(f"sqlite:///{tmp_path / 'a.db'}")
-    await db.connect()
-    async with db.engine.begin() as conn:
-        await conn.run_sync(metadata.create_all)
-    yield SqlAlertRepository(db)
-    await db.close()
 
 
 @pytest.fixture
