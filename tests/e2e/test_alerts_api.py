@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import email
 import re
+from datetime import timedelta
 from email.policy import default
 from urllib.parse import parse_qs, urlsplit
 
@@ -13,7 +14,14 @@ import pytest_asyncio
 from aiosmtpd.controller import Controller
 from standardwebhooks.webhooks import Webhook
 
-from stockflow.core.catalogue import ALERT_DELIVERED, ALERT_TRIGGERED, QUOTE_UPDATED
+from stockflow.alerts.digests import Digests
+from stockflow.core.catalogue import (
+    ALERT_DELIVERED,
+    ALERT_TRIGGERED,
+    NEWS_PUBLISHED,
+    QUOTE_UPDATED,
+)
+from stockflow.core.jobs import JobSkipped
 from stockflow.testing.eventually import eventually
 from tests.conftest import assert_problem
 from tests.e2e.users_support import ADMIN_KEY, container_with, sign_up
@@ -194,3 +202,30 @@ async def test_a_quote_on_the_bus_reaches_the_webhook_signed_once(world, receive
     fired = await client.post(f"/v1/alerts/{rid}/test", headers=ent.headers)
     assert fired.json()["data"][0]["ok"] is True
     assert receiver.requests[-1].headers["webhook-id"].startswith("msg_test_")
+
+
+async def test_daily_digest_brings_news_of_watched_tickers_once(world, receiver):
+    container, client, users, _ = world
+    user = users["other"]
+    hook = await channel(client, user, "webhook", receiver.url + "/digest")
+    r = await client.post("/v1/watchlists", json={"name": "Tech", "tickers": ["AAPL"]},
+                          headers=user.headers)
+    assert r.status_code == 201, r.text
+    news = NEWS_PUBLISHED.event({"ticker": "AAPL", "title": "Apple beats estimates",
+                                 "url": "https://news.example.com/a", "sentiment": 0.7},
+                                key="AAPL")
+    await container.platform.bus.publish(NEWS_PUBLISHED.name, news)
+    store = container.platform.ports.get(Digests).store
+    await eventually(lambda: store.top_news(["AAPL"], news.time - timedelta(seconds=1), 5))
+    job = container.registry.jobs["alerts-digest-daily"]
+    assert (await job.run())["sent"] >= 1
+    mine = [q for q in receiver.requests if q.path == "/digest"]
+    assert len(mine) == 1
+    body = Webhook(hook["secret"]).verify(mine[0].body, mine[0].headers)
+    assert body["data"]["summary"]["news"][0]["title"] == "Apple beats estimates"
+    listed = (await client.get("/v1/alerts/digests", headers=user.headers)).json()["data"]
+    assert [d["period"] for d in listed] == ["daily"]
+    assert listed[0]["deliveries"][0]["channel_id"] == hook["id"]
+    with pytest.raises(JobSkipped):
+        await job.run()                   # the same day's digest is not sent twice
+    assert len([q for q in receiver.requests if q.path == "/digest"]) == 1

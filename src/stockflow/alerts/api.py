@@ -16,6 +16,7 @@ from starlette.responses import Response
 from stockflow.alerts import schemas
 from stockflow.alerts.channels import ChannelService
 from stockflow.alerts.delivery import Channel, ChannelKind
+from stockflow.alerts.digests import Digests as DigestService
 from stockflow.alerts.domain import RuleStatus
 from stockflow.alerts.service import AlertRules
 from stockflow.core.envelope import json_response
@@ -37,7 +38,10 @@ channels = APIRouter(prefix="/v1/alerts/channels", tags=["alerts"], responses=ER
                      dependencies=[Depends(bearer)])
 rules = APIRouter(prefix="/v1/alerts", tags=["alerts"], responses=ERRORS,
                   dependencies=[Depends(bearer)])
-ROUTERS = (channels, rules)   # channels first: "/channels" is not a rule id
+digests = APIRouter(prefix="/v1/alerts/digests", tags=["alerts"], responses=ERRORS,
+                    dependencies=[Depends(bearer)])
+# Fixed paths first: "/channels" and "/digests" are not rule ids.
+ROUTERS = (channels, digests, rules)
 
 
 async def caller(request: Request) -> Principal:
@@ -50,6 +54,7 @@ async def caller(request: Request) -> Principal:
 Rules = Annotated[AlertRules, Depends(provide(AlertRules))]
 Channels = Annotated[ChannelService, Depends(provide(ChannelService))]
 Caller = Annotated[Principal, Depends(caller)]
+Digests = Annotated[DigestService, Depends(provide(DigestService))]
 
 
 def _webhooks_allowed(principal: Principal, kind: ChannelKind) -> None:
@@ -120,6 +125,15 @@ async def ping_channel(channel_id: str, who: Caller, chans: Channels) -> Respons
     _webhooks_allowed(who, channel.kind)
     result = await chans.ping(channel)
     return json_response({"ok": result.ok, "status": result.status, "error": result.error})
+
+
+@digests.get("", response_model=schemas.DigestsEnvelope,
+             summary="The digests sent to you, newest first, with what each contained")
+async def list_digests(who: Caller, svc: Digests,
+                       limit: Annotated[int, Query(ge=1, le=100)] = 20) -> Response:
+    rows = await svc.store.digests_of(who.subject, limit)
+    return json_response([schemas.DigestOut.model_validate(r).model_dump(mode="json")
+                          for r in rows])
 
 
 # -- rules --------------------------------------------------------------------------------------

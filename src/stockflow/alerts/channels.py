@@ -122,6 +122,7 @@ class ChannelService:
 
 
 def message_for(channel: Channel, subject: str, text: str, at: datetime,
-                message_id: str) -> Message:
-    return render_payload(message_id, _test_payload("digest", at, title=subject, text=text),
-                          channel)
+                message_id: str, **data: Any) -> Message:
+    """A message that is no firing (a digest): its text as given, `data` in the payload."""
+    return render_payload(message_id, _test_payload("digest", at, title=subject, text=text,
+                                                    **data), channel)

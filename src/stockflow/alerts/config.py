@@ -44,6 +44,10 @@ class AlertsSettings(BaseModel):
         "Page the e-mail confirmation link opens; it gets ?channel=...&token=... and posts "
         "the token to /v1/alerts/channels/{id}/verify."))
     digest_top_news: int = Field(5, ge=0, le=50, description="Headlines per digest.")
+    digest_kinds: list[str] = Field(default_factory=lambda: ["email", "webhook", "push"],
+                                    description="Channel kinds digests are sent to.")
+    news_retention_days: int = Field(8, ge=1, description=(
+        "How long headlines seen are kept for digests (a weekly digest needs 7 days)."))
     sms_daily_cap: int = Field(50, ge=0, description="SMS per user per UTC day.")
     apprise_schemes: list[str] = Field(default_factory=lambda: [
         "ntfy", "ntfys", "tgram", "slack", "discord", "msteams", "pover", "gotify", "gotifys",

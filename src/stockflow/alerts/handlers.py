@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import math
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from typing import Any
 
 from stockflow.alerts.conditions import Source
@@ -95,9 +95,11 @@ def quote_of(event: Event) -> QuoteSeen | None:
     return QuoteSeen(d["ticker"], price, _number(d.get("volume")), event.id, event.time)
 
 
-def handlers(recorder: TriggerRecorder, ready: asyncio.Event | None = None
+def handlers(recorder: TriggerRecorder, ready: asyncio.Event | None = None,
+             remember_news: Callable[[list[dict[str, Any]]], Awaitable[None]] | None = None
              ) -> list[HandlerSpec]:
-    """`ready` is set once the index holds the stored rules: until then a handler waits, since
+    """`remember_news` keeps each article's headline for digests (keyed by event id, so a
+    redelivery stores nothing twice). `ready` is set once the index holds the stored rules: until then a handler waits, since
     an event evaluated against an empty index would be acknowledged without firing anything."""
     async def on_quotes(events: list[Event]) -> None:
         quotes = [q for q in map(quote_of, events) if q is not None]
@@ -107,6 +109,11 @@ def handlers(recorder: TriggerRecorder, ready: asyncio.Event | None = None
     async def on_news(event: Event) -> None:
         d = event.data
         types = [t for t in d.get("event_types") or () if isinstance(t, str)]
+        if remember_news is not None and isinstance(d.get("title"), str):
+            await remember_news([{"event_id": f"{event.id}:{t}", "ticker": t,
+                                  "title": d["title"][:500], "url": str(d.get("url", ""))[:2048],
+                                  "sentiment": _sentiment(d), "seen_at": event.time}
+                                 for t in _tickers(d)])
         for ticker in _tickers(d):
             await recorder.on_event(Source.NEWS, ticker, event.id, event.time,
                                     sentiment=_sentiment(d), event_types=types)

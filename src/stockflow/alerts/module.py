@@ -18,11 +18,15 @@ WORKER = "alerts"
 def build(p: Platform, plan: Plan) -> ContextParts:
     from stockflow.alerts import handlers, tasks
     from stockflow.alerts.channels import ChannelService
+    from stockflow.alerts.digest_repository import SqlDigestStore
+    from stockflow.alerts.digests import Digests
     from stockflow.alerts.notifiers import Notifiers
     from stockflow.alerts.repository import SqlAlertRepository
     from stockflow.alerts.service import AlertRules, DeliverySender
     from stockflow.alerts.ssrf import WebhookGuard
     from stockflow.alerts.worker import publish_rule_change
+    from stockflow.market.ports import MarketReader
+    from stockflow.users.ports import Watchlists
 
     s, n = p.settings.alerts, p.settings.notify
     repo = SqlAlertRepository(p.db)
@@ -34,20 +38,23 @@ def build(p: Platform, plan: Plan) -> ContextParts:
 
     rules = AlertRules(repo, s, p.clock, guard, on_change=changed)
     chans = ChannelService(repo, notifiers, p.clock, s)
+    news = SqlDigestStore(p.db)
+    digests = Digests(news, repo, notifiers, p.ports.find(Watchlists),
+                      p.ports.find(MarketReader), p.clock, s)
 
     @cache
     def sender() -> DeliverySender:
         return DeliverySender(repo, notifiers, p.clock, s, bus=p.bus)
 
     def worker() -> Worker:
-        return _worker(p, repo, sender(), handlers)
+        return _worker(p, repo, sender(), handlers, news.remember_news)
 
     async def health() -> tuple[str, Any]:
         return OK, {"channels": sorted(k.value for k in notifiers)}
 
     parts = ContextParts(
-        "alerts", ports={AlertRules: rules, ChannelService: chans},
-        jobs=tasks.jobs(sender), health={"alerts": health}, workers={WORKER: worker},
+        "alerts", ports={AlertRules: rules, ChannelService: chans, Digests: digests},
+        jobs=tasks.jobs(sender, digests), health={"alerts": health}, workers={WORKER: worker},
         on_stop=[notifiers.close])
     if plan.serves(SERVICE):
         from stockflow.alerts import api
@@ -57,7 +64,7 @@ def build(p: Platform, plan: Plan) -> ContextParts:
     return parts
 
 
-def _worker(p: Platform, repo: Any, sender: Any, handlers: Any) -> Worker:
+def _worker(p: Platform, repo: Any, sender: Any, handlers: Any, remember_news: Any) -> Worker:
     """The evaluator with its index kept in step, the recorder and the delivery loop."""
     from stockflow.alerts.evaluator import AlertEvaluator
     from stockflow.alerts.service import TriggerRecorder
@@ -71,7 +78,7 @@ def _worker(p: Platform, repo: Any, sender: Any, handlers: Any) -> Worker:
     recorder = TriggerRecorder(evaluator, repo, bus=p.bus, wake=loop.wake)
     index = IndexSync(evaluator, repo, p.pubsub, p.clock, catchup_seconds=s.index_catchup_seconds)
     unit = AlertsUnit(evaluator, recorder, index, loop, state)
-    return Worker(WORKER, handlers=handlers.handlers(recorder, index.loaded), loops=[index, loop, unit],
+    return Worker(WORKER, handlers=handlers.handlers(recorder, index.loaded, remember_news), loops=[index, loop, unit],
                   unit=unit)
 
 

@@ -114,6 +114,15 @@ class SendOut(BaseModel):
     error: str = ""
 
 
+class DigestOut(BaseModel):
+    id: str
+    period: str
+    period_start: datetime
+    sent_at: datetime
+    summary: dict[str, Any]
+    deliveries: list[dict[str, Any]]
+
+
 class _Envelope(BaseModel):
     meta: dict[str, Any]
 
@@ -144,6 +153,10 @@ class ChannelCreatedEnvelope(_Envelope):
 
 class SendEnvelope(_Envelope):
     data: SendOut | list[dict[str, Any]]
+
+
+class DigestsEnvelope(_Envelope):
+    data: list[DigestOut]
 
 
 HistoryOut.model_rebuild()

@@ -79,3 +79,31 @@ alert_deliveries = sa.Table(
     sa.Column("created_at", UtcDateTime, nullable=False),
     sa.Index("ix_alert_deliveries_due", "status", "next_attempt_at"),
 )
+
+# Headlines of the news context's events as the alerts worker saw them, for digests (kept
+# `news_retention_days`); the event id is the key, so a redelivered event adds nothing.
+alert_news = sa.Table(
+    "alert_news",
+    metadata,
+    sa.Column("event_id", sa.String(128), primary_key=True),
+    sa.Column("ticker", sa.String(32), nullable=False),
+    sa.Column("title", sa.String(500), nullable=False, server_default=""),
+    sa.Column("url", sa.String(2048), nullable=False, server_default=""),
+    sa.Column("sentiment", sa.Double),
+    sa.Column("seen_at", UtcDateTime, nullable=False),
+    sa.Index("ix_alert_news_ticker", "ticker", "seen_at"),
+)
+
+# One row per (user, period, period start): a digest job run twice sends nothing twice.
+alert_digests = sa.Table(
+    "alert_digests",
+    metadata,
+    sa.Column("id", sa.String(100), primary_key=True),    # user:period:start date
+    sa.Column("user_id", Id, nullable=False),
+    sa.Column("period", sa.String(8), nullable=False),
+    sa.Column("period_start", UtcDateTime, nullable=False),
+    sa.Column("sent_at", UtcDateTime, nullable=False),
+    sa.Column("summary", Json, nullable=False),
+    sa.Column("deliveries", Json, nullable=False),         # per channel: ok, status, error
+    sa.Index("ix_alert_digests_user", "user_id", "sent_at"),
+)
