@@ -46,8 +46,14 @@ def build(p: Platform, plan: Plan) -> ContextParts:
     def sender() -> DeliverySender:
         return DeliverySender(repo, notifiers, p.clock, s, bus=p.bus)
 
+    @cache   # one worker per process: the start hook and the worker list share it
     def worker() -> Worker:
         return _worker(p, repo, sender(), handlers, news.remember_news)
+
+    async def index_rules() -> None:
+        # Before the bus subscriptions start: a handler held waiting for the index would let
+        # its events' redelivery counts climb (a slow start looks like a dead consumer).
+        await worker().unit.index.start()
 
     async def health() -> tuple[str, Any]:
         return OK, {"channels": sorted(k.value for k in notifiers)}
@@ -55,7 +61,7 @@ def build(p: Platform, plan: Plan) -> ContextParts:
     parts = ContextParts(
         "alerts", ports={AlertRules: rules, ChannelService: chans, Digests: digests},
         jobs=tasks.jobs(sender, digests), health={"alerts": health}, workers={WORKER: worker},
-        on_stop=[notifiers.close])
+        on_start=[index_rules] if plan.runs(WORKER) else [], on_stop=[notifiers.close])
     if plan.serves(SERVICE):
         from stockflow.alerts import api
 

@@ -188,23 +188,33 @@ class SqlAlertRepository:
 
         False when this (rule, event) was recorded before: a redelivered event writes nothing.
         """
-        rule = trigger.rule
-        history = {"id": trigger.history_id, "alert_id": rule.id, "user_id": rule.user_id,
-                   "event_id": trigger.event_id, "value": trigger.value,
-                   "detail": trigger.detail, "triggered_at": trigger.at}
-        insert = (postgresql.insert if self.db.dialect == "postgresql" else sqlite.insert)(
-            alert_history).values(**history).on_conflict_do_nothing()
-        one_shot = rule.policy.mode.value == "one_shot"
+        return await self.record_triggers([(trigger, deliveries)]) == 1
+
+    async def record_triggers(self, items: Sequence[tuple[Trigger, Sequence[Delivery]]]) -> int:
+        """`record_trigger` for a batch of firings in one transaction (one commit per bus
+        batch, not per firing); returns how many were new."""
+        insert = postgresql.insert if self.db.dialect == "postgresql" else sqlite.insert
+        written = 0
         async with self.db.engine.begin() as conn:
-            if (await conn.execute(insert)).rowcount != 1:
-                return False
-            await conn.execute(alerts.update().where(alerts.c.id == rule.id).values(
-                fired_count=alerts.c.fired_count + 1, last_fired_at=trigger.at,
-                **({"status": RuleStatus.DONE.value} if one_shot else {})))
-            if deliveries:
-                await conn.execute(alert_deliveries.insert(),
-                                   [_delivery_values(d) for d in deliveries])
-        return True
+            for trigger, deliveries in items:
+                rule = trigger.rule
+                history = {"id": trigger.history_id, "alert_id": rule.id,
+                           "user_id": rule.user_id, "event_id": trigger.event_id,
+                           "value": trigger.value, "detail": trigger.detail,
+                           "triggered_at": trigger.at}
+                done = await conn.execute(
+                    insert(alert_history).values(**history).on_conflict_do_nothing())
+                if done.rowcount != 1:
+                    continue
+                one_shot = rule.policy.mode.value == "one_shot"
+                await conn.execute(alerts.update().where(alerts.c.id == rule.id).values(
+                    fired_count=alerts.c.fired_count + 1, last_fired_at=trigger.at,
+                    **({"status": RuleStatus.DONE.value} if one_shot else {})))
+                if deliveries:
+                    await conn.execute(alert_deliveries.insert(),
+                                       [_delivery_values(d) for d in deliveries])
+                written += 1
+        return written
 
     async def claim_due(self, now: datetime, *, limit: int = 100,
                         lease_seconds: float = 60.0, retries_only: bool = False
@@ -231,15 +241,27 @@ class SqlAlertRepository:
 
     async def save_attempt(self, delivery: Delivery, *, disable_channel: bool = False) -> None:
         """The delivery after a try; a 410 also disables its channel, in the same transaction."""
-        values = _delivery_values(delivery)
+        await self.save_attempts([(delivery, disable_channel)])
+
+    async def save_attempts(self, outcomes: Sequence[tuple[Delivery, bool]]) -> None:
+        """A round's attempts in one transaction: (delivery, disable its channel)."""
         async with self.db.engine.begin() as conn:
-            await conn.execute(alert_deliveries.update()
-                               .where(alert_deliveries.c.id == delivery.id).values(**values))
-            if disable_channel:
-                await conn.execute(alert_channels.update()
-                                   .where(alert_channels.c.id == delivery.channel_id)
-                                   .values(enabled=False, disabled_reason=(
-                                       delivery.last_error or "HTTP 410 Gone")))
+            for delivery, disable_channel in outcomes:
+                await conn.execute(alert_deliveries.update()
+                                   .where(alert_deliveries.c.id == delivery.id)
+                                   .values(**_delivery_values(delivery)))
+                if disable_channel:
+                    await conn.execute(alert_channels.update()
+                                       .where(alert_channels.c.id == delivery.channel_id)
+                                       .values(enabled=False, disabled_reason=(
+                                           delivery.last_error or "HTTP 410 Gone")))
+
+    async def delivered_count(self) -> int:
+        """Deliveries that reached their channel (operators' health view, the benchmark)."""
+        stmt = sa.select(sa.func.count()).where(
+            alert_deliveries.c.status == DeliveryStatus.DELIVERED.value)
+        async with self.db.engine.connect() as conn:
+            return int((await conn.execute(stmt)).scalar_one())
 
     async def deliveries_of(self, history_id: str) -> list[Delivery]:
         stmt = (sa.select(alert_deliveries).where(alert_deliveries.c.history_id == history_id)

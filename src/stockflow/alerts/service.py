@@ -207,7 +207,7 @@ class TriggerRecorder:
         rules = await self.repo.get_rules(list({f.rule_id for f in fired}))
         channels = await self.repo.get_channels(
             list({c for r in rules.values() for c in r.channel_ids}))
-        written, payloads = 0, []
+        items, payloads = [], []
         for f in fired:
             rule = rules.get(f.rule_id)
             if rule is None or rule.status is not RuleStatus.ACTIVE:
@@ -218,8 +218,9 @@ class TriggerRecorder:
                                    alert_id=rule.id, user_id=rule.user_id, channel_id=c.id,
                                    channel=c.kind, payload=payload, created_at=f.at)
                           for cid in rule.channel_ids if (c := channels.get(cid)) and c.enabled]
-            written += await self.repo.record_trigger(trigger, deliveries)
+            items.append((trigger, deliveries))
             payloads.append(payload)
+        written = await self.repo.record_triggers(items) if items else 0
         return written, payloads
 
 
@@ -261,9 +262,12 @@ class DeliverySender:
         results = await asyncio.gather(*(self._send(d, channels.get(d.channel_id)) for d in due))
         counts = {"delivered": 0, "retry": 0, "failed": 0}
         events = []
-        for d, result in zip(due, results, strict=True):
-            outcome = record_attempt(d, result, self.clock.now(), self.policy)
-            await self.repo.save_attempt(outcome.delivery, disable_channel=outcome.disable_channel)
+        now = self.clock.now()
+        outcomes = [record_attempt(d, r, now, self.policy)
+                    for d, r in zip(due, results, strict=True)]
+        if outcomes:
+            await self.repo.save_attempts([(o.delivery, o.disable_channel) for o in outcomes])
+        for outcome in outcomes:
             status = outcome.delivery.status
             counts["retry" if status is DeliveryStatus.PENDING else status.value] += 1
             if status is not DeliveryStatus.PENDING:

@@ -53,6 +53,8 @@ class IndexSync:
                                      clock)
 
     async def start(self) -> None:
+        if self._listener is not None:
+            return      # started by the context's start hook, before the bus
         # Subscribe first, so a change made while the rules load is not missed.
         subscription = self.pubsub.subscribe(ALERT_RULES_PUSH.name)
         self._listener = asyncio.create_task(self._listen(subscription), name=self.name)

@@ -77,12 +77,12 @@ async def test_recording_failure_rolls_the_evaluator_back(rules, repo):
     _, _, recorder, _, _, _ = await setup(rules, repo)
     await recorder.on_quotes([QuoteSeen("AAPL", 199.0, None, "q1", T0)])
 
-    async def broken(trigger, deliveries):
+    async def broken(items):
         raise RuntimeError("database went away")
-    original, repo.record_trigger = repo.record_trigger, broken
+    original, repo.record_triggers = repo.record_triggers, broken
     with pytest.raises(RuntimeError):
         await recorder.on_quotes([QuoteSeen("AAPL", 201.0, None, "q2", T0)])
-    repo.record_trigger = original
+    repo.record_triggers = original
     assert await recorder.on_quotes([QuoteSeen("AAPL", 201.0, None, "q2", T0)]) == 1
 
 

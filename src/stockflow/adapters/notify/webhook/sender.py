@@ -22,13 +22,16 @@ from stockflow.core.ports import Clock
 USER_AGENT = "StockFlow-Webhooks/1"
 TIMEOUT_SECONDS = 15.0
 MAX_BODY_BYTES = 64 * 1024
+CONCURRENCY = 32          # requests in flight per notifier (and pooled connections)
 
 
 class PinnedTransport(httpx.AsyncBaseTransport):
-    def __init__(self, guard: WebhookGuard, inner: httpx.AsyncBaseTransport | None = None) -> None:
+    def __init__(self, guard: WebhookGuard, inner: httpx.AsyncBaseTransport | None = None,
+                 *, connections: int = 32) -> None:
         self.guard = guard
         # No retries in the transport: retrying is the outbox's job, with its own schedule.
-        self.inner = inner or httpx.AsyncHTTPTransport(retries=0)
+        self.inner = inner or httpx.AsyncHTTPTransport(retries=0, limits=httpx.Limits(
+            max_connections=connections, max_keepalive_connections=connections))
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         target = await self.guard.check(str(request.url))
@@ -46,11 +49,16 @@ class WebhookNotifier:
 
     def __init__(self, guard: WebhookGuard, clock: Clock, *, timeout: float = TIMEOUT_SECONDS,
                  max_body: int = MAX_BODY_BYTES,
-                 transport: httpx.AsyncBaseTransport | None = None) -> None:
+                 transport: httpx.AsyncBaseTransport | None = None,
+                 concurrency: int = CONCURRENCY) -> None:
         self.clock = clock
         self.timeout = timeout
         self.max_body = max_body
-        self._client = httpx.AsyncClient(transport=PinnedTransport(guard, transport),
+        # Requests beyond the pool wait here, not in httpcore's pool, whose queue costs a scan
+        # of every waiting request per assignment (quadratic: 500 queued sends took seconds).
+        self._slots = asyncio.Semaphore(concurrency)
+        self._client = httpx.AsyncClient(transport=PinnedTransport(
+            guard, transport, connections=concurrency),
                                          follow_redirects=False, timeout=timeout,
                                          trust_env=False)   # never through an env proxy
 
@@ -64,7 +72,7 @@ class WebhookNotifier:
         request_headers = {"content-type": "application/json", "user-agent": USER_AGENT,
                            **signed}
         try:
-            async with asyncio.timeout(self.timeout):
+            async with self._slots, asyncio.timeout(self.timeout):
                 return await self._post(message.recipient, body, request_headers)
         except UrlRefused as exc:
             return SendResult(ok=False, error=f"refused: {exc.reason}", permanent=True)
