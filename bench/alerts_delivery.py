@@ -27,6 +27,12 @@ import orjson
 RESPONSE = b"HTTP/1.1 204 No Content\r\ncontent-length: 0\r\n\r\n"
 
 
+def _append(path: str, lines: list[bytes]) -> None:
+    # A few KB every half second; the receiver's own process, so blocking is harmless.
+    with Path(path).open("ab") as f:
+        f.write(b"\n".join(lines) + b"\n")
+
+
 def receiver(port_out: mp.Queue, log_path: str) -> None:
     """Answer every POST with 204; log (arrival time, the rule's ticker, payload timestamp)."""
     lines: list[bytes] = []
@@ -53,8 +59,7 @@ def receiver(port_out: mp.Queue, log_path: str) -> None:
         while True:
             await asyncio.sleep(0.5)
             if lines:
-                with Path(log_path).open("ab") as f:
-                    f.write(b"\n".join(lines) + b"\n")
+                _append(log_path, lines)
                 lines.clear()
 
     asyncio.run(main())
