@@ -6,6 +6,9 @@ a universe of tickers; the same random-walk quote stream (0.1 % steps) goes thro
 is a ratio (1 M / 1 k) >= 0.8: the index makes a quote cost O(log n + matches). A full scan of the
 ticker's rules (the reference without an index) is measured in the same run on the 1 M set.
 State is the in-memory port; `--redis URL` runs the 1 M set with the Redis state adapter too.
+
+`--delivery` runs the end-to-end delivery figures instead (bench/alerts_delivery.py: webhook
+deliveries a minute from `market.quote.updated` to a 2xx, and trigger → delivery p50/p99).
 """
 
 from __future__ import annotations
@@ -151,4 +154,12 @@ async def main() -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    import sys
+
+    if "--delivery" in sys.argv:
+        sys.argv.remove("--delivery")
+        from alerts_delivery import main as delivery   # bench/ is on sys.path as the script's
+
+        delivery()
+    else:
+        asyncio.run(main())
