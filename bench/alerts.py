@@ -158,7 +158,7 @@ if __name__ == "__main__":
 
     if "--delivery" in sys.argv:
         sys.argv.remove("--delivery")
-        from alerts_delivery import main as delivery   # bench/ is on sys.path as the script's
+        from alerts_delivery import main as delivery  # bench/ is on sys.path as the script's
 
         delivery()
     else:

@@ -8,7 +8,6 @@ from functools import cache
 from typing import Any
 
 from stockflow.alerts.config import AlertsSettings, NotifySettings
-from stockflow.core.health import OK
 from stockflow.core.module import ContextModule, ContextParts, Plan, Platform, Worker
 
 SERVICE = "alerts"
@@ -55,12 +54,9 @@ def build(p: Platform, plan: Plan) -> ContextParts:
         # its events' redelivery counts climb (a slow start looks like a dead consumer).
         await worker().unit.index.start()
 
-    async def health() -> tuple[str, Any]:
-        return OK, {"channels": sorted(k.value for k in notifiers)}
-
     parts = ContextParts(
         "alerts", ports={AlertRules: rules, ChannelService: chans, Digests: digests},
-        jobs=tasks.jobs(sender, digests), health={"alerts": health}, workers={WORKER: worker},
+        jobs=tasks.jobs(sender, digests), workers={WORKER: worker},
         on_start=[index_rules] if plan.runs(WORKER) else [], on_stop=[notifiers.close])
     if plan.serves(SERVICE):
         from stockflow.alerts import api
