@@ -81,8 +81,8 @@ def _worker(p: Platform, repo: Any, sender: Any, handlers: Any, remember_news: A
     index = IndexSync(evaluator, repo, p.pubsub, p.clock, catchup_seconds=s.index_catchup_seconds)
     unit = AlertsUnit(evaluator, recorder, index, loop, state)
     # Loops stop in reverse: the sender, then the index, then the unit, which closes the state.
-    return Worker(WORKER, handlers=handlers.handlers(recorder, index.loaded, remember_news), loops=[unit, index, loop],
-                  unit=unit)
+    return Worker(WORKER, handlers=handlers.handlers(recorder, index.loaded, remember_news),
+                  loops=[unit, index, loop], unit=unit)
 
 
 MODULE = ContextModule(
