@@ -95,56 +95,79 @@ def quote_of(event: Event) -> QuoteSeen | None:
     return QuoteSeen(d["ticker"], price, _number(d.get("volume")), event.id, event.time)
 
 
-def handlers(recorder: TriggerRecorder, ready: asyncio.Event | None = None,
-             remember_news: Callable[[list[dict[str, Any]]], Awaitable[None]] | None = None
-             ) -> list[HandlerSpec]:
-    """`remember_news` keeps each article's headline for digests (keyed by event id, so a
-    redelivery stores nothing twice). `ready` is set once the index holds the stored rules: until then a handler waits, since
-    an event evaluated against an empty index would be acknowledged without firing anything."""
-    async def on_quotes(events: list[Event]) -> None:
+def _horizon(d: Mapping[str, Any]) -> str:
+    return f"@{d.get('horizon', '1d')}"
+
+
+def _forecasts(d: Mapping[str, Any]) -> dict[str, float]:
+    return _numbers(d, names=("forecast_move_pct",), suffix=_horizon(d))
+
+
+def _risks(d: Mapping[str, Any]) -> dict[str, float]:
+    return _numbers(d, names=("var_pct",), suffix=_horizon(d))
+
+
+class AlertHandlers:
+    """The handlers, each feeding the recorder. `remember_news` keeps each article's headline
+    for digests (keyed by event id, so a redelivery stores nothing twice)."""
+
+    def __init__(self, recorder: TriggerRecorder,
+                 remember_news: Callable[[list[dict[str, Any]]], Awaitable[None]] | None = None
+                 ) -> None:
+        self.recorder = recorder
+        self.remember_news = remember_news
+
+    async def on_quotes(self, events: list[Event]) -> None:
         quotes = [q for q in map(quote_of, events) if q is not None]
         if quotes:
-            await recorder.on_quotes(quotes)
+            await self.recorder.on_quotes(quotes)
 
-    async def on_news(event: Event) -> None:
+    async def on_news(self, event: Event) -> None:
         d = event.data
         types = [t for t in d.get("event_types") or () if isinstance(t, str)]
-        if remember_news is not None and isinstance(d.get("title"), str):
-            await remember_news([{"event_id": f"{event.id}:{t}", "ticker": t,
-                                  "title": d["title"][:500], "url": str(d.get("url", ""))[:2048],
-                                  "sentiment": _sentiment(d), "seen_at": event.time}
-                                 for t in _tickers(d)])
+        if self.remember_news is not None and isinstance(d.get("title"), str):
+            await self.remember_news([
+                {"event_id": f"{event.id}:{t}", "ticker": t, "title": d["title"][:500],
+                 "url": str(d.get("url", ""))[:2048], "sentiment": _sentiment(d),
+                 "seen_at": event.time} for t in _tickers(d)])
         for ticker in _tickers(d):
-            await recorder.on_event(Source.NEWS, ticker, event.id, event.time,
-                                    sentiment=_sentiment(d), event_types=types)
+            await self.recorder.on_event(Source.NEWS, ticker, event.id, event.time,
+                                         sentiment=_sentiment(d), event_types=types)
 
-    def values_of(read: Callable[[Mapping[str, Any]], dict[str, float]]):
+    def values_of(self, read: Callable[[Mapping[str, Any]], dict[str, float]]
+                  ) -> Callable[[Event], Awaitable[None]]:
         async def on_values(event: Event) -> None:
             values = read(event.data)
             for ticker in _tickers(event.data) if values else ():
-                await recorder.on_values(ticker, values, event.id, event.time)
+                await self.recorder.on_values(ticker, values, event.id, event.time)
         return on_values
 
-    async def on_signal(event: Event) -> None:
+    async def on_signal(self, event: Event) -> None:
         d = event.data
         name = d.get("name") or d.get("signal")
         for ticker in _tickers(d):
             if isinstance(name, str):
-                await recorder.on_event(Source.SIGNAL, ticker, event.id, event.time, name=name,
-                                        direction=str(d.get("direction", "")))
+                await self.recorder.on_event(Source.SIGNAL, ticker, event.id, event.time,
+                                             name=name, direction=str(d.get("direction", "")))
             indicators = _numbers(d, names=(), nested="indicators")
             if indicators:
-                await recorder.on_values(ticker, indicators, event.id, event.time)
+                await self.recorder.on_values(ticker, indicators, event.id, event.time)
 
-    async def on_status(event: Event) -> None:
+    async def on_status(self, event: Event) -> None:
         d = event.data
         status = _STATUS.get(str(d.get("state", "")).lower())
         if isinstance(d.get("exchange"), str) and status:
-            await recorder.on_event(Source.MARKET_STATUS, d["exchange"], event.id, event.time,
-                                    status=status)
+            await self.recorder.on_event(Source.MARKET_STATUS, d["exchange"], event.id,
+                                         event.time, status=status)
 
-    def horizon(d: Mapping[str, Any]) -> str:
-        return f"@{d.get('horizon', '1d')}"
+
+def handlers(recorder: TriggerRecorder, ready: asyncio.Event | None = None,
+             remember_news: Callable[[list[dict[str, Any]]], Awaitable[None]] | None = None
+             ) -> list[HandlerSpec]:
+    """The handler table. `ready` is set once the index holds the stored rules: until then a
+    handler waits, since an event evaluated against an empty index would be acknowledged
+    without firing anything."""
+    h = AlertHandlers(recorder, remember_news)
 
     def spec(topic: Topic, fn: Callable[..., Any], **kw: Any) -> HandlerSpec:
         async def after_ready(arg: Any) -> None:
@@ -154,14 +177,12 @@ def handlers(recorder: TriggerRecorder, ready: asyncio.Event | None = None,
         return HandlerSpec(topic, GROUP, after_ready, idempotency=IDEMPOTENT, **kw)
 
     return [
-        spec(QUOTE_UPDATED, on_quotes, batch=True, max_batch=500, max_wait=0.01),
-        spec(NEWS_PUBLISHED, on_news),
-        spec(NEWS_SENTIMENT, on_news),
-        spec(FINANCIALS_UPDATED, values_of(lambda d: _numbers(d))),
-        spec(PREDICTION_GENERATED, values_of(lambda d: _numbers(
-            d, names=("forecast_move_pct",), suffix=horizon(d)))),
-        spec(RISK_THRESHOLD, values_of(lambda d: _numbers(
-            d, names=("var_pct",), suffix=horizon(d)))),
-        spec(SIGNAL_GENERATED, on_signal),
-        spec(STATUS_CHANGED, on_status),
+        spec(QUOTE_UPDATED, h.on_quotes, batch=True, max_batch=500, max_wait=0.01),
+        spec(NEWS_PUBLISHED, h.on_news),
+        spec(NEWS_SENTIMENT, h.on_news),
+        spec(FINANCIALS_UPDATED, h.values_of(_numbers)),
+        spec(PREDICTION_GENERATED, h.values_of(_forecasts)),
+        spec(RISK_THRESHOLD, h.values_of(_risks)),
+        spec(SIGNAL_GENERATED, h.on_signal),
+        spec(STATUS_CHANGED, h.on_status),
     ]
