@@ -8,7 +8,7 @@ import sys
 import uvicorn
 
 from stockflow.bootstrap import bootstrap
-from stockflow.entrypoints.cli import UVICORN_OPTIONS
+from stockflow.entrypoints.cli import uvicorn_options
 from stockflow.entrypoints.http import create_app
 
 RAW_BODY = b'{"data":{"ticker":"NVDA","price":1.0},"meta":{"version":"v1"}}'
@@ -29,5 +29,6 @@ def with_raw_endpoint(app):
 if __name__ == "__main__":
     container = bootstrap()
     # The options `stockflow up` uses; lifespan "on" only makes a failed start end the bench.
+    options = uvicorn_options(container.settings.http)
     uvicorn.run(with_raw_endpoint(create_app(container)), host="127.0.0.1",
-                port=int(sys.argv[1]), **{**UVICORN_OPTIONS, "lifespan": "on"})
+                port=int(sys.argv[1]), **{**options, "lifespan": "on"})

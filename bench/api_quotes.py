@@ -4,6 +4,7 @@ on the same server in the same run. Goals: single >= 0.6x raw, batch >= 0.35x ra
 from __future__ import annotations
 
 import argparse
+import asyncio
 import sys
 from pathlib import Path
 
@@ -13,11 +14,32 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _harness import HEADER, RAW_PATH, Server, row, wrk
 
 
+async def in_process(n: int, rounds: int) -> None:
+    """The same two requests with the ASGI stack called directly (µs of CPU a request)."""
+    from _inprocess import http_scope, per_request_us, started_app, summary
+
+    async with started_app() as (_, app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
+            companies = (await client.get("/v1/companies?limit=50")).json()["data"]
+        universe = [c["ticker"] for c in companies]
+        batch = ("tickers=" + ",".join(universe)).encode()
+        single = await per_request_us(app, lambda: http_scope("/v1/quotes/NVDA"), n, rounds)
+        many = await per_request_us(app, lambda: http_scope("/v1/quotes", batch), n // 5,
+                                    rounds)
+    print(f"\nin process: GET /v1/quotes/NVDA {summary(single)}; "
+          f"GET /v1/quotes ({len(universe)} tickers) {summary(many)}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seconds", type=int, default=8)
     parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--in-process", type=int, default=20_000, metavar="N",
+                        help="requests per in-process round (0: skip)")
     args = parser.parse_args()
+    if args.in_process:
+        asyncio.run(in_process(args.in_process, rounds=7))
     with Server() as srv:
         universe = httpx.get(srv.base + "/v1/companies?limit=50").json()["data"]
         batch = ",".join(c["ticker"] for c in universe[:50])

@@ -5,6 +5,7 @@ latency p50/p99 (argon2id at the OWASP baseline: 19 MiB, t=2, p=1)."""
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import statistics
 import sys
@@ -15,6 +16,8 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _harness import HEADER, RAW_PATH, UNREACHABLE_LIMIT, Server, row, wrk
+
+from stockflow.users.domain import Tier, permissions_for
 
 ADMIN_KEY = "bench-admin-key-0123456789"
 PASSWORD = "bench passphrase 0123"
@@ -42,6 +45,33 @@ def login_latencies(base: str, n: int) -> list[float]:
     return out
 
 
+async def in_process(n: int, rounds: int) -> None:
+    """The same two requests with the ASGI stack called directly: the edge's cost in µs, and
+    the revocation check on its own."""
+    import timeit
+
+    from _inprocess import http_scope, per_request_us, started_app, summary
+
+    from stockflow.core.principal import TokenWatch
+    from stockflow.users.tokens import TokenService
+
+    limit = UNREACHABLE_LIMIT
+    limits = {"free": limit, "pro": limit, "enterprise": limit}
+    async with started_app(rate_limits=limits) as (container, app):
+        tokens = container.port(TokenService)
+        token, _ = tokens.issue(user_id="bench-user", email="bench@example.com", tier="pro",
+                                permissions=permissions_for(Tier.PRO), session_id="bench")
+        bearer = [(b"authorization", f"Bearer {token}".encode())]
+        path = "/v1/quotes/NVDA"
+        anon = await per_request_us(app, lambda: http_scope(path), n, rounds)
+        authed = await per_request_us(app, lambda: http_scope(path, headers=bearer), n, rounds)
+        principal = tokens.verify(token)
+        refusal = container.port(TokenWatch).refusal
+        check = min(timeit.repeat(lambda: refusal(principal), number=100_000, repeat=5)) * 10
+    print(f"\nin process, {n:,} requests a round: GET {path} anonymous {summary(anon)}; "
+          f"pro with Bearer {summary(authed)}; the revocation check alone {check:.3f} µs")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seconds", type=int, default=8)
@@ -49,7 +79,11 @@ def main() -> None:
     parser.add_argument("--logins", type=int, default=60)
     parser.add_argument("--rounds", type=int, default=3,
                         help="alternating anonymous/authenticated runs; the best of each counts")
+    parser.add_argument("--in-process", type=int, default=20_000, metavar="N",
+                        help="requests per in-process round (0: skip)")
     args = parser.parse_args()
+    if args.in_process:
+        asyncio.run(in_process(args.in_process, rounds=5))
     limits = {"free": "100/minute", "pro": UNREACHABLE_LIMIT, "enterprise": UNREACHABLE_LIMIT}
     env = {"SF_API_KEY": ADMIN_KEY, "STOCKFLOW_AUTH__RATE_LIMITS": json.dumps(limits),
            "STOCKFLOW_AUTH__LOGIN_LIMIT_PER_ACCOUNT": UNREACHABLE_LIMIT,

@@ -113,12 +113,14 @@ def free_port() -> int:
 
 
 @asynccontextmanager
-async def serving(container: Container) -> AsyncIterator[str]:
+async def serving(container: Container, **options) -> AsyncIterator[str]:
     """The container's app on a real uvicorn server (in this loop) for WebSocket clients;
-    yields the quote stream's URL. The app's lifespan starts and stops the container."""
+    yields the quote stream's URL. The app's lifespan starts and stops the container.
+    `options` are more uvicorn options (the CLI's, for tests of how it serves)."""
     port = free_port()
+    options = {"log_config": None, **options, "lifespan": "on"}
     server = uvicorn.Server(uvicorn.Config(create_app(container), host="127.0.0.1", port=port,
-                                           log_config=None, lifespan="on"))
+                                           **options))
     task = asyncio.create_task(server.serve())
     try:
         await eventually(lambda: server.started or task.done(), timeout=STARTUP_TIMEOUT,

@@ -7,13 +7,14 @@ without editing this file.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, Field, SecretStr, create_model, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import BaseModel, Field, SecretStr, create_model, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from stockflow.core.idempotency import IdempotencySettings
 from stockflow.core.module import ContextModule
@@ -26,6 +27,28 @@ class HttpSettings(BaseModel):
     access_log: bool = True
     # The edge answers the quote routes before FastAPI (same bodies and errors); off for debugging.
     fast_path: bool = True
+    # Proxies whose X-Forwarded-For/-Proto are believed (addresses or CIDRs; "*" for any).
+    # None by default: behind no proxy, a forwarded header is whatever the client wrote.
+    # Env: a JSON list or a comma-separated string.
+    forwarded_allow_ips: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    # Request limits, answered 431, 414 and 413 problems (entrypoints/limits.py).
+    max_header_bytes: int = Field(16_384, ge=1024, description="all header names and values")
+    max_headers: int = Field(100, ge=8)
+    max_url_bytes: int = Field(8_192, ge=256, description="path and query string")
+    max_body_bytes: int = Field(1_048_576, ge=0, description="the default for every route")
+    # Per path prefix, the longest prefix wins: sign-in bodies are a few hundred bytes.
+    body_limits: dict[str, int] = Field(default_factory=lambda: {
+        "/v1/auth": 16_384, "/api/admin": 65_536})
+
+    @field_validator("forwarded_allow_ips", mode="before")
+    @classmethod
+    def _comma_list(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            value = value.strip()
+            if value.startswith("["):
+                return json.loads(value)
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
 
 
 class StorageSettings(BaseModel):

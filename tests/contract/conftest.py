@@ -8,10 +8,14 @@ from collections.abc import AsyncIterator
 import pytest
 
 from stockflow.adapters.storage.database import SqlDatabase
+from stockflow.contexts import modules
 from stockflow.market.repository import SqlMarketStore
 from stockflow.testing.services import require_service_url
 
 POSTGRES_URL_ENV = "STOCKFLOW_TEST_POSTGRES_URL"
+# The contexts' own revision folders, as the container migrates: the stores under contract
+# read columns those revisions add.
+MIGRATIONS = [m.migrations for m in modules() if m.migrations]
 
 
 @pytest.fixture
@@ -25,7 +29,7 @@ async def _sqlite(tmp_path) -> AsyncIterator[SqlDatabase]:
     db = SqlDatabase(f"sqlite:///{tmp_path / 'data' / 'stockflow.db'}")
     await db.connect()
     try:
-        await db.migrate()
+        await db.migrate(MIGRATIONS)
         yield db
     finally:
         await db.close()
@@ -37,7 +41,7 @@ async def _postgres(url: str) -> AsyncIterator[SqlDatabase]:
     db = SqlDatabase(url, schema=schema)
     await db.connect()
     try:
-        await db.migrate()
+        await db.migrate(MIGRATIONS)
         yield db
     finally:
         await db.close()

@@ -18,7 +18,8 @@ async def test_health_full_for_admins_summary_for_the_public(tmp_path):
         admin = (await client.get("/api/admin/health", headers=ADMIN)).json()["data"]
         assert admin["status"] == "ok"
         names = [c["name"] for c in admin["components"]]
-        assert names == ["storage", "bus", "cache", "pubsub", "workers", "providers", "scheduler"]
+        assert names[:5] == ["storage", "bus", "cache", "pubsub", "workers"]
+        assert {"providers", "scheduler"} <= set(names)  # and each context's own
         assert all(c["latency_ms"] >= 0 and c["state"] in ("ok", "disabled")
                    for c in admin["components"])
         public = (await client.get("/api/health")).json()["data"]

@@ -104,8 +104,9 @@ async def test_portfolio_positions_and_performance_from_stored_closes(users_app)
                              json={"name": "core", "transactions": txs})
     assert resp.status_code == 201, resp.text
     pf = resp.json()["data"]
-    assert pf["positions"] == [{"ticker": "MSFT", "quantity": 6, "average_cost": 400.1,
-                                "cost_basis": pytest.approx(2400.6)}]
+    assert pf["positions"] == [{"ticker": "MSFT", "currency": "USD", "quantity": 6,
+                                "average_cost": 400.1, "cost_basis": pytest.approx(2400.6),
+                                "cost_basis_base": pytest.approx(2400.6)}]
     assert pf["realised_pnl"] == pytest.approx(4 * (410 - 400.1))
     added = await client.post(f"/v1/portfolios/{pf['id']}/transactions", headers=me.headers,
                               json={"ticker": "NVDA", "side": "buy", "quantity": 2,

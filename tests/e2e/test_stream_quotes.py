@@ -110,3 +110,14 @@ async def test_a_client_that_never_reads_neither_slows_others_nor_grows(server):
         reading.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await reading
+
+
+async def test_a_binary_frame_gets_an_error_frame_and_the_connection_lives(server):
+    _, url = server
+    async with websockets.connect(url) as ws:
+        for frame in (b'{"action": "ping"}', b"\x00\xff\x10"):
+            await ws.send(frame)  # bytes: a binary frame
+            err = (await recv_until(ws, "error"))["error"]
+            assert err["status"] == 422 and "binary" in err["detail"]
+        await ws.send(json.dumps({"action": "ping"}))
+        assert (await recv_until(ws, "pong"))["type"] == "pong"

@@ -2,36 +2,15 @@
 
 from __future__ import annotations
 
-import uuid
 from contextlib import AsyncExitStack
 
-import pytest
 import redis.asyncio as aioredis
 
 from stockflow.control.maintenance import CACHE_KEY, MaintenanceService
 from stockflow.core.clock import SystemClock
 from stockflow.testing.eventually import eventually
-from stockflow.testing.services import require_service_url
 from tests.e2e.admin_app import ADMIN, admin_app
-
-REDIS_URL_ENV = "STOCKFLOW_TEST_REDIS_URL"
-
-
-@pytest.fixture
-def shared_redis():
-    url = require_service_url(REDIS_URL_ENV, "Redis")
-    prefix = f"stockflow-test:{uuid.uuid4().hex[:12]}:"
-    sep = "&" if "?" in url else "?"
-    yield url, f"{url}{sep}prefix={prefix}", prefix
-    # Keys left by the cache are removed below, in the test's own loop.
-
-
-async def _cleanup(url: str, prefix: str) -> None:
-    client = aioredis.Redis.from_url(url)
-    keys = [k async for k in client.scan_iter(match=f"{prefix}*")]
-    if keys:
-        await client.delete(*keys)
-    await client.aclose()
+from tests.integration.conftest import cleanup_redis
 
 
 async def test_two_instances_follow_one_switch(tmp_path, shared_redis):
@@ -52,7 +31,7 @@ async def test_two_instances_follow_one_switch(tmp_path, shared_redis):
             await eventually(lambda: not b.port(MaintenanceService).flag.enabled)
             assert (await b_client.get("/v1/quotes/NVDA")).status_code == 200
     finally:
-        await _cleanup(url, prefix)
+        await cleanup_redis(url, prefix)
 
 
 async def test_an_instance_that_missed_the_push_follows_the_cache(tmp_path, shared_redis):
@@ -68,4 +47,4 @@ async def test_an_instance_that_missed_the_push_follows_the_cache(tmp_path, shar
             await eventually(lambda: b.port(MaintenanceService).flag.enabled)
             assert b.port(MaintenanceService).status()["changed_by"] == "other"
     finally:
-        await _cleanup(url, prefix)
+        await cleanup_redis(url, prefix)

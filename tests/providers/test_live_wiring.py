@@ -194,7 +194,7 @@ async def test_admin_providers_view_metrics_and_no_secret_anywhere(live, vendor,
     assert rows[("equity", "polygon")]["failovers"] == 1
     assert rows[("equity", "yahoo")]["last_success"] is not None
     assert rows[("nse", "simulated")]["breaker_state"] == "closed"
-    assert resp.json()["meta"]["simulated"] == ["nse"]
+    assert resp.json()["meta"]["simulated"] == ["nse", "fx"]  # no vendor of theirs is on
     metrics = (await client.get("/metrics")).text
     assert 'stockflow_provider_failures_total{chain="equity",provider="polygon"} 1.0' in metrics
     assert 'stockflow_provider_breaker_state{chain="equity",provider="polygon"} 0.0' in metrics

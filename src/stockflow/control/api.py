@@ -14,6 +14,7 @@ from stockflow.control.domain import DOWN, ComponentHealth, Controller, overall
 from stockflow.core.envelope import json_response
 from stockflow.core.pagination import decode_cursor, encode_cursor
 from stockflow.core.problems import TYPE_BASE, Problem, invalid, not_found
+from stockflow.core.times import clamp_utc
 from stockflow.core.web import provide
 
 admin = APIRouter()
@@ -119,6 +120,7 @@ def _cursor_time(cursor: str | None) -> datetime | None:
     if cursor is None:
         return None
     try:
-        return datetime.fromisoformat(decode_cursor(cursor)["before"])
+        # Clamped like every caller instant: a forged year-1 offset must not reach the driver.
+        return clamp_utc(datetime.fromisoformat(decode_cursor(cursor)["before"]))
     except (KeyError, TypeError, ValueError):
         raise invalid("cursor is not one this API issued") from None

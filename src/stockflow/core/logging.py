@@ -16,6 +16,7 @@ import orjson
 import structlog
 
 from stockflow.core.logsink import LineSink, UtcIso
+from stockflow.core.redact import redact_every_handler
 
 # (request_id, method, route template, path, status, duration in seconds) -> None
 AccessLogger = Callable[[str, str, str, str, int, float], None]
@@ -69,6 +70,7 @@ def configure_logging(level: str = "INFO", json_logs: bool = True,
     # Libraries log through stdlib; route them to the same stream at the same level.
     logging.basicConfig(level=level.upper(), stream=stream, format="%(message)s", force=True)
     logging.getLogger("uvicorn.access").disabled = True  # we write our own access line
+    redact_every_handler()  # no stdlib line may carry a secret either (core/redact.py)
 
 
 def get_logger(name: str) -> structlog.stdlib.BoundLogger:

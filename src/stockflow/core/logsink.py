@@ -17,6 +17,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, TextIO
 
+from stockflow.core.redact import redact, redact_tokens
+
 Render = Callable[[Any], bytes]
 
 
@@ -68,9 +70,13 @@ class LineSink:
             items, self._items, self._flush_on = self._items, [], None
             if not items:
                 return
-            lines = [item if isinstance(item, bytes) else item[0](item[1]) for item in items]
+            # Secrets masked here, where every line passes (core/redact.py): a written line in
+            # full; records (access lines, whose fields have fixed names) by the cheap pass
+            # over the whole batch, since the full one would cost more than rendering them.
+            lines = [redact(item) if isinstance(item, bytes) else item[0](item[1])
+                     for item in items]
             lines.append(b"")  # the final newline
-            data = b"\n".join(lines)
+            data = redact_tokens(b"\n".join(lines))
             try:
                 if self._binary is not None:
                     self._stream.flush()  # text already buffered on the stream goes first

@@ -10,6 +10,7 @@ import hmac
 from collections.abc import Iterable
 
 from stockflow.core.problems import TYPE_BASE, Problem
+from stockflow.core.redact import add_secret
 
 HEADER = "x-api-key"
 QUERY_NAMES = frozenset({"api_key", "apikey", "x-api-key", "x_api_key", "key"})
@@ -23,6 +24,7 @@ def unauthorized(detail: str) -> Problem:
 class OperatorKey:
     def __init__(self, configured: str | None) -> None:
         self._configured = configured.encode() if configured else None
+        add_secret(configured)  # masked in every log line, whatever logs it
 
     def check(self, presented: str | None, query_names: Iterable[str] = ()) -> None:
         """Raise 401 unless `presented` is the configured key."""

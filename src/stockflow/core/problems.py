@@ -90,3 +90,24 @@ async def send_problem(send: Callable[[dict[str, Any]], Awaitable[None]], proble
     headers, body = problem_http(problem, path)
     await send({"type": "http.response.start", "status": problem.status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
+
+
+async def refuse(scope: dict[str, Any], receive: Callable[[], Awaitable[dict[str, Any]]],
+                 send: Callable[[dict[str, Any]], Awaitable[None]], problem: Problem) -> None:
+    """Answer an HTTP request or refuse a WebSocket handshake with `problem`.
+
+    A handshake is refused with a real HTTP answer where the server supports the ASGI
+    denial-response extension (uvicorn does); otherwise with a bare close (1008)."""
+    if scope["type"] == "http":
+        await send_problem(send, problem, scope["path"])
+        return
+    message = await receive()
+    if message["type"] != "websocket.connect":
+        return
+    if "websocket.http.response" in scope.get("extensions", {}):
+        headers, body = problem_http(problem, scope["path"])
+        await send({"type": "websocket.http.response.start", "status": problem.status,
+                    "headers": headers})
+        await send({"type": "websocket.http.response.body", "body": body})
+    else:
+        await send({"type": "websocket.close", "code": 1008})

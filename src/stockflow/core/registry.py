@@ -51,6 +51,15 @@ ADAPTERS: dict[str, dict[str, str]] = {
         "redis": "stockflow.adapters.pubsub.redis:make_pubsub",
         "rediss": "stockflow.adapters.pubsub.redis:make_pubsub",
     },
+    # The predict context's model artifacts and its training / batch-prediction executor.
+    "objectstore": {
+        "file": "stockflow.adapters.objectstore.folder.store:make_object_store",
+        "s3": "stockflow.adapters.objectstore.s3.store:make_object_store",
+    },
+    "executor": {
+        "processes": "stockflow.adapters.executor.processes.executor:make_executor",
+        "tcp": "stockflow.adapters.executor.dask.executor:make_executor",
+    },
 }
 
 

@@ -10,6 +10,9 @@ from typing import TypeVar
 from starlette.requests import HTTPConnection
 
 T = TypeVar("T")
+# The scope key of the list of headers the edge middleware adds to the response: inner edge
+# layers append theirs to it instead of wrapping `send` once more.
+RESPONSE_HEADERS = "stockflow.response_headers"
 
 
 def provide(kind: type[T]) -> Callable[[HTTPConnection], Awaitable[T]]:

@@ -26,6 +26,16 @@ UVICORN_OPTIONS: dict[str, Any] = {"loop": "auto", "http": "auto", "log_config":
                                    "ws_per_message_deflate": False}
 
 
+def uvicorn_options(http: Any) -> dict[str, Any]:
+    """UVICORN_OPTIONS plus what the HTTP settings decide. X-Forwarded-For and -Proto are
+    believed only from the proxies the operator lists: uvicorn's own default trusts loopback,
+    so any local process could pose as any client address and shed its rate limit."""
+    proxies = list(http.forwarded_allow_ips)
+    return {**UVICORN_OPTIONS, "proxy_headers": bool(proxies),
+            "forwarded_allow_ips": ",".join(proxies) if proxies else "",
+            "h11_max_incomplete_event_size": http.max_header_bytes}
+
+
 def _serve(services: list[str] | None, host: str | None, port: int | None) -> None:
     import uvicorn
 
@@ -40,7 +50,7 @@ def _serve(services: list[str] | None, host: str | None, port: int | None) -> No
     http = container.settings.http
     api = create_app(container)
     _exit_cleanly_on_stop_signals()
-    uvicorn.run(api, host=host or http.host, port=port or http.port, **UVICORN_OPTIONS)
+    uvicorn.run(api, host=host or http.host, port=port or http.port, **uvicorn_options(http))
 
 
 def _exit_cleanly_on_stop_signals() -> None:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
+from starlette.routing import Match
 
 from stockflow.core.logging import get_logger
 from stockflow.core.problems import PROBLEM_CONTENT_TYPE, TYPE_BASE, Problem, problem_http
@@ -41,6 +43,9 @@ async def _on_http(request: Request, exc: Exception) -> Response:
     title = {404: "Not Found", 405: "Method Not Allowed"}.get(exc.status_code, "HTTP Error")
     detail = exc.detail if isinstance(exc.detail, str) else title
     if exc.status_code == 404 and detail == "Not Found":
+        redirect = _slash_redirect(request)
+        if redirect is not None:
+            return redirect
         detail = f"no route for {request.method} {request.url.path}"
     problem = Problem(exc.status_code, title, detail, headers=dict(exc.headers or {}))
     return problem_response(problem, request)
@@ -52,6 +57,23 @@ async def _on_unexpected(request: Request, exc: Exception) -> Response:
                       "an unexpected error occurred; it has been logged",
                       type_=TYPE_BASE + "internal")
     return problem_response(problem, request)
+
+
+def _slash_redirect(request: Request) -> Response | None:
+    """/v1/quotes/ -> /v1/quotes (and back) when only the other form has a route, as Starlette
+    would, but with a relative Location: an absolute one would be built from the Host header,
+    which the client writes (`Host: evil.example` sent callers to evil.example)."""
+    path = request.scope["path"]
+    if path == "/":
+        return None
+    other = path.rstrip("/") if path.endswith("/") else path + "/"
+    scope = {**request.scope, "path": other}
+    if not any(route.matches(scope)[0] == Match.FULL for route in request.app.router.routes):
+        return None
+    query = request.scope.get("query_string", b"").decode("latin-1")
+    # "//evil.example" would be a network-path reference: a path starts with one slash.
+    location = "/" + other.lstrip("/") + (f"?{query}" if query else "")
+    return Response(status_code=307, headers={"location": quote(location, safe="/?&=%:+,;@")})
 
 
 def _clean(error: dict[str, Any]) -> dict[str, Any]:

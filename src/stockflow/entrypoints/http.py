@@ -23,6 +23,7 @@ from stockflow.core.operator import HEADER, OperatorKey
 from stockflow.core.problems import unavailable
 from stockflow.entrypoints.errors import install_error_handlers
 from stockflow.entrypoints.fastpath import FastPath
+from stockflow.entrypoints.limits import RequestLimits
 from stockflow.entrypoints.middleware import EdgeMiddleware
 
 ops = APIRouter(tags=["operations"])
@@ -60,8 +61,12 @@ class EdgeApp(FastAPI):
     """
 
     def __init__(self, *, metrics: Metrics, access_log: bool, cors_origins: list[str],
-                 fast_routes: list[FastRoute], edge: list[EdgeLayer], **kwargs: Any) -> None:
-        super().__init__(**kwargs)
+                 fast_routes: list[FastRoute], edge: list[EdgeLayer], limits: Any,
+                 **kwargs: Any) -> None:
+        # Starlette's trailing-slash redirect writes the Host header into Location; the 404
+        # handler redirects with a relative Location instead (entrypoints/errors.py).
+        super().__init__(redirect_slashes=False, **kwargs)
+        self.limits = limits
         self.edge_layers = sorted(edge, key=lambda layer: layer.order)
         self.edge_metrics = metrics
         self.access_log = access_log
@@ -82,7 +87,8 @@ class EdgeApp(FastAPI):
         if self.cors_origins:
             app = CORSMiddleware(app, allow_origins=self.cors_origins, allow_methods=["*"],
                                  allow_headers=["*"])
-        return EdgeMiddleware(app, self.edge_metrics, access_log=self.access_log)
+        return EdgeMiddleware(app, self.edge_metrics, access_log=self.access_log,
+                              limits=RequestLimits(self.limits))
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if self.edge_stack is None:
@@ -129,6 +135,7 @@ def create_app(container: Container, services: Iterable[str] | None = None, *,
         cors_origins=http.cors_origins,
         fast_routes=[r for parts in contexts for r in parts.fast_routes],
         edge=[layer for parts in contexts for layer in parts.edge],
+        limits=http,
     )
     app.state.container = container
     app.state.ports = container.platform.ports

@@ -149,14 +149,21 @@ async def get_historical(
 
 @router.get("/crypto/rates", response_model=schemas.RatesEnvelope, responses={
     **ERRORS, 503: {"description": "Every source failed and no rate is recent enough", **PROBLEM}},
-    summary="Crypto exchange rates by CoinGecko coin id (HeyCard)")
+    summary="Crypto exchange rates by CoinGecko coin id (HeyCard; delayed on the free tier)")
 async def get_crypto_rates(
     rates: Rates,
+    svc: Market,
+    request: Request,
     ids: Annotated[str, Query(min_length=1, max_length=2000,
                               description="Coin ids, e.g. bitcoin,ethereum")],
     vs: Annotated[str, Query(min_length=1, max_length=200,
                              description="Quote currencies, e.g. usd,eur")] = "usd",
 ) -> Response:
+    if not realtime(request):
+        # Rates are prices: the free tier sees them as delayed as its quotes.
+        delay = svc.free_delay
+        data, at = await rates.delayed_rates(ids, vs, delay)
+        return json_response(data, delayed=True, delay_seconds=delay, as_of=at.isoformat())
     data, meta = await rates.rates(ids, vs)
     return json_response(data, **meta)
 

@@ -32,6 +32,7 @@ class ExchangeSpec:
     post_close: time | None       # end of the post-market window (local time)
     post_start: time | None = None  # post window starts here instead of at the close
     early_post_close: time | None = None  # end of post-market on early-close days
+    weekdays_only: bool = False   # without xcals: Monday to Friday, not every day
 
 
 SPECS: dict[str, ExchangeSpec] = {
@@ -46,6 +47,11 @@ SPECS: dict[str, ExchangeSpec] = {
     "XNSE": ExchangeSpec("XNSE", "National Stock Exchange of India", "Asia/Kolkata", "XBOM",
                          time(9, 0), time(16, 0), post_start=time(15, 40)),
     "CRYPTO": ExchangeSpec("CRYPTO", "Crypto (24/7)", "UTC", None, None, None),
+    # The interbank currency market trades round the clock on weekdays; its sessions are UTC
+    # days, Monday to Friday (the real week opens Sunday 22:00 UTC in Sydney; a UTC day keeps
+    # daily bars aligned with every other calendar's dates).
+    "FX": ExchangeSpec("FX", "Foreign exchange (24/5)", "UTC", None, None, None,
+                       weekdays_only=True),
 }
 
 # XBOM's holiday list ends where the exchange has published it (end of 2026 in v4.13). Beyond that
@@ -98,7 +104,7 @@ def _as_utc(at: datetime) -> datetime:
 
 
 class MarketCalendars:
-    """Calendars for XNYS, XNAS, XNSE and CRYPTO over [start, end]; each built on first use."""
+    """Calendars for XNYS, XNAS, XNSE, CRYPTO and FX over [start, end]; each built on first use."""
 
     def __init__(self, start: date = date(2015, 1, 1), end: date | None = None,
                  today: date | None = None) -> None:
@@ -181,7 +187,7 @@ class MarketCalendars:
         k_close = bisect_right(sched.close_list, ts)
         is_open = self.is_trading_time(exchange, now)
 
-        if spec.xcals is None:  # 24/7: no next open/close worth reporting
+        if spec.xcals is None and not spec.weekdays_only:  # 24/7: no next open/close to tell
             next_open = next_close = None
         else:
             next_open = _utc(sched.open_list[k_open]) if k_open < len(sched.open_list) else None
@@ -247,6 +253,8 @@ class MarketCalendars:
         if spec.xcals is None:
             days = np.arange(np.datetime64(self.start, "D"),
                              np.datetime64(self.end + timedelta(days=1), "D"))
+            if spec.weekdays_only:
+                days = days[np.is_busday(days)]
             opens = days.astype("datetime64[s]").astype(np.int64)
             return Schedule.build(spec.code, days, opens, opens + DAY)
 

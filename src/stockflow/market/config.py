@@ -53,6 +53,7 @@ class FailoverSettings(BaseModel):
         "equity": ["polygon", "yahoo", "alphavantage"],
         "crypto": ["coingecko", "binance"],
         "nse": ["dhan"],
+        "fx": ["alphavantage", "ecb"],
     })
     breaker: BreakerSettings = Field(default_factory=BreakerSettings)
     breaker_store_url: str = Field(

@@ -16,6 +16,7 @@ class AssetClass(StrEnum):
     EQUITY = "equity"
     ETF = "etf"
     CRYPTO = "crypto"
+    FX = "fx"
 
 
 class Interval(StrEnum):
@@ -43,7 +44,7 @@ INTERVAL_DELTAS = {
 class Instrument:
     ticker: str
     name: str
-    exchange: str          # MIC-like code: XNYS, XNAS, XNSE, CRYPTO
+    exchange: str          # MIC-like code: XNYS, XNAS, XNSE, CRYPTO, FX
     asset_class: AssetClass
     currency: str
     sector: str

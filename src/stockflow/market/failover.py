@@ -71,15 +71,11 @@ class ProviderChain(ResilientChain[MarketDataProvider]):
             todo = [t for t in wanted if t not in got and p.supports(t)]
             if not todo:
                 continue
-            try:
-                answer, probe = await self.attempt(p, lambda p=p, todo=todo: p.quotes(todo, at))
-            except Skip as e:
-                errors[p.name] = str(e)
+            answered = await self.try_member(p, i, lambda p=p, todo=todo: p.quotes(todo, at),
+                                             errors)
+            if answered is None:
                 continue
-            except Exception as e:  # noqa: BLE001 - already counted by attempt; try the next
-                errors[p.name] = self.reason(e)
-                self.note_failover(p, i)
-                continue
+            answer, probe = answered
             good: dict[str, Quote] = {}
             problem = await self.judge(p, probe, lambda p=p, todo=todo, a=answer, g=good:
                                        self._check_batch(p, todo, a, g, jumped), "quotes")

@@ -23,10 +23,17 @@ SIMULATED = "stockflow.adapters.providers.simulated:SimulatedMarketProvider"
 
 def build(p: Platform, plan: Plan) -> ContextParts:
     from stockflow.market.calendar import MarketCalendars
+    from stockflow.market.fx import FxService
     from stockflow.market.health import providers_check
     from stockflow.market.ingest import TickSources
+    from stockflow.market.ports import (
+        FxRates,
+        MarketReader,
+        MarketStore,
+        QuoteSink,
+        TickPlanner,
+    )
     from stockflow.market.ports import MarketCalendars as CalendarsPort
-    from stockflow.market.ports import MarketReader, MarketStore, QuoteSink, TickPlanner
     from stockflow.market.providers import MarketSources
     from stockflow.market.quote_cache import LastQuotes
     from stockflow.market.rates import CryptoRates
@@ -45,8 +52,9 @@ def build(p: Platform, plan: Plan) -> ContextParts:
         calendars=calendars, metrics=p.metrics, quote_ttl=s.cache.quote_ttl_seconds,
         last_quotes=LastQuotes(p.cache, clock=p.clock, max_stale_seconds=stale),
         free_delay=s.auth.free_delay_seconds)
+    fx = FxService(store=store, universe=lambda: market.universe)
     rates = CryptoRates(provider=provider, chain=sources.chain_of("crypto"), cache=p.cache,
-                        ttl=s.cache.quote_ttl_seconds,
+                        ttl=s.cache.quote_ttl_seconds, market=market, fx_pairs=fx.pairs,
                         last=LastQuotes(p.cache, clock=p.clock, prefix="rate:last:",
                                         max_stale_seconds=stale))
     backfill = Backfill(provider=provider, store=store, clock=p.clock, metrics=p.metrics)
@@ -55,7 +63,7 @@ def build(p: Platform, plan: Plan) -> ContextParts:
         "market",
         ports={MarketDataService: market, MarketReader: market, QuoteSink: market,
                MarketStore: store, CalendarsPort: calendars, CryptoRates: rates,
-               MarketSources: sources, Backfill: backfill, TickPlanner: ticks},
+               MarketSources: sources, Backfill: backfill, TickPlanner: ticks, FxRates: fx},
         jobs=jobs(backfill, calendars, ticks, market, s),
         health={"providers": providers_check(sources)},
         on_start=[market.load_universe], on_stop=[sources.close])

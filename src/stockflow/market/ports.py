@@ -107,3 +107,20 @@ class TickPlanner(Protocol):
     def is_open(self, ticker: str, at: datetime) -> bool: ...
     def exchange_of(self, ticker: str) -> str: ...
     def plan(self) -> Any: ...
+
+
+@runtime_checkable
+class FxRates(Protocol):
+    """Currency conversion for other contexts, from the market's daily closes of its FX pairs.
+
+    `fx_series(base, quote, start, end)` is the units of `quote` per one `base` at each day's
+    close with start <= day <= end, oldest first, plus the last day before `start` (so the
+    first days of a range have a rate), crossed through USD where no pair quotes the two
+    directly. `pair_of` names the pairs a conversion reads, for callers that show their sources.
+    """
+
+    @property
+    def currencies(self) -> frozenset[str]: ...
+    async def fx_series(self, base: str, quote: str, start: date, end: date,
+                        ) -> list[tuple[date, float]]: ...
+    def pairs_of(self, base: str, quote: str) -> list[str]: ...

@@ -45,6 +45,8 @@ VENDORS: dict[str, Vendor] = {
     "coingecko": Vendor("stockflow.adapters.providers.coingecko:make_provider", False, 0.5, 5),
     # Binance: 6,000 request weight a minute; a ticker call weighs 2-80.
     "binance": Vendor("stockflow.adapters.providers.binance:make_provider", False, 10.0, 20),
+    # The ECB's reference-rate files are static and change once a working day; no key.
+    "ecb": Vendor("stockflow.adapters.providers.ecb:make_provider", False, 1.0, 2),
     # Dhan's market-quote API: 1 request a second.
     "dhan": Vendor("stockflow.adapters.providers.dhan:make_provider", True, 1.0, 1),
 }

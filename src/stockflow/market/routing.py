@@ -15,11 +15,14 @@ from stockflow.market.ports import MarketDataProvider
 
 
 def classify_ticker(ticker: str) -> str:
-    """Default routing key: "crypto" for pairs (BTC-USD), "nse" for NSE names, else "equity"."""
-    from stockflow.market.assets import is_crypto_pair, nse_symbol
+    """Default routing key: "crypto" for pairs (BTC-USD), "fx" for currency pairs (EURUSD),
+    "nse" for NSE names, else "equity"."""
+    from stockflow.market.assets import fx_pair, is_crypto_pair, nse_symbol
 
     if is_crypto_pair(ticker):
         return "crypto"
+    if fx_pair(ticker) is not None:
+        return "fx"
     if nse_symbol(ticker) is not None:
         return "nse"
     return "equity"

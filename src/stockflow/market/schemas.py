@@ -84,7 +84,7 @@ class QuotesEnvelope(BaseModel):
     meta: QuoteMeta
 
 
-class RatesMeta(Meta):
+class RatesMeta(QuoteMeta):
     source: str | None = Field(None, description="who answered: coingecko, binance, simulated")
 
 

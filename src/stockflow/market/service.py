@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import orjson
@@ -13,6 +13,7 @@ from stockflow.core.pagination import decode_cursor, encode_cursor
 from stockflow.core.ports import Cache, Clock, EventBus
 from stockflow.core.problems import invalid, not_found, unavailable
 from stockflow.core.resilience.errors import ProviderError
+from stockflow.core.times import MAX_INSTANT, MIN_INSTANT, clamp_utc
 from stockflow.market.calendar import MarketCalendars
 from stockflow.market.domain import (
     Bar,
@@ -30,7 +31,7 @@ MAX_BATCH = 50
 # Without `start`, history covers a window that suits the interval.
 DEFAULT_WINDOW = {Interval.D1: timedelta(days=366)}
 DEFAULT_INTRADAY_WINDOW = timedelta(days=7)
-EXCHANGES = ("XNYS", "XNAS", "XNSE", "CRYPTO")
+EXCHANGES = ("XNYS", "XNAS", "XNSE", "CRYPTO", "FX")
 # What a provider (or a whole failover chain) raises when it cannot answer now.
 FALLBACK_ON = (ProviderError, TimeoutError)
 NO_META: dict[str, Any] = {}
@@ -216,12 +217,13 @@ class MarketDataService:
         history must not reveal what its quotes hold back."""
         inst = self.instrument(raw_ticker)
         start, end = _aware(start), _aware(end)
-        end = end or self.clock.now() + interval.delta
+        end = end or min(self.clock.now() + interval.delta, MAX_INSTANT)
         if delay:
             end = min(end, self.clock.now() - timedelta(seconds=delay) - interval.delta
                       + timedelta(microseconds=1))
         if start is None:
-            start = end - DEFAULT_WINDOW.get(interval, DEFAULT_INTRADAY_WINDOW)
+            start = max(end - DEFAULT_WINDOW.get(interval, DEFAULT_INTRADAY_WINDOW),
+                        MIN_INSTANT)
         if start >= end:
             raise invalid("start must be before end")
         after = None
@@ -279,9 +281,8 @@ def parse_tickers(raw: str) -> list[str]:
 
 
 def _aware(t: datetime | None) -> datetime | None:
-    if t is None:
-        return None
-    return t.replace(tzinfo=UTC) if t.tzinfo is None else t.astimezone(UTC)
+    # Clamped, not refused: a start in year 1 asks for everything, and says so correctly.
+    return None if t is None else clamp_utc(t)
 
 
 def _parse_time(value: object) -> datetime:

@@ -2,87 +2,54 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import time
 from typing import Any
 
 import orjson
-from fastapi import APIRouter, WebSocket, WebSocketDisconnect
+from fastapi import APIRouter, WebSocket
 
-from stockflow.core.permissions import READ_STREAMS, Guard
-from stockflow.core.problems import Problem, invalid
+from stockflow.core.permissions import READ_QUOTES_REALTIME, READ_STREAMS, Guard
+from stockflow.core.principal import TokenWatch
+from stockflow.core.problems import invalid
+from stockflow.core.stream_session import frame, serve, string_list
+from stockflow.core.streaming import ClientQueue
+from stockflow.market.api import realtime
 from stockflow.market.service import MAX_BATCH, MarketDataService
-from stockflow.market.streaming import ClientQueue, QuoteHub
+from stockflow.market.streaming import QuoteHub
 
 router = APIRouter(tags=["market"])
-GUARDS = [Guard("/v1/stream/quotes", READ_STREAMS)]
+PATH = "/v1/stream/quotes"
+GUARDS = [Guard(PATH, READ_STREAMS)]
 MAX_SUBSCRIPTIONS = 500
 
 
-@router.websocket("/v1/stream/quotes")
+@router.websocket(PATH)
 async def stream_quotes(ws: WebSocket) -> None:
     ports = ws.app.state.ports
     hub, market = ports.get(QuoteHub), ports.get(MarketDataService)
-    heartbeat = hub.heartbeat
-    await ws.accept()
-    client = hub.connect()
-    sender = asyncio.create_task(_pump(ws, client, heartbeat))
-    try:
-        while True:
-            text = await ws.receive_text()
-            try:
-                await _handle(text, client, hub, market)
-            except Problem as problem:
-                client.offer_control(_error(problem))
-    except WebSocketDisconnect:
-        pass
-    finally:
-        hub.disconnect(client)
-        sender.cancel()
-        with contextlib.suppress(asyncio.CancelledError, Exception):
-            await sender
+
+    async def on_message(msg: dict[str, Any], client: ClientQueue) -> None:
+        await _handle(msg, client, hub, market)
+
+    # The stream is live prices, snapshot included: a caller granted streams but not real-time
+    # quotes (an extra permission on the free tier) must not get them.
+    refuse = None if realtime(ws) else f"live quotes need {READ_QUOTES_REALTIME}"
+    await serve(ws, hub, PATH, on_message, refuse=refuse, watch=ports.find(TokenWatch))
 
 
-async def _handle(text: str, client: ClientQueue, hub: Any, market: Any) -> None:
-    try:
-        msg = orjson.loads(text)
-    except orjson.JSONDecodeError:
-        raise invalid("message is not JSON") from None
-    if not isinstance(msg, dict):
-        raise invalid("message must be a JSON object")
+async def _handle(msg: dict[str, Any], client: ClientQueue, hub: Any, market: Any) -> None:
     action = msg.get("action")
-    if action == "ping":
-        client.offer_control(orjson.dumps({"type": "pong", "ts": time.time()}).decode())
-        return
     if action not in ("subscribe", "unsubscribe"):
         raise invalid("action must be subscribe, unsubscribe or ping")
-    raw = msg.get("tickers")
-    if not isinstance(raw, list) or not raw or not all(isinstance(t, str) for t in raw):
-        raise invalid("tickers must be a non-empty list of strings")
+    raw = string_list(msg, "tickers")
     tickers = list(dict.fromkeys(market.instrument(t).ticker for t in raw))  # 404 if unknown
     if action == "unsubscribe":
         hub.unsubscribe(client, tickers)
-        client.offer_control(orjson.dumps({"type": "unsubscribed", "tickers": tickers}).decode())
+        client.offer_control(frame({"type": "unsubscribed", "tickers": tickers}))
         return
-    if len(client.tickers | set(tickers)) > MAX_SUBSCRIPTIONS:
+    if len(client.keys | set(tickers)) > MAX_SUBSCRIPTIONS:
         raise invalid(f"at most {MAX_SUBSCRIPTIONS} tickers per connection")
     hub.subscribe(client, tickers)
     for i in range(0, len(tickers), MAX_BATCH):
         data, meta = await market.quotes_json(",".join(tickers[i:i + MAX_BATCH]))
         stale = ',"meta":' + orjson.dumps(meta).decode() if meta else ""  # last-known quotes
         client.offer_control('{"type":"snapshot","data":' + data.decode() + stale + "}")
-
-
-async def _pump(ws: WebSocket, client: ClientQueue, heartbeat: float) -> None:
-    while True:
-        if not await client.wait(heartbeat):
-            await ws.send_text(orjson.dumps({"type": "heartbeat", "ts": time.time()}).decode())
-            continue
-        for frame in client.take():
-            await ws.send_text(frame)
-
-
-def _error(problem: Problem) -> str:
-    return orjson.dumps({"type": "error",
-                         "error": problem.to_dict(instance="/v1/stream/quotes")}).decode()

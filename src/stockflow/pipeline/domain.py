@@ -174,14 +174,10 @@ def _pair(base: str, quote: str) -> str:
 # -- validation --------------------------------------------------------------------------------
 
 def parse_tick(raw: Mapping[str, Any]) -> ParsedTick:
-    """Check one raw tick and return it as a `ParsedTick`; TickRejected says why not.
-
-    Checks that need context (future_timestamp, unknown_symbol, too_late) belong to the processor.
-    A prev_close that is not a positive finite number is dropped, not fatal: it is reference
-    data, and a bad one must not cost us the trade.
-    """
-    # Written for the common case first (every field present, floats and ints of the right
-    # kind): each check is one type test and one chained comparison; the rest is slow paths.
+    """Check one raw tick and return it as a `ParsedTick`; TickRejected says why not. Checks
+    that need context (future, unknown symbol, too late) belong to the processor. A bad
+    prev_close is dropped, not fatal: it is reference data and must not cost us the trade.
+    Written for the common case first: one type test and one comparison per field."""
     try:
         provider = raw["provider"]
         symbol = raw["symbol"]

@@ -48,6 +48,10 @@ async def current_user(request: Request) -> str:
 Accounts = Annotated[AccountService, Depends(provide(AccountService))]
 Holdings = Annotated[HoldingsService, Depends(provide(HoldingsService))]
 UserId = Annotated[str, Depends(current_user)]
+DEFAULT_LIMIT = 50
+Limit = Annotated[int, Query(ge=1, le=200, description="rows per page")]
+Cursor = Annotated[str | None, Query(max_length=512, description="meta.next_cursor of the "
+                                                                  "previous page")]
 
 
 @jwks.get("/.well-known/jwks.json", summary="Public keys that verify access tokens (RFC 7517)")
@@ -77,8 +81,8 @@ async def refresh(body: schemas.RefreshIn, svc: Accounts) -> Response:
 
 
 @auth.post("/logout", status_code=204, summary="Revoke the refresh token's whole session")
-async def logout(body: schemas.RefreshIn, svc: Accounts) -> Response:
-    await svc.logout(body.refresh_token)
+async def logout(body: schemas.RefreshIn, svc: Accounts, request: Request) -> Response:
+    await svc.logout(body.refresh_token, principal_of(request))
     return Response(status_code=204)
 
 
@@ -101,9 +105,11 @@ async def create_watchlist(body: schemas.WatchlistIn, user_id: UserId, svc: Hold
                          status=201)
 
 
-@account.get("/watchlists", summary="Your watchlists")
-async def list_watchlists(user_id: UserId, svc: Holdings) -> Response:
-    return json_response(await svc.watchlists(user_id))
+@account.get("/watchlists", summary="Your watchlists, oldest first, with cursor pagination")
+async def list_watchlists(user_id: UserId, svc: Holdings, limit: Limit = DEFAULT_LIMIT,
+                          cursor: Cursor = None) -> Response:
+    data, meta = await svc.watchlist_page(user_id, limit, cursor)
+    return json_response(data, **meta)
 
 
 @account.get("/watchlists/{watchlist_id}", summary="One of your watchlists")
@@ -129,12 +135,15 @@ async def delete_watchlist(watchlist_id: str, user_id: UserId, svc: Holdings) ->
 async def create_portfolio(body: schemas.PortfolioIn, user_id: UserId, svc: Holdings
                            ) -> Response:
     txs = [t.model_dump() for t in body.transactions]
-    return json_response(await svc.create_portfolio(user_id, body.name, txs), status=201)
+    return json_response(await svc.create_portfolio(user_id, body.name, txs,
+                                                    body.base_currency), status=201)
 
 
-@account.get("/portfolios", summary="Your portfolios")
-async def list_portfolios(user_id: UserId, svc: Holdings) -> Response:
-    return json_response(await svc.portfolios(user_id))
+@account.get("/portfolios", summary="Your portfolios, oldest first, with cursor pagination")
+async def list_portfolios(user_id: UserId, svc: Holdings, limit: Limit = DEFAULT_LIMIT,
+                          cursor: Cursor = None) -> Response:
+    data, meta = await svc.portfolio_page(user_id, limit, cursor)
+    return json_response(data, **meta)
 
 
 @account.get("/portfolios/{portfolio_id}", summary="A portfolio with its positions")
@@ -142,10 +151,12 @@ async def get_portfolio(portfolio_id: str, user_id: UserId, svc: Holdings) -> Re
     return json_response(await svc.portfolio(user_id, portfolio_id))
 
 
-@account.put("/portfolios/{portfolio_id}", summary="Rename a portfolio")
+@account.put("/portfolios/{portfolio_id}", summary="Rename a portfolio or change its base "
+                                                   "currency")
 async def put_portfolio(portfolio_id: str, body: schemas.PortfolioUpdate, user_id: UserId,
                         svc: Holdings) -> Response:
-    return json_response(await svc.rename_portfolio(user_id, portfolio_id, body.name))
+    changes = body.model_dump(exclude_unset=True)
+    return json_response(await svc.update_portfolio(user_id, portfolio_id, changes))
 
 
 @account.delete("/portfolios/{portfolio_id}", status_code=204, summary="Delete a portfolio")

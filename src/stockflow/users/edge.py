@@ -22,25 +22,29 @@ from stockflow.core.principal import Principal
 from stockflow.core.problems import (
     Problem,
     forbidden,
-    problem_http,
-    send_problem,
+    refuse,
     too_many_requests,
     unauthorized,
 )
+from stockflow.core.web import RESPONSE_HEADERS
 from stockflow.users.config import AuthSettings
 from stockflow.users.domain import Tier, permissions_for
 from stockflow.users.ratelimit import RateLimiter
+from stockflow.users.revocation import Revocations
 from stockflow.users.tokens import InvalidToken, TokenService
 
 OperatorCheck = Callable[[str | None], bool]
 _ANONYMOUS_CACHE = 100_000  # principals of anonymous addresses, made once each
+_PATH_CACHE = 10_000  # what each path needs; cleared whole when full
+_UNSEEN = object()
 
 
 class AuthEdge:
     def __init__(self, app: ASGIApp, *, tokens: TokenService, limiter: RateLimiter,
                  settings: AuthSettings, table: PermissionTable,
-                 operator: OperatorCheck) -> None:
+                 operator: OperatorCheck, revocations: Revocations) -> None:
         self.app = app
+        self.revocations = revocations
         self.table = table
         self.operator = operator
         self.tokens = tokens
@@ -51,37 +55,48 @@ class AuthEdge:
         self.anonymous_permissions = None if anon == "none" else permissions_for(Tier(anon))
         self.anonymous_tier = anon
         self._anonymous_by_ip: dict[tuple[str, frozenset[str]], Principal] = {}
+        self._needed: dict[str, str | None] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = scope["type"]
         if kind not in ("http", "websocket") or not is_guarded(scope["path"]):
             await self.app(scope, receive, send)
             return
-        needed = self.table.required(scope["path"])
+        path = scope["path"]
+        needed = self._needed.get(path, _UNSEEN)
+        if needed is _UNSEEN:  # the table splits and joins the path: remembered per path
+            if len(self._needed) >= _PATH_CACHE:
+                self._needed.clear()
+            needed = self._needed[path] = self.table.required(path)
         if needed == OPERATOR:
             await self._operator_only(scope, receive, send)
             return
         try:
-            principal = self._authenticate(scope)
+            principal = await self._authenticate(scope)
             self._authorise(needed, principal)
             if principal is None:  # public routes with anonymous access off: limit per address
                 principal = self._anonymous(scope, frozenset())
             decision = await self.limiter.hit(self._limit_of(principal), principal.subject)
         except Problem as problem:
-            await self._refuse(scope, receive, send, problem)
+            await refuse(scope, receive, send, problem)
             return
         if not decision.allowed:
             problem = too_many_requests(
                 f"rate limit of {decision.limit} requests per {decision.window} s exceeded",
                 decision.reset_after,
                 {k.decode(): v.decode() for k, v in decision.headers()})
-            await self._refuse(scope, receive, send, problem)
+            await refuse(scope, receive, send, problem)
             return
         scope.setdefault("state", {})["principal"] = principal
         if kind == "websocket":
             await self.app(scope, receive, send)
             return
         extra = decision.headers()
+        response_headers = scope.get(RESPONSE_HEADERS)
+        if response_headers is not None:  # the edge middleware adds them to the answer
+            response_headers += extra
+            await self.app(scope, receive, send)
+            return
 
         async def send_with_limits(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -90,15 +105,22 @@ class AuthEdge:
 
         await self.app(scope, receive, send_with_limits)
 
-    def _authenticate(self, scope: Scope) -> Principal | None:
+    async def _authenticate(self, scope: Scope) -> Principal | None:
         token = _bearer(scope)
         if token is None:
             return (None if self.anonymous_permissions is None
                     else self._anonymous(scope, self.anonymous_permissions))
         try:
-            return self.tokens.verify(token)
+            principal = self.tokens.remembered(token)
+            if principal is None:  # first sight here: verify it, and ask the shared denylist
+                principal = self.tokens.verify_new(token)
+                await self.revocations.learn(principal)
         except InvalidToken as exc:
             raise unauthorized(str(exc)) from None
+        refusal = self.revocations.refusal(principal)
+        if refusal is not None:
+            raise unauthorized(refusal)
+        return principal
 
     def _anonymous(self, scope: Scope, permissions: frozenset[str]) -> Principal:
         client = scope.get("client")
@@ -121,7 +143,7 @@ class AuthEdge:
             await self.app(scope, receive, send)
             return
         problem = operator_unauthorized("this internal route needs the operator key (X-API-Key)")
-        await self._refuse(scope, receive, send, problem)
+        await refuse(scope, receive, send, problem)
 
     def _authorise(self, needed: str | None, principal: Principal | None) -> None:
         if needed == PUBLIC:
@@ -146,25 +168,6 @@ class AuthEdge:
         if principal.anonymous:
             return self.anonymous_limit
         return self.tier_limits.get(principal.tier, self.tier_limits["free"])
-
-    async def _refuse(self, scope: Scope, receive: Receive, send: Send,
-                      problem: Problem) -> None:
-        if scope["type"] == "http":
-            await send_problem(send, problem, scope["path"])
-            return
-        headers, body = problem_http(problem, scope["path"])
-        # A WebSocket handshake is refused with a real HTTP answer where the server supports
-        # the ASGI denial-response extension (uvicorn does); otherwise a bare close (403).
-        message = await receive()
-        if message["type"] != "websocket.connect":
-            return
-        if "websocket.http.response" in scope.get("extensions", {}):
-            await send({"type": "websocket.http.response.start", "status": problem.status,
-                        "headers": headers})
-            await send({"type": "websocket.http.response.body", "body": body})
-        else:
-            await send({"type": "websocket.close", "code": 1008})
-
 
 def _bearer(scope: Scope) -> str | None:
     """The token from `Authorization: Bearer`, or (streams only, per SPEC) `?token=`.

@@ -8,10 +8,13 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from stockflow.core.catalogue import WATCHLIST_UPDATED
+from stockflow.core.pagination import decode_cursor, encode_cursor
 from stockflow.core.ports import Clock, EventBus
 from stockflow.core.problems import Problem, invalid, not_found
+from stockflow.core.times import bounded_utc, clamp_utc
 from stockflow.market.domain import Interval
-from stockflow.market.ports import MarketReader
+from stockflow.market.ports import FxRates, MarketReader
+from stockflow.users.currency import Conversion, check_currency, conversion
 from stockflow.users.holdings_repository import SqlHoldingsStore
 from stockflow.users.performance import Closes, Oversold, Transaction, performance, replay
 
@@ -19,10 +22,11 @@ MAX_BARS = 5000
 
 
 class HoldingsService:
-    def __init__(self, *, store: SqlHoldingsStore, market: MarketReader, bus: EventBus,
-                 clock: Clock) -> None:
+    def __init__(self, *, store: SqlHoldingsStore, market: MarketReader, fx: FxRates,
+                 bus: EventBus, clock: Clock) -> None:
         self.store = store
         self.market = market
+        self.fx = fx
         self.bus = bus
         self.clock = clock
 
@@ -47,7 +51,12 @@ class HoldingsService:
         return await self._announce(user_id, wid, "created")
 
     async def watchlists(self, user_id: str) -> list[dict[str, Any]]:
+        """Watchlists port: every watchlist of a user, for the other contexts' scans."""
         return await self.store.watchlists.of_user(user_id)
+
+    async def watchlist_page(self, user_id: str, limit: int, cursor: str | None,
+                             ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+        return await _page(self.store.watchlists, "watchlists", user_id, limit, cursor)
 
     async def watchlist(self, user_id: str, watchlist_id: str) -> dict[str, Any]:
         found = await self.store.watchlists.get(user_id, watchlist_id)
@@ -82,27 +91,40 @@ class HoldingsService:
             {"user_id": user_id, **data}, key=user_id))
 
     # -- portfolios -----------------------------------------------------------------------
-    async def create_portfolio(self, user_id: str, name: str, txs: list[dict[str, Any]]
-                               ) -> dict[str, Any]:
+    async def create_portfolio(self, user_id: str, name: str, txs: list[dict[str, Any]],
+                               base_currency: str = "USD") -> dict[str, Any]:
         now, pid = self.clock.now(), str(uuid.uuid4())
+        base = check_currency(self.fx, base_currency)
         transactions = self._transactions(txs)
         _check_sequence(transactions)
         await self.store.portfolios.add(id=pid, user_id=user_id, name=name, created_at=now,
-                                       updated_at=now)
+                                       updated_at=now, base_currency=base)
         await self.store.add_transactions(pid, transactions, now)
         return await self.portfolio(user_id, pid)
 
-    async def portfolios(self, user_id: str) -> list[dict[str, Any]]:
-        return await self.store.portfolios.of_user(user_id)
+    async def portfolio_page(self, user_id: str, limit: int, cursor: str | None,
+                             ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+        return await _page(self.store.portfolios, "portfolios", user_id, limit, cursor)
 
     async def portfolio(self, user_id: str, portfolio_id: str) -> dict[str, Any]:
+        """Positions at average cost in their own currency; realised P&L in the base currency,
+        each sale converted at the rate of its day."""
         found = await self._owned(user_id, portfolio_id)
-        book = replay(await self.store.transactions(portfolio_id))
+        txs = await self.store.transactions(portfolio_id)
+        conv = await self._conversion(found["base_currency"], txs, self.clock.now().date())
+        book, base_book = replay(txs), replay(conv.transactions(txs))
         found["positions"] = [
-            {"ticker": t, "quantity": p.quantity, "average_cost": round(p.average_cost, 6),
-             "cost_basis": round(p.cost, 6)} for t, p in sorted(book.held().items())]
-        found["realised_pnl"] = round(book.realised, 6)
+            {"ticker": t, "currency": conv.currency_of[t], "quantity": p.quantity,
+             "average_cost": round(p.average_cost, 6), "cost_basis": round(p.cost, 6),
+             "cost_basis_base": round(base_book.positions[t].cost, 6)}
+            for t, p in sorted(book.held().items())]
+        found["realised_pnl"] = round(base_book.realised, 6)
         return found
+
+    async def _conversion(self, base: str, txs: list[Transaction], end: date) -> Conversion:
+        currency_of = {t: self.market.instrument(t).currency for t in {x.ticker for x in txs}}
+        start = min((t.executed_at.date() for t in txs), default=end)
+        return await conversion(self.fx, base, currency_of, start, max(start, end))
 
     async def _owned(self, user_id: str, portfolio_id: str) -> dict[str, Any]:
         found = await self.store.portfolios.get(user_id, portfolio_id)
@@ -110,10 +132,16 @@ class HoldingsService:
             raise not_found("portfolio", portfolio_id)
         return found
 
-    async def rename_portfolio(self, user_id: str, portfolio_id: str, name: str
+    async def update_portfolio(self, user_id: str, portfolio_id: str, changes: dict[str, Any]
                                ) -> dict[str, Any]:
-        if not await self.store.portfolios.update(user_id, portfolio_id, name=name,
-                                                 updated_at=self.clock.now()):
+        """Rename, or change the base currency: figures are derived, so a new base converts
+        every past figure at its own day's rate on the next read."""
+        values: dict[str, Any] = {"updated_at": self.clock.now()}
+        if changes.get("name") is not None:
+            values["name"] = changes["name"]
+        if changes.get("base_currency") is not None:
+            values["base_currency"] = check_currency(self.fx, changes["base_currency"])
+        if not await self.store.portfolios.update(user_id, portfolio_id, **values):
             raise not_found("portfolio", portfolio_id)
         return await self.portfolio(user_id, portfolio_id)
 
@@ -146,7 +174,7 @@ class HoldingsService:
         now = self.clock.now()
         out = []
         for t in txs:
-            at = _aware(t.get("executed_at") or now)
+            at = bounded_utc(t.get("executed_at") or now, "executed_at")
             if at > now:
                 raise invalid("executed_at cannot be in the future")
             ticker = by_raw.get(t["ticker"]) or self.market.instrument(t["ticker"]).ticker
@@ -157,7 +185,7 @@ class HoldingsService:
 
     async def performance(self, user_id: str, portfolio_id: str,
                           end: date | None = None) -> dict[str, Any]:
-        await self._owned(user_id, portfolio_id)
+        found = await self._owned(user_id, portfolio_id)
         txs = await self.store.transactions(portfolio_id)
         today = self.clock.now().date()
         if end is not None and end > today:
@@ -169,7 +197,11 @@ class HoldingsService:
             stop = datetime.combine(end + timedelta(days=1), time(), UTC)
             for ticker in sorted({t.ticker for t in txs}):
                 closes[ticker] = await self._closes(ticker, start, stop)
-        return {"portfolio_id": portfolio_id, **performance(txs, Closes(closes), end)}
+        conv = await self._conversion(found["base_currency"], txs, end)
+        result = performance(conv.transactions(txs), Closes(conv.closes(closes)), end)
+        _local_figures(result, txs, closes, conv, end)
+        return {"portfolio_id": portfolio_id, "base_currency": conv.base, **result,
+                "fx": conv.describe([s["date"] for s in result["series"]])}
 
     async def _closes(self, ticker: str, start: datetime, stop: datetime,
                       ) -> list[tuple[date, float]]:
@@ -184,14 +216,49 @@ class HoldingsService:
             after = bars[-1].time
 
 
+def _local_figures(result: dict[str, Any], txs: list[Transaction],
+                   closes: dict[str, list[tuple[date, float]]], conv: Conversion,
+                   end: date) -> None:
+    """Each position's currency, its last price and value in that currency, and the rate that
+    turned them into the base currency's figures."""
+    for p in result["positions"]:
+        # The latest mark, as performance() marks: a day's close after that day's trades.
+        marks = [(t.executed_at.date(), 0, t.executed_at.timestamp(), t.price) for t in txs
+                 if t.ticker == p["ticker"] and t.executed_at.date() <= end]
+        marks += [(d, 1, 0.0, c) for d, c in closes.get(p["ticker"], []) if d <= end]
+        local = max(marks)[3]
+        p["currency"] = conv.currency_of[p["ticker"]]
+        p["last_price_local"] = local
+        p["market_value_local"] = round(p["quantity"] * local, 6)
+        p["fx_rate"] = round(p["last_price"] / local, 10)
+
+
+async def _page(rows: Any, kind: str, user_id: str, limit: int, cursor: str | None,
+                ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """One page of a user's rows and the seeds' pagination meta (has_more, next_cursor)."""
+    after = None
+    if cursor:
+        c = decode_cursor(cursor)
+        if c.get("list") != kind or not isinstance(c.get("id"), str):
+            raise invalid("cursor belongs to another query")
+        try:
+            after = (clamp_utc(datetime.fromisoformat(str(c.get("after")))), c["id"])
+        except ValueError:
+            raise invalid("cursor is not one this API issued") from None
+    # One extra row tells whether another page exists without a count query.
+    page = await rows.page(user_id, limit + 1, after)
+    has_more = len(page) > limit
+    page = page[:limit]
+    next_cursor = encode_cursor({"list": kind, "after": page[-1]["created_at"],
+                                 "id": page[-1]["id"]}) if has_more else None
+    return page, {"has_more": has_more, "next_cursor": next_cursor}
+
+
 def _check_sequence(txs: list[Transaction]) -> None:
     try:
         replay(txs)
     except Oversold as exc:
         raise invalid(str(exc)) from None
 
-
-def _aware(value: datetime) -> datetime:
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 

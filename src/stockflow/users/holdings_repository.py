@@ -20,7 +20,8 @@ def _watchlist(row: Any) -> dict[str, Any]:
 
 
 def _portfolio(row: Any) -> dict[str, Any]:
-    return {"id": row.id, "name": row.name, "created_at": row.created_at.isoformat(),
+    return {"id": row.id, "name": row.name, "base_currency": row.base_currency,
+            "created_at": row.created_at.isoformat(),
             "updated_at": row.updated_at.isoformat()}
 
 
@@ -46,6 +47,20 @@ class _Owned:
     async def of_user(self, user_id: str) -> list[dict[str, Any]]:
         c = self.table.c
         stmt = sa.select(self.table).where(c.user_id == user_id).order_by(c.created_at, c.id)
+        async with self.db.engine.connect() as conn:
+            return [self.to_wire(r) for r in (await conn.execute(stmt)).all()]
+
+    async def page(self, user_id: str, limit: int, after: tuple[datetime, str] | None,
+                   ) -> list[dict[str, Any]]:
+        """Up to `limit` rows in creation order, after the (created_at, id) key of the last row
+        of the previous page: a keyset, so a row added meanwhile is neither skipped nor doubled."""
+        c = self.table.c
+        stmt = sa.select(self.table).where(c.user_id == user_id)
+        if after is not None:
+            at, row_id = after
+            stmt = stmt.where(sa.or_(c.created_at > at,
+                                     sa.and_(c.created_at == at, c.id > row_id)))
+        stmt = stmt.order_by(c.created_at, c.id).limit(limit)
         async with self.db.engine.connect() as conn:
             return [self.to_wire(r) for r in (await conn.execute(stmt)).all()]
 

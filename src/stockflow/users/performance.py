@@ -5,9 +5,11 @@ Method. Realised P&L uses the average-cost method: a sale realises quantity x (p
 cost) minus its fee, and leaves the average cost of the rest unchanged; fees on buys join the
 cost basis. The time-weighted return chains sub-periods that break at every transaction: just
 before a trade the portfolio is valued with the traded ticker at its trade price (the others at
-their last close), the trade's cash flow is then added, and the next sub-period runs from there
-to the next trade or the day's close. Fees are cash spent without value received, so they count
-as losses. A sub-period that starts with nothing invested contributes nothing.
+their last close), and the next sub-period runs from its value just after the trade to the next
+trade or the day's close. The trade itself moves value only by its fee, cash spent without value
+received, which counts as a loss on the capital in play (`trade_factor`). A sub-period that
+starts with nothing invested contributes nothing, so a position closed to zero keeps the return
+it earned and the days with no capital after it earn nothing.
 """
 
 from __future__ import annotations
@@ -88,19 +90,39 @@ def replay(txs: Iterable[Transaction]) -> Book:
 
 
 class Closes:
-    """Daily closes per ticker, read as "the last close on or before a day"."""
+    """Daily closes per ticker, by day."""
 
     def __init__(self, closes: dict[str, list[tuple[date, float]]]) -> None:
         self._days = {t: [d for d, _ in rows] for t, rows in closes.items()}
         self._prices = {t: [p for _, p in rows] for t, rows in closes.items()}
 
-    def on(self, ticker: str, day: date) -> float | None:
+    def at(self, ticker: str, day: date) -> float | None:
+        """The close of exactly `day`, or None: an older close must not replace the price of a
+        trade made since."""
         days = self._days.get(ticker, [])
         i = bisect_right(days, day)
-        return self._prices[ticker][i - 1] if i else None
+        return self._prices[ticker][i - 1] if i and days[i - 1] == day else None
 
     def days(self) -> set[date]:
         return {d for days in self._days.values() for d in days}
+
+
+def trade_factor(before: float, after: float, flow: float) -> float:
+    """The growth of the capital in play across one trade, valued at the trade price.
+
+    `before` and `after` are the portfolio's value just before and just after the trade, `flow`
+    the cash put in (a buy: cost plus fee) or, negative, taken out (a sale: proceeds less fee).
+    Only a fee moves value: a buy's factor is after / (before + flow), a sale's is
+    (after - flow) / before, both about 1 - fee / capital. A trade with no capital before or
+    after it (the buy that opens a portfolio is measured against its cash) is the whole capital.
+    """
+    if flow >= 0:
+        base, grown = before + flow, after
+    else:
+        base, grown = before, after - flow
+    if base <= EPSILON:
+        return 1.0
+    return max(grown, 0.0) / base
 
 
 def performance(txs: list[Transaction], closes: Closes, end: date) -> dict[str, Any]:
@@ -112,33 +134,39 @@ def performance(txs: list[Transaction], closes: Closes, end: date) -> dict[str, 
         return sum(p.quantity * mark.get(t, 0.0) for t, p in book.held().items())
 
     series: list[dict[str, Any]] = []
+    # `start_value` is the value the current sub-period started from: the last close or the
+    # value just after the last trade. A sub-period that starts with nothing invested (before
+    # the first buy, after a full exit) has no return: its factor is 1, never 0 / 0.
     growth, start_value, i = 1.0, 0.0, 0
     first = txs[0].executed_at.date() if txs else end
     days = sorted({d for d in closes.days() if first <= d <= end}
                   | {t.executed_at.date() for t in txs if t.executed_at.date() <= end})
     for day in days:
-        day_growth, net_flow = growth, 0.0
+        day_factor, net_flow = 1.0, 0.0
         while i < len(txs) and txs[i].executed_at.date() <= day:
             tx = txs[i]
             mark[tx.ticker] = tx.price
             before = value()
             if start_value > EPSILON:
-                growth *= before / start_value
+                day_factor *= before / start_value
             flow = book.apply(tx)
+            after = value()
+            day_factor *= trade_factor(before, after, flow)
             net_flow += flow
-            start_value = before + flow
+            start_value = after
             i += 1
         for ticker in book.held():
-            close = closes.on(ticker, day)
+            close = closes.at(ticker, day)
             if close is not None:
                 mark[ticker] = close
         closing = value()
         if start_value > EPSILON:
-            growth *= closing / start_value
+            day_factor *= closing / start_value
         start_value = closing
+        growth *= day_factor
         series.append({"date": day.isoformat(), "value": round(closing, 6),
                        "net_flow": round(net_flow, 6),
-                       "return": round(growth / day_growth - 1.0, 8),
+                       "return": round(day_factor - 1.0, 8),
                        "cumulative_return": round(growth - 1.0, 8)})
     positions = []
     for ticker, pos in sorted(book.held().items()):

@@ -8,3 +8,10 @@ from typing import Any, Protocol
 
 class Watchlists(Protocol):
     async def watchlists(self, user_id: str) -> list[dict[str, Any]]: ...
+
+
+class Portfolios(Protocol):
+    """A user's stored portfolio with its open positions (ticker, quantity, average cost);
+    not-found (404) when the portfolio is not that user's, so only its owner reads it."""
+
+    async def portfolio(self, user_id: str, portfolio_id: str) -> dict[str, Any]: ...

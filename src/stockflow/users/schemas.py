@@ -50,23 +50,37 @@ class WatchlistUpdate(Input):
     tickers: Tickers | None = None
 
 
+# What the portfolio arithmetic computes exactly enough: 10,000 transactions of the largest
+# quantity at the largest price sum to about 1e22, far from overflow, and the smallest quantity
+# and price stay well above the 1e-9 at which a position counts as closed. A billion coins of
+# a ten-millionth of a dollar and ten billion shares are both inside.
+MIN_QUANTITY, MAX_QUANTITY = 1e-8, 1e10
+MIN_PRICE, MAX_PRICE = 1e-8, 1e8
+MAX_FEE = 1e9
+
+
 class TransactionIn(Input):
     ticker: Annotated[str, Field(min_length=1, max_length=20)]
     side: Literal["buy", "sell"]
-    quantity: Annotated[float, Field(gt=0, allow_inf_nan=False)]
-    price: Annotated[float, Field(gt=0, allow_inf_nan=False)]
-    fee: Annotated[float, Field(ge=0, allow_inf_nan=False)] = 0.0
+    quantity: Annotated[float, Field(ge=MIN_QUANTITY, le=MAX_QUANTITY, allow_inf_nan=False)]
+    price: Annotated[float, Field(ge=MIN_PRICE, le=MAX_PRICE, allow_inf_nan=False)]
+    fee: Annotated[float, Field(ge=0, le=MAX_FEE, allow_inf_nan=False)] = 0.0
     executed_at: datetime | None = None
+
+
+Currency = Annotated[str, Field(pattern=r"^[A-Za-z]{3}$", description="ISO 4217 code")]
 
 
 class PortfolioIn(Input):
     name: Name
+    base_currency: Currency = "USD"
     transactions: Annotated[list[TransactionIn], Field(max_length=10_000)] = Field(
         default_factory=list)
 
 
 class PortfolioUpdate(Input):
-    name: Name
+    name: Name | None = None
+    base_currency: Currency | None = None
 
 
 class AccessUpdate(Input):

@@ -9,6 +9,7 @@ from typing import Any
 
 from stockflow.core.catalogue import USER_REGISTERED
 from stockflow.core.ports import EventBus
+from stockflow.core.principal import Principal
 from stockflow.core.problems import conflict, invalid, not_found, too_many_requests, unauthorized
 from stockflow.users.config import AuthSettings
 from stockflow.users.domain import ALL_PERMISSIONS, Tier, User
@@ -16,6 +17,7 @@ from stockflow.users.keys import KeyRing, development_key
 from stockflow.users.passwords import Passwords
 from stockflow.users.ratelimit import RateLimiter
 from stockflow.users.repository import DuplicateEmail, SqlAccountStore
+from stockflow.users.revocation import Revocations
 from stockflow.users.tokens import TokenService, new_refresh_token, refresh_digest
 
 # One answer for an unknown email and a wrong password, so sign-in never reveals who has an
@@ -25,8 +27,10 @@ BAD_CREDENTIALS = "invalid email or password"
 
 class AccountService:
     def __init__(self, *, store: SqlAccountStore, passwords: Passwords, tokens: TokenService,
-                 limiter: RateLimiter, bus: EventBus, settings: AuthSettings) -> None:
+                 limiter: RateLimiter, bus: EventBus, settings: AuthSettings,
+                 revocations: Revocations) -> None:
         self.store = store
+        self.revocations = revocations
         self.passwords = passwords
         self.tokens = tokens
         self.limiter = limiter
@@ -77,13 +81,17 @@ class AccountService:
         return await self._session(user)
 
     async def _session(self, user: User, family_id: str | None = None) -> dict[str, Any]:
+        # The access token names its session (the refresh-token family), so ending the
+        # session revokes every access token it handed out.
+        family_id = family_id or str(uuid.uuid4())
         access, expires_in = self.tokens.issue(user_id=user.id, email=user.email,
                                                tier=user.tier.value,
-                                               permissions=user.effective_permissions)
+                                               permissions=user.effective_permissions,
+                                               session_id=family_id)
         refresh, now = new_refresh_token(), self._now()
         ttl = self.settings.refresh_ttl_seconds
         await self.store.add_refresh(id=str(uuid.uuid4()), token_hash=refresh_digest(refresh),
-                                     family_id=family_id or str(uuid.uuid4()), user_id=user.id,
+                                     family_id=family_id, user_id=user.id,
                                      created_at=now, expires_at=now + timedelta(seconds=ttl))
         return {"access_token": access, "token_type": "Bearer", "expires_in": expires_in,
                 "refresh_token": refresh, "refresh_expires_in": ttl}
@@ -100,21 +108,29 @@ class AccountService:
             # A concurrent reuse of the same token may have revoked the family while this
             # session was being written: then the new refresh token must die with it.
             if await self.store.family_revoked(row.family_id):
-                await self.store.revoke_family(row.family_id, now)
+                await self._end_session(row.family_id, row.user_id, now)
                 raise unauthorized("refresh token reuse detected; the session has been revoked")
             return session
         row = await self.store.get_refresh(digest)
         if row is not None and row.used_at is not None and row.revoked_at is None:
             # A spent token came back: it was stolen, or its rotation was. Whoever holds the
             # family's newest token can no longer be told apart from the thief, so all of it goes.
-            await self.store.revoke_family(row.family_id, now)
+            await self._end_session(row.family_id, row.user_id, now)
             raise unauthorized("refresh token reuse detected; the session has been revoked")
         raise unauthorized("refresh token is invalid, expired or revoked")
 
-    async def logout(self, token: str) -> None:
+    async def logout(self, token: str, caller: Principal | None = None) -> None:
+        """End the refresh token's session: its refresh tokens and its access tokens; and the
+        access token the caller presented, whichever session it came from."""
         row = await self.store.get_refresh(refresh_digest(token))
         if row is not None:
-            await self.store.revoke_family(row.family_id, self._now())
+            await self._end_session(row.family_id, row.user_id, self._now())
+        if caller is not None and not caller.anonymous:
+            await self.revocations.revoke(caller)
+
+    async def _end_session(self, family_id: str, user_id: str, now: datetime) -> None:
+        await self.store.revoke_family(family_id, now)
+        await self.revocations.revoke_session(family_id, user_id)
 
     # -- profile --------------------------------------------------------------------------
     async def me(self, user_id: str) -> User:
@@ -150,6 +166,7 @@ class AccountService:
             raise conflict("an account with this email already exists") from None
         if "password_hash" in values:
             await self.store.revoke_user(user_id, self._now())  # every session signs in anew
+            await self.revocations.not_before(user_id)  # and every access token goes with them
         assert updated is not None
         return updated
 
@@ -170,4 +187,7 @@ class AccountService:
             values["permissions"] = sorted(set(permissions))
         updated = await self.store.update_user(user_id, **values)
         assert updated is not None
+        if tier is not None or permissions is not None:
+            # Tokens carry the tier and permissions they were issued with: older ones must go.
+            await self.revocations.not_before(user_id)
         return updated

@@ -59,6 +59,8 @@ portfolios = sa.Table(
     sa.Column("name", sa.String(255), nullable=False),
     sa.Column("created_at", UtcDateTime, nullable=False),
     sa.Column("updated_at", UtcDateTime, nullable=False),
+    # ISO 4217: every figure of the portfolio is converted into it (migration u0001).
+    sa.Column("base_currency", sa.String(3), nullable=False, server_default="USD"),
 )
 
 # Positions are derived from transactions (average cost), never stored apart from them, so the

@@ -61,24 +61,39 @@ class TokenService:
         return self._jwks
 
     def issue(self, *, user_id: str, email: str, tier: str, permissions: frozenset[str],
-              ) -> tuple[str, int]:
-        now = int(self.now())
+              session_id: str | None = None) -> tuple[str, int]:
+        # A user's "not before" must tell a token issued just before a password change from one
+        # issued just after, in the same second: hence iat_ms. iat itself stays whole seconds,
+        # which strict verifiers compare with their own truncated clock.
+        at = self.now()
+        now = int(at)
         claims = {"iss": self.issuer, "aud": self.audience, "sub": user_id, "email": email,
                   "tier": tier, "permissions": sorted(permissions), "iat": now,
-                  "exp": now + self.access_ttl, "jti": uuid.uuid4().hex}
+                  "iat_ms": int(at * 1000), "exp": now + self.access_ttl,
+                  "jti": uuid.uuid4().hex}
+        if session_id is not None:
+            claims["sid"] = session_id
         key = self.ring.signing
         token = jwt.encode(claims, key.private_key, algorithm=ALGORITHM,
                            headers={"kid": key.kid, "typ": ACCESS_TYPE})
         return token, self.access_ttl
 
     def verify(self, token: str) -> Principal:
+        principal = self.remembered(token)
+        return principal if principal is not None else self.verify_new(token)
+
+    def remembered(self, token: str) -> Principal | None:
+        """The principal of a token verified before, or None when this one is new here."""
         hit = self._verified.get(token)
-        if hit is not None:
-            principal, exp = hit
-            if self.now() < exp + self.leeway:
-                return principal
-            del self._verified[token]
-            raise InvalidToken("token has expired")
+        if hit is None:
+            return None
+        principal, exp = hit
+        if self.now() < exp + self.leeway:
+            return principal
+        del self._verified[token]
+        raise InvalidToken("token has expired")
+
+    def verify_new(self, token: str) -> Principal:
         principal, exp = self._verify(token)
         self._verified[token] = (principal, exp)
         if len(self._verified) > _CACHE_SIZE:
@@ -106,7 +121,7 @@ class TokenService:
         except jwt.PyJWTError as exc:
             raise InvalidToken(f"token refused: {exc}") from None
         self._check_times(claims)
-        return _principal(claims), float(claims["exp"])
+        return _principal(claims, self.leeway), float(claims["exp"])
 
     def _check_times(self, claims: dict[str, Any]) -> None:
         now, leeway = self.now(), self.leeway
@@ -123,16 +138,24 @@ class TokenService:
             raise InvalidToken("token refused: not yet valid (nbf)")
 
 
-def _principal(claims: dict[str, Any]) -> Principal:
+def _principal(claims: dict[str, Any], leeway: float) -> Principal:
     tier, permissions, email = claims.get("tier"), claims.get("permissions"), claims.get("email")
+    jti, sid, iat_ms = claims.get("jti"), claims.get("sid"), claims.get("iat_ms")
+    if not isinstance(jti, str | None) or not isinstance(sid, str | None):
+        raise InvalidToken("token or session id is malformed")
+    if not isinstance(iat_ms, int | None) or isinstance(iat_ms, bool):
+        raise InvalidToken("token issue time is malformed")
+    issued_at = claims["iat"] if iat_ms is None else iat_ms / 1000
     if tier not in Tier.__members__.values():
         raise InvalidToken("token names no known tier")
     if not isinstance(permissions, list) or not set(permissions) <= ALL_PERMISSIONS:
         raise InvalidToken("token carries unknown permissions")
     if not isinstance(claims["sub"], str) or not isinstance(email, str):
         raise InvalidToken("token subject or email is malformed")
+    # expires_at is when this verifier stops accepting the token: exp plus the leeway.
     return Principal(subject=claims["sub"], tier=tier, permissions=frozenset(permissions),
-                     email=email)
+                     email=email, token_id=jti, session_id=sid, issued_at=float(issued_at),
+                     expires_at=float(claims["exp"]) + leeway)
 
 
 def new_refresh_token() -> str:

@@ -60,3 +60,20 @@ def test_first_day_return_counts_from_the_trade_price():
     # Bought at 100 intraday, closed at 105: day one already earns 5 %.
     result = performance([tx(1, "buy", 2, 100)], Closes(closes(105)), date(2025, 1, 1))
     assert result["time_weighted_return"] == pytest.approx(0.05)
+
+
+def test_a_position_closed_to_zero_keeps_its_gain_and_later_days_earn_nothing():
+    # Bought at 100, sold everything at 110 with a fee of 1 on 1,100 of proceeds.
+    txs = [tx(1, "buy", 10, 100), tx(2, "sell", 10, 110, fee=1)]
+    result = performance(txs, Closes(closes(100, 105, 107, 90)), date(2025, 1, 4))
+    expected = 110 / 100 * (1099 / 1100) - 1
+    assert result["time_weighted_return"] == pytest.approx(expected)
+    assert [s["return"] for s in result["series"][2:]] == [0, 0]
+    assert result["series"][1]["return"] == pytest.approx(110 / 100 * 1099 / 1100 - 1)
+
+
+def test_reentry_after_a_full_exit_chains_on():
+    txs = [tx(1, "buy", 1, 100), tx(2, "sell", 1, 110), tx(4, "buy", 2, 50)]
+    result = performance(txs, Closes(closes(100, 110, 70, 50, 55)), date(2025, 1, 5))
+    # +10 % to the exit, nothing while out (the 70 of day 3 is not ours), +10 % after re-entry.
+    assert result["time_weighted_return"] == pytest.approx(1.1 * 1.1 - 1)

@@ -11,7 +11,8 @@ import email.utils
 import logging
 import re
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -94,10 +95,15 @@ class HttpProvider:
     # Statuses whose body a vendor uses for "unknown symbol"; others map by class (see _raise).
     not_found_statuses: frozenset[int] = frozenset({404})
 
+    # The header a vendor takes its key in (None: the vendor overrides auth_headers/auth_params).
+    key_header: str | None = None
+
     def __init__(self, api_key: SecretStr | str | None = None, *, base_url: str | None = None,
                  timeout: float = 10.0, transport: httpx.AsyncBaseTransport | None = None,
-                 ) -> None:
+                 clock: Callable[[], datetime] | None = None) -> None:
         self.api_key = as_secret(api_key)
+        # Wall clock for vendors whose answers carry no time of their own; tests pin it.
+        self.now = clock or (lambda: datetime.now(UTC))
         self.base_url = (base_url or self.default_base_url).rstrip("/")
         self.timeout = timeout
         self._transport = transport
@@ -120,7 +126,8 @@ class HttpProvider:
     # -- how the key travels; overridden per vendor ------------------------------------------
 
     def auth_headers(self) -> dict[str, str]:
-        return {}
+        key = self.secret()
+        return {self.key_header: key} if key and self.key_header else {}
 
     def auth_params(self) -> dict[str, str]:
         return {}
@@ -171,7 +178,7 @@ class HttpProvider:
         except httpx.TransportError as e:
             raise self._scrub(ProviderUnavailable(
                 self.name, f"{type(e).__name__} on {where}")) from None
-        body = self._decode(resp, where)
+        body = self.decode(resp, where)
         if resp.status_code >= 400:
             raise self._scrub(self.error_for(resp, body, where))
         if resp.status_code >= 300:
@@ -182,7 +189,8 @@ class HttpProvider:
             raise self._scrub(problem)
         return body
 
-    def _decode(self, resp: httpx.Response, where: str) -> Any:
+    def decode(self, resp: httpx.Response, where: str) -> Any:
+        """The body as the vendor's format reads: JSON here; a vendor serving XML overrides."""
         try:
             return resp.json()
         except ValueError:

@@ -114,21 +114,29 @@ class ResilientChain(Generic[M]):
         for i, m in enumerate(self.providers):
             if not eligible(m):
                 continue
-            try:
-                result, probe = await self.attempt(m, lambda m=m: call(m))
-            except Skip as e:
-                errors[m.name] = str(e)
+            answered = await self.try_member(m, i, lambda m=m: call(m), errors)
+            if answered is None:
                 continue
-            except Exception as e:  # noqa: BLE001 - already counted by attempt; try the next
-                errors[m.name] = self.reason(e)
-                self.note_failover(m, i)
-                continue
+            result, probe = answered
             problem = await self.judge(m, probe, lambda m=m, r=result: check(m, r), what)
             if problem is None:
                 return result
             errors[m.name] = problem
             self.note_failover(m, i)
         raise ChainExhausted(self.name, errors)
+
+    async def try_member(self, m: M, index: int, call: Callable[[], Awaitable[Any]],
+                         errors: dict[str, str]) -> tuple[Any, bool] | None:
+        """`attempt`, with a skip or a failure noted in `errors` (and counted as a failover)
+        instead of raised: None means "ask the next member"."""
+        try:
+            return await self.attempt(m, call)
+        except Skip as e:
+            errors[m.name] = str(e)
+        except Exception as e:  # noqa: BLE001 - already counted by attempt; try the next
+            errors[m.name] = self.reason(e)
+            self.note_failover(m, index)
+        return None
 
     async def ask(self, member: str, call: Callable[[Any], Awaitable[T]]) -> T:
         """One call to a named member through its limiter, breaker and retries, for a vendor's

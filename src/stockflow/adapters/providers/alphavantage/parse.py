@@ -97,3 +97,28 @@ def _time(stamp: str, tz: ZoneInfo, interval: Interval) -> datetime:
         return datetime.fromisoformat(stamp).replace(tzinfo=tz).astimezone(UTC)
     except ValueError:
         raise ProviderBadData(NAME, f"bad timestamp {stamp!r}") from None
+
+
+def exchange_rate(body: Any, ticker: str, base: str, quote: str) -> Quote:
+    """CURRENCY_EXCHANGE_RATE → Quote of `ticker` (EURUSD: USD per EUR). Bid and ask are "-"
+    when AV has no book; then both are the rate. Times are in the body's "7. Time Zone"."""
+    if not isinstance(body, dict) or "Realtime Currency Exchange Rate" not in body:
+        raise ProviderBadData(NAME, "no 'Realtime Currency Exchange Rate' in answer")
+    r = body["Realtime Currency Exchange Rate"]
+    where = "Realtime Currency Exchange Rate"
+    got = (str(v.field(NAME, r, "1. From_Currency Code", where)).upper(),
+           str(v.field(NAME, r, "3. To_Currency Code", where)).upper())
+    if got != (base, quote):
+        raise ProviderBadData(NAME, f"asked for {base}/{quote}, got {got[0]}/{got[1]}")
+    rate = v.price(NAME, v.field(NAME, r, "5. Exchange Rate", where), "5. Exchange Rate")
+    bid, ask = (v.price(NAME, r[k], k) if r.get(k) not in (None, "", "-") else rate
+                for k in ("8. Bid Price", "9. Ask Price"))
+    tz = ZoneInfo(str(r.get("7. Time Zone") or "UTC"))
+    stamp = str(v.field(NAME, r, "6. Last Refreshed", where))
+    try:
+        at = datetime.fromisoformat(stamp).replace(tzinfo=tz).astimezone(UTC)
+    except ValueError:
+        raise ProviderBadData(NAME, f"6. Last Refreshed: not a time: {stamp!r}") from None
+    return Quote(ticker=ticker, time=at, price=rate, bid=min(bid, ask), ask=max(bid, ask),
+                 bid_size=0, ask_size=0, volume=0, open=rate, high=rate, low=rate,
+                 prev_close=rate, provider=NAME)

@@ -1,4 +1,5 @@
-"""Alpha Vantage as a MarketDataProvider: GLOBAL_QUOTE quotes, TIME_SERIES_* bars (US equities)."""
+"""Alpha Vantage as a MarketDataProvider: GLOBAL_QUOTE quotes and TIME_SERIES_* bars for US
+equities, CURRENCY_EXCHANGE_RATE quotes for currency pairs (EURUSD)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from stockflow.adapters.providers import values
 from stockflow.adapters.providers.alphavantage import parse
 from stockflow.adapters.providers.http import HttpProvider
 from stockflow.core.resilience.errors import ProviderError, ProviderNotFound
-from stockflow.market.assets import is_us_equity
+from stockflow.market.assets import fx_pair, is_us_equity
 from stockflow.market.domain import Bar, Instrument, Interval, Quote, normalise_ticker
 
 # "compact" is the latest 100 points; "full" is premium for daily series.
@@ -37,12 +38,18 @@ class AlphaVantageProvider(HttpProvider):
         return err
 
     def supports(self, ticker: str) -> bool:
-        return is_us_equity(ticker)
+        return is_us_equity(ticker) or fx_pair(ticker) is not None
 
     async def instruments(self) -> list[Instrument]:
         return []  # LISTING_STATUS is CSV only
 
     async def quote(self, ticker: str, at: datetime | None = None) -> Quote:
+        pair = fx_pair(ticker)
+        if pair is not None:
+            body = await self.get_json("/query", {"function": "CURRENCY_EXCHANGE_RATE",
+                                                  "from_currency": pair[0],
+                                                  "to_currency": pair[1]})
+            return parse.exchange_rate(body, normalise_ticker(ticker), *pair)
         sym = self._vendor(ticker)
         body = await self.get_json("/query", {"function": "GLOBAL_QUOTE", "symbol": sym})
         return parse.global_quote(body, normalise_ticker(ticker), sym)
@@ -68,5 +75,6 @@ class AlphaVantageProvider(HttpProvider):
 
     def _vendor(self, ticker: str) -> str:
         if not is_us_equity(ticker):
-            raise ProviderNotFound(self.name, f"no Alpha Vantage symbol for {ticker!r}")
+            # FX_DAILY's full history is premium; a pair's daily bars come from the ECB.
+            raise ProviderNotFound(self.name, f"no Alpha Vantage series for {ticker!r}")
         return normalise_ticker(ticker)

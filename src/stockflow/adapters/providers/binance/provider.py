@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -33,13 +33,9 @@ class BinanceProvider(HttpProvider):
     """Market-data endpoints need no key; one, if set, travels as `X-MBX-APIKEY`."""
 
     name = parse.NAME
+    key_header = "X-MBX-APIKEY"
     default_base_url = "https://api.binance.com"
     capabilities = frozenset({QUOTES, BARS, STREAM})
-
-    def __init__(self, *args: Any, clock: Callable[[], datetime] | None = None,
-                 **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.now = clock or (lambda: datetime.now(UTC))
 
     def stream_covers(self, ticker: str) -> bool:
         return is_crypto_pair(ticker)
@@ -48,10 +44,6 @@ class BinanceProvider(HttpProvider):
         from stockflow.adapters.providers.binance.stream import BinanceTradeFeed
 
         return BinanceTradeFeed(tickers, base_url=stream_url)
-
-    def auth_headers(self) -> dict[str, str]:
-        key = self.secret()
-        return {"X-MBX-APIKEY": key} if key else {}
 
     def vendor_error(self, status: int, body: Any) -> ProviderError | None:
         if status == 418:  # IP auto-banned after ignoring 429s

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -23,16 +23,8 @@ class CoinGeckoProvider(HttpProvider):
 
     name = parse.NAME
     capabilities = frozenset({QUOTES, BARS, RATES})
+    key_header = "x-cg-demo-api-key"
     default_base_url = "https://api.coingecko.com/api/v3"
-
-    def __init__(self, *args: Any, clock: Callable[[], datetime] | None = None,
-                 **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.now = clock or (lambda: datetime.now(UTC))
-
-    def auth_headers(self) -> dict[str, str]:
-        key = self.secret()
-        return {"x-cg-demo-api-key": key} if key else {}
 
     def vendor_error(self, status: int, body: Any) -> ProviderError | None:
         # The rate-limit body {"status": {"error_code": 429, …}} can come with other statuses.

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
+from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from stockflow.adapters.providers.dhan import parse, symbols
@@ -40,11 +40,9 @@ class DhanProvider(HttpProvider):
     capabilities = frozenset({QUOTES, BARS, STREAM})
     default_base_url = "https://api.dhan.co/v2"
 
-    def __init__(self, api_key: Any = None, *, client_id: str = "",
-                 clock: Callable[[], datetime] | None = None, **kwargs: Any) -> None:
+    def __init__(self, api_key: Any = None, *, client_id: str = "", **kwargs: Any) -> None:
         super().__init__(api_key, **kwargs)
         self.client_id = client_id
-        self.now = clock or (lambda: datetime.now(UTC))
 
     @classmethod
     def from_settings(cls, settings: Any) -> DhanProvider:

@@ -38,7 +38,11 @@ REFERENCE_DATE = date(2026, 1, 2)    # the close on (or last before) this day eq
 GARCH_ALPHA, GARCH_BETA = 0.09, 0.89
 MAX_VAR_MULT = 25.0                  # cap on h / long-run variance, so one jump cannot explode it
 EQUITY_GAP_SHARE = 0.25              # share of daily variance realised overnight (equities)
-REGIONS = {"XNYS": "US", "XNAS": "US", "XNSE": "IN", "CRYPTO": "CRYPTO"}
+REGIONS = {"XNYS": "US", "XNAS": "US", "XNSE": "IN", "CRYPTO": "CRYPTO", "FX": "FX"}
+# Markets that trade through the day with no overnight gap (a session is a whole UTC day), and
+# sessions a year by class for the rest, 252 exchange days.
+CONTINUOUS = frozenset({AssetClass.CRYPTO, AssetClass.FX})
+PERIODS = {AssetClass.CRYPTO: 365, AssetClass.FX: 260}
 
 class PriceModel:
     """The simulated market's price process for a fixed seed."""
@@ -93,7 +97,7 @@ class PriceModel:
 
         listing = self.listing(ticker)
         p, inst = listing.params, listing.instrument
-        crypto = inst.asset_class is AssetClass.CRYPTO
+        crypto = inst.asset_class in CONTINUOUS
         sched = self.schedule(ticker)
         jan1 = np.datetime64(date(year, 1, 1), "D")
         first = int(np.searchsorted(sched.days, jan1))
@@ -107,7 +111,7 @@ class PriceModel:
         idio, jump_z, gap_z, vol_z = g.standard_normal((4, BLOCK))[:, doy]
         jump_u = g.random(BLOCK)[doy]
 
-        periods = 365 if crypto else 252
+        periods = PERIODS.get(inst.asset_class, 252)
         lam = p.jumps_per_year / periods
         # Diffusion takes what the jumps leave of the target variance, so realised vol ~ p.vol.
         s2 = max(p.vol * p.vol / periods - lam * p.jump_vol**2, 0.3 * p.vol * p.vol / periods)
@@ -179,7 +183,7 @@ class PriceModel:
         return g
 
     def _bridge_rows(self, ticker, yp: YearPath, rows: np.ndarray, xi, e_hi, e_lo):
-        crypto = self.listing(ticker).instrument.asset_class is AssetClass.CRYPTO
+        crypto = self.listing(ticker).instrument.asset_class in CONTINUOUS
         gs = 0.0 if crypto else EQUITY_GAP_SHARE
         sqrt_v, frac, _ = _profiles(crypto, xi.shape[1])
         scale = np.sqrt((1 - gs) * yp.var[rows])
@@ -188,7 +192,7 @@ class PriceModel:
     def _compute_day(self, ticker: str, i: int) -> DayPath:
         sched = self.schedule(ticker)
         listing = self.listing(ticker)
-        tick, crypto = listing.params.tick, listing.instrument.asset_class is AssetClass.CRYPTO
+        tick, crypto = listing.params.tick, listing.instrument.asset_class in CONTINUOUS
         yp = self._year(ticker, sched.days[i].astype(object).year)
         open_ts, close_ts = sched.open_list[i], sched.close_list[i]
         n = (close_ts - open_ts) // 60

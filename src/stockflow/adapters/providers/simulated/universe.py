@@ -39,6 +39,7 @@ class Listing:
 IT, COMM, DISC = "Information Technology", "Communication Services", "Consumer Discretionary"
 FIN, ENERGY, HEALTH = "Financials", "Energy", "Health Care"
 STAPLES, INDUSTRIALS, INDEX, CRYPTO = "Consumer Staples", "Industrials", "Index", "Crypto"
+CURRENCIES = "Currencies"
 
 _US = ("US", "USD")
 _IN = ("IN", "INR")
@@ -87,6 +88,23 @@ def _coin(symbol, name, industry, cap_bn, price, drift, vol, adv, tick, spread, 
         ref_price=price, drift=drift, vol=vol, adv=int(adv), sector_beta=beta_s,
         market_beta=beta_m, tick=tick, spread_bps=spread, lot=lot, jumps_per_year=6.0,
         jump_vol=0.08,
+    )
+    return Listing(inst, params)
+
+
+def _fx(base, quote, name, price, vol, dollar_beta, tick, spread, industry="Major") -> Listing:
+    """A currency pair, priced in its quote currency. The "market" factor of the FX region is
+    the dollar: a pair loads on it positively when USD is the base (USDJPY), negatively when it
+    is the quote (EURUSD), so the dollar pairs move together as they do."""
+    inst = Instrument(
+        ticker=f"{base}{quote}", name=name, exchange="FX", asset_class=AssetClass.FX,
+        currency=quote, sector=CURRENCIES, industry=industry, market_cap=0,
+        metadata={"base": base, "quote": quote},
+    )
+    params = ModelParams(
+        ref_price=price, drift=0.0, vol=vol, adv=250_000, sector_beta=0.0,
+        market_beta=dollar_beta, tick=tick, spread_bps=spread, lot=1_000_000,
+        jumps_per_year=1.0, jump_vol=0.01,
     )
     return Listing(inst, params)
 
@@ -196,6 +214,18 @@ _LISTINGS: tuple[Listing, ...] = (
     _coin("DOGE", "Dogecoin", "Meme", 20, 0.13, 0.80, 1.00, 3_000_000_000, 0.00001, 4.0, 10000),
     _coin("AVAX", "Avalanche", "Smart Contract Platform", 5, 12.5, 0.80, 1.00, 15_000_000,
           0.001, 4.0, 10),
+    # Currency pairs (base, quote, name, reference rate, volatility, dollar beta, tick, spread)
+    _fx("EUR", "USD", "Euro / US Dollar", 1.1720, 0.075, -0.70, 0.00001, 0.6),
+    _fx("GBP", "USD", "British Pound / US Dollar", 1.3450, 0.080, -0.65, 0.00001, 0.8),
+    _fx("USD", "JPY", "US Dollar / Japanese Yen", 156.80, 0.095, 0.60, 0.001, 0.8),
+    _fx("USD", "CHF", "US Dollar / Swiss Franc", 0.7930, 0.080, 0.65, 0.00001, 1.0),
+    _fx("AUD", "USD", "Australian Dollar / US Dollar", 0.6690, 0.095, -0.60, 0.00001, 1.0),
+    _fx("USD", "CAD", "US Dollar / Canadian Dollar", 1.3720, 0.060, 0.55, 0.00001, 1.0),
+    _fx("USD", "INR", "US Dollar / Indian Rupee", 89.90, 0.045, 0.35, 0.0001, 2.0,
+        industry="Emerging"),
+    _fx("USD", "CNY", "US Dollar / Chinese Yuan", 7.0010, 0.035, 0.40, 0.0001, 2.0,
+        industry="Emerging"),
+    _fx("USD", "SGD", "US Dollar / Singapore Dollar", 1.2860, 0.045, 0.60, 0.00001, 1.5),
 )
 
 

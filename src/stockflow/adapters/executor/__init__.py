@@ -1,0 +1,1 @@
+"""Executor adapters (the predict context's port): local processes and Dask distributed."""

@@ -1,0 +1,1 @@
+"""Executor on a Dask distributed cluster."""

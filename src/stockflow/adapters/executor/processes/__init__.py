@@ -1,0 +1,1 @@
+"""Executor on a pool of local processes."""

@@ -1,0 +1,1 @@
+"""Simulated news tied to the simulated market's price model."""

@@ -1,0 +1,1 @@
+"""ObjectStore on a local folder."""

@@ -1,0 +1,1 @@
+"""Finnhub REST (news only for now): `GET /api/v1/company-news`."""

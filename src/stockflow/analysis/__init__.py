@@ -1,0 +1,1 @@
+"""Financial analysis: statements, ratios, growth, valuation and every TA-Lib indicator."""

@@ -1,0 +1,1 @@
+"""Valuation models: discounted cash flow, peer multiples and dividend discount."""

@@ -1,0 +1,1 @@
+"""The news context: ingestion, de-duplication, entities, sentiment and events for articles."""

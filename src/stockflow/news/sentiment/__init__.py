@@ -1,0 +1,1 @@
+"""Sentiment backends: a trained linear model (default), a finance lexicon, a transformer."""

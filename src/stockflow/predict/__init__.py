@@ -1,0 +1,1 @@
+"""Predictive analytics: forecasts, volatility, risk, correlation, portfolios and anomalies."""

@@ -1,0 +1,76 @@
+"""A LightGBM forecaster on lagged returns, volatility, range and volume features.
+
+Direct multi-horizon: one model per fit, with the horizon as a feature and the h-day log return
+as target, so no step feeds on its own prediction. Intervals come from the centred empirical
+quantiles of h-day returns in the training window: the trees give a conditional mean, not a
+distribution, and the backtest's coverage says how well that works.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from stockflow.predict.models import Path
+from stockflow.predict.series import DailySeries
+
+WARMUP = 20          # the longest feature window
+LAGS = 5
+QUANTILES = (0.025, 0.10, 0.90, 0.975)
+
+
+def _rolling(x: np.ndarray, w: int, fn) -> np.ndarray:
+    out = np.full(len(x), np.nan)
+    if len(x) >= w:
+        win = np.lib.stride_tricks.sliding_window_view(x, w)
+        out[w - 1:] = fn(win, axis=1)
+    return out
+
+
+def features(s: DailySeries) -> np.ndarray:
+    """One row per bar t, from bars <= t only: the row of the last bar is the live one."""
+    lc = np.log(s.close)
+    r = np.concatenate([[0.0], np.diff(lc)])
+    cols = [np.concatenate([np.full(k, np.nan), r[:len(r) - k]]) for k in range(LAGS)]
+    cols += [_rolling(r, 5, np.mean), _rolling(r, 20, np.mean),
+             _rolling(r, 5, np.std), _rolling(r, 20, np.std),
+             np.log(s.high / s.low)]
+    lv = np.log1p(s.volume)
+    cols.append(lv - _rolling(lv, 20, np.mean))
+    return np.column_stack(cols)
+
+
+class GbmForecaster:
+    name = "lightgbm"
+
+    def __init__(self, horizon: int = 7, min_train_rows: int = 60, seed: int = 7) -> None:
+        self.horizon = horizon
+        self.min_obs = WARMUP + horizon + min_train_rows
+        self.seed = seed
+
+    def _params(self) -> dict:
+        return {"objective": "regression", "n_estimators": 150, "learning_rate": 0.05,
+                "num_leaves": 15, "min_child_samples": 20, "subsample": 0.8,
+                "subsample_freq": 1, "colsample_bytree": 0.8, "random_state": self.seed,
+                "n_jobs": 1, "verbose": -1, "deterministic": True}
+
+    def forecast(self, s: DailySeries, h: int) -> Path:
+        from lightgbm import LGBMRegressor
+
+        if s.is_constant:
+            return Path.flat(float(s.close[-1]), h)
+        x, lc = features(s), np.log(s.close)
+        n = len(lc)
+        rows, targets = [], []
+        for k in range(1, self.horizon + 1):
+            t = np.arange(WARMUP, n - k)
+            rows.append(np.column_stack([x[t], np.full(len(t), k)]))
+            targets.append(lc[t + k] - lc[t])
+        model = LGBMRegressor(**self._params()).fit(np.vstack(rows), np.concatenate(targets))
+        live = np.column_stack([np.repeat(x[-1:], h, axis=0), np.arange(1, h + 1)])
+        mean = lc[-1] + model.predict(live)
+        q = np.empty((4, h))
+        for k in range(1, h + 1):
+            hist = lc[k:] - lc[:-k]
+            q[:, k - 1] = np.quantile(hist - hist.mean(), QUANTILES)
+        lo95, lo80, hi80, hi95 = mean + q
+        return Path(mean, lo80, hi80, lo95, hi95).exp()

@@ -1,0 +1,1 @@
+"""The predict context's own Alembic revisions: a branch of their own (`branch_labels`)."""
