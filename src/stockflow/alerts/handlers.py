@@ -8,11 +8,13 @@ a rule twice. That is why no handler asks the idempotency store to wrap it.
 What the handlers read from other contexts' events (extra fields are ignored; an event without
 what a handler needs is skipped, not dead-lettered, since no rule could match it):
 - `market.quote.updated`: `ticker`, `price`, optional `volume` (the session's volume).
-- `news.article.published` / `news.sentiment.analyzed`: `ticker` or `tickers`, optional
-  `sentiment` (a number in [-1, 1], or an object with `score`), optional `event_types`.
+- `news.article.published` / `news.sentiment.analyzed`: `ticker` and `tickers` (a list, or
+  {ticker: {"score"}}), the sentiment from `tickers[t].score`, else `sentiment` or `score`;
+  optional `event_types`; `title` and `url` for digests.
 - `financials.updated`: `ticker`, numbers by metric name in `metrics` (or at the top level).
 - `prediction.generated`: `ticker`, `horizon`, `forecast_move_pct` (or in `metrics`).
-- `risk.threshold.exceeded`: `ticker`, `horizon`, `var_pct`.
+- `risk.threshold.exceeded`: `ticker`, `horizon` (default 1d), `var_pct`, or `var` as a
+  fraction (what the predict context sends).
 - `signal.generated`: `ticker`, `name` (or `signal`), `direction`, optional `indicators`
   (numbers by the canonical metric, e.g. `rsi(length=14)@1d`) for indicator rules.
 - `market.status.changed`: `exchange`, `state` (`open` / `closed`).
@@ -58,7 +60,7 @@ def _tickers(data: Mapping[str, Any]) -> list[str]:
     one = data.get("ticker")
     many = data.get("tickers")
     found = [one] if isinstance(one, str) else []
-    if isinstance(many, list):
+    if isinstance(many, list | dict):     # a list, or {ticker: per-ticker sentiment}
         found += [t for t in many if isinstance(t, str) and t not in found]
     return found
 
@@ -80,8 +82,12 @@ def _numbers(data: Mapping[str, Any], names: Iterable[str] | None = None,
     return out
 
 
-def _sentiment(data: Mapping[str, Any]) -> float | None:
-    raw = data.get("sentiment")
+def _sentiment(data: Mapping[str, Any], ticker: str | None = None) -> float | None:
+    """The ticker's own score when the event has one per ticker, else the article's."""
+    per = data.get("tickers")
+    if isinstance(per, dict) and isinstance(per.get(ticker), dict):
+        return _number(per[ticker].get("score"))
+    raw = data.get("sentiment", data.get("score"))
     if isinstance(raw, dict):
         raw = raw.get("score")
     return _number(raw)
@@ -104,7 +110,11 @@ def _forecasts(d: Mapping[str, Any]) -> dict[str, float]:
 
 
 def _risks(d: Mapping[str, Any]) -> dict[str, float]:
-    return _numbers(d, names=("var_pct",), suffix=_horizon(d))
+    found = _numbers(d, names=("var_pct",), suffix=_horizon(d))
+    var = _number(d.get("var"))      # the predict context sends VaR as a fraction
+    if not found and var is not None:
+        found[f"var_pct{_horizon(d)}"] = var * 100.0
+    return found
 
 
 class AlertHandlers:
@@ -128,11 +138,11 @@ class AlertHandlers:
         if self.remember_news is not None and isinstance(d.get("title"), str):
             await self.remember_news([
                 {"event_id": f"{event.id}:{t}", "ticker": t, "title": d["title"][:500],
-                 "url": str(d.get("url", ""))[:2048], "sentiment": _sentiment(d),
+                 "url": str(d.get("url", ""))[:2048], "sentiment": _sentiment(d, t),
                  "seen_at": event.time} for t in _tickers(d)])
         for ticker in _tickers(d):
             await self.recorder.on_event(Source.NEWS, ticker, event.id, event.time,
-                                         sentiment=_sentiment(d), event_types=types)
+                                         sentiment=_sentiment(d, ticker), event_types=types)
 
     def values_of(self, read: Callable[[Mapping[str, Any]], dict[str, float]]
                   ) -> Callable[[Event], Awaitable[None]]:

@@ -31,6 +31,14 @@ CASES = [
      {"type": "news", "ticker": "AAPL", "sentiment_at_least": 0.5}),
     (c.NEWS_PUBLISHED, {"ticker": "AAPL", "event_types": ["earnings"]},
      {"type": "news", "ticker": "AAPL", "event_type": "earnings"}),
+    # The news context's own shape: per-ticker scores under `tickers`.
+    (c.NEWS_SENTIMENT, {"article_id": "a1", "ticker": "MSFT", "score": 0.1,
+                        "tickers": {"MSFT": {"score": 0.1}, "AAPL": {"score": -0.7}}},
+     {"type": "news", "ticker": "AAPL", "sentiment_at_most": -0.5}),
+    # The predict context's: a 99 % one-day VaR as a fraction.
+    (c.RISK_THRESHOLD, {"ticker": "AAPL", "measure": "historical VaR 99% 1d", "var": 0.071,
+                        "threshold": 0.05},
+     {"type": "prediction", "ticker": "AAPL", "metric": "var_pct", "op": ">", "value": 5}),
     (c.FINANCIALS_UPDATED, {"ticker": "AAPL", "metrics": {"pe_ratio": 41.0}},
      {"type": "fundamental", "ticker": "AAPL", "metric": "pe_ratio", "op": ">", "value": 40}),
     (c.PREDICTION_GENERATED, {"ticker": "AAPL", "horizon": "5d", "forecast_move_pct": -6.5},
