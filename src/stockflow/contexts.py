@@ -16,6 +16,7 @@ CONTEXTS = (
     "stockflow.analysis.module",
     "stockflow.predict.module",
     "stockflow.search.module",
+    "stockflow.alerts.module",
     "stockflow.jobs.module",
     "stockflow.control.module",
 )

@@ -6,13 +6,15 @@ from datetime import UTC, datetime, timedelta
 
 from stockflow.predict.ports import InMemoryPredictions, Prediction
 from stockflow.predict.repository import SqlPredictionStore
+from tests.contract.conftest import MIGRATIONS
 
 T0 = datetime(2025, 11, 21, 22, 0, tzinfo=UTC)
 
 
 async def _sql(database) -> SqlPredictionStore:
-    # The context's own migration branch makes the table, as at start.
-    await database.migrate(["stockflow.predict.migrations"])
+    # The contexts' own migration branches make the table, as at start (all of them: the
+    # version table already names every branch's head).
+    await database.migrate(MIGRATIONS)
     return SqlPredictionStore(database)
 
 

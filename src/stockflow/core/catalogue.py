@@ -178,6 +178,8 @@ QUOTE_STREAM = Channel("stream.quotes", "batches of live quotes for the WebSocke
 NEWS_STREAM = Channel("stream.news", "live news for the news stream")
 MAINTENANCE_PUSH = Channel("control.maintenance", "maintenance switches, pushed to instances")
 REVOCATION_PUSH = Channel("auth.revocations", "revoked access tokens, pushed to instances")
+ALERT_RULES_PUSH = Channel("alerts.rules", "an alert rule was created, changed or deleted: "
+                           "every evaluator re-reads it (a periodic catch-up covers a lost push)")
 
 CHANNELS: dict[str, Channel] = {c.name: c for c in (QUOTE_STREAM, NEWS_STREAM, MAINTENANCE_PUSH,
-                                                    REVOCATION_PUSH)}
+                                                    REVOCATION_PUSH, ALERT_RULES_PUSH)}

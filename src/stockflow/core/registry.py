@@ -33,6 +33,19 @@ ADAPTERS: dict[str, dict[str, str]] = {
         "redis": "stockflow.adapters.idempotency.redis:make_store",
         "rediss": "stockflow.adapters.idempotency.redis:make_store",
     },
+    "alertstate": {
+        "memory": "stockflow.adapters.alertstate.memory:make_store",
+        "redis": "stockflow.adapters.alertstate.redis:make_store",
+        "rediss": "stockflow.adapters.alertstate.redis:make_store",
+    },
+    # Notification media, keyed by the provider name the notify settings choose.
+    "notify.email": {
+        "smtp": "stockflow.adapters.notify.factories:smtp",
+        "sendgrid": "stockflow.adapters.notify.factories:sendgrid",
+    },
+    "notify.sms": {"twilio": "stockflow.adapters.notify.factories:twilio"},
+    "notify.webhook": {"https": "stockflow.adapters.notify.factories:webhook"},
+    "notify.push": {"apprise": "stockflow.adapters.notify.factories:apprise"},
     "pubsub": {
         "memory": "stockflow.adapters.pubsub.memory:make_pubsub",
         "redis": "stockflow.adapters.pubsub.redis:make_pubsub",

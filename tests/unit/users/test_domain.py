@@ -30,7 +30,7 @@ def test_paths_map_to_permissions_by_segment(tmp_path):
     assert required_permission("/v1/market-status") == "read:quotes"
     # A prefix matches whole segments only, and what no context declares has no permission.
     assert required_permission("/v1/quotesx") is None
-    assert required_permission("/v1/alerts/1/history") is None
+    assert required_permission("/v1/undeclared/1/history") is None
     assert required_permission("/internal/metrics") is None
 
 

@@ -1,0 +1,1 @@
+"""Notifier adapters of the alerts context: webhook, SMTP, SendGrid, Twilio, apprise."""

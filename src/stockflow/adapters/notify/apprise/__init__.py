@@ -1,0 +1,1 @@
+"""Push and chat through apprise URLs (ntfy, Telegram, Slack, Discord, ...)."""

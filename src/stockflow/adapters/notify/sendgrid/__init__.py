@@ -1,0 +1,1 @@
+"""E-mail through the SendGrid v3 Mail Send API."""

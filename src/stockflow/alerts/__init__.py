@@ -1,0 +1,1 @@
+"""The alerts context: rules, evaluation, delivery (see docs/alerts.md)."""

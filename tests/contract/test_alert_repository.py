@@ -1,0 +1,151 @@
+"""Alerts repository contract on SQLite and on PostgreSQL (a schema per test)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from stockflow.adapters.storage.database import SqlDatabase
+from stockflow.alerts.conditions import parse_condition
+from stockflow.alerts.delivery import Channel, ChannelKind, Delivery, DeliveryStatus, record_attempt
+from stockflow.alerts.domain import AlertRule, Firing, FiringPolicy, RuleStatus, Trigger
+from stockflow.alerts.ports import SendResult
+from stockflow.alerts.repository import SqlAlertRepository
+from stockflow.alerts.tables import metadata
+from stockflow.testing.services import require_service_url
+
+T0 = datetime(2026, 1, 5, 15, 0, tzinfo=UTC)
+
+
+async def _create(db: SqlDatabase) -> None:
+    async with db.engine.begin() as conn:
+        if db.schema:
+            await conn.exec_driver_sql(f'CREATE SCHEMA IF NOT EXISTS "{db.schema}"')
+        await conn.run_sync(metadata.create_all)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+async def repo(request, tmp_path) -> AsyncIterator[SqlAlertRepository]:
+    if request.param == "sqlite":
+        db = SqlDatabase(f"sqlite:///{tmp_path / 'alerts.db'}")
+        await db.connect()
+        await _create(db)
+        yield SqlAlertRepository(db)
+        await db.close()
+        return
+    url = require_service_url("STOCKFLOW_TEST_POSTGRES_URL", "PostgreSQL")
+    schema = f"contract_{uuid.uuid4().hex[:16]}"
+    db = SqlDatabase(url, schema=schema)
+    await db.connect()
+    try:
+        await _create(db)
+        yield SqlAlertRepository(db)
+    finally:
+        async with db.engine.begin() as conn:
+            await conn.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+        await db.close()
+
+
+def rule(rule_id: str, user: str = "u1", mode: Firing = Firing.RECURRING,
+         ticker: str = "AAPL", kind: str = "price_above") -> AlertRule:
+    return AlertRule(id=rule_id, user_id=user, name=f"rule {rule_id}",
+                     condition=parse_condition({"type": kind, "ticker": ticker, "level": 200}),
+                     policy=FiringPolicy(mode=mode, cooldown_seconds=60), channel_ids=("c1",),
+                     created_at=T0, updated_at=T0)
+
+
+def delivery(d_id: str, history_id: str, alert_id: str = "a1", at: datetime = T0) -> Delivery:
+    return Delivery(id=d_id, history_id=history_id, alert_id=alert_id, user_id="u1",
+                    channel_id="c1", channel=ChannelKind.WEBHOOK,
+                    payload={"type": "alert.triggered", "price": 201.5}, created_at=at)
+
+
+async def test_rules_round_trip_and_are_scoped_by_user(repo):
+    await repo.add_rule(rule("a1"))
+    await repo.add_rule(rule("a2", kind="crosses_below", ticker="MSFT"))
+    await repo.add_rule(rule("b1", user="u2"))
+    assert await repo.get_rule("u1", "a1") == rule("a1")
+    assert await repo.get_rule("u2", "a1") is None                      # BOLA: not found
+    assert [r.id for r in await repo.list_rules("u1")] == ["a1", "a2"]
+    assert [r.id for r in await repo.list_rules("u1", after="a1")] == ["a2"]
+    assert [r.id for r in await repo.list_rules("u1", key="MSFT")] == ["a2"]
+    assert [r.id for r in await repo.list_rules("u1", condition_type="price_above")] == ["a1"]
+    assert await repo.count_rules("u1") == 2
+    paused = rule("a1").model_copy(update={"status": RuleStatus.PAUSED, "name": "renamed"})
+    assert await repo.update_rule(paused)
+    assert not await repo.update_rule(paused.model_copy(update={"user_id": "u2"}))
+    assert (await repo.get_rule("u1", "a1")).name == "renamed"
+    assert [r.id for r in await repo.active_rules()] == ["a2", "b1"]
+    assert not await repo.delete_rule("u2", "a2")
+    assert await repo.delete_rule("u1", "a2")
+    assert await repo.get_rule("u1", "a2") is None
+
+
+async def test_trigger_writes_history_counters_and_deliveries_together(repo):
+    await repo.add_rule(rule("a1", mode=Firing.ONE_SHOT))
+    r = await repo.get_rule("u1", "a1")
+    trig = Trigger(rule=r, event_id="q-1", value=201.5, at=T0, detail={"metric": "price"})
+    assert await repo.record_trigger(trig, [delivery("msg_1", trig.history_id)])
+    # The same event again (a redelivery) writes nothing at all.
+    assert not await repo.record_trigger(trig, [delivery("msg_2", trig.history_id)])
+    assert [d.id for d in await repo.deliveries_of(trig.history_id)] == ["msg_1"]
+    (h,) = await repo.history("u1", "a1")
+    assert (h["event_id"], h["value"], h["detail"]) == ("q-1", 201.5, {"metric": "price"})
+    assert await repo.history("u2", "a1") == []
+    assert (await repo.get_rule("u1", "a1")).status is RuleStatus.DONE
+
+
+async def test_a_failing_delivery_insert_rolls_the_history_back(repo):
+    await repo.add_rule(rule("a1"))
+    r = await repo.get_rule("u1", "a1")
+    trig = Trigger(rule=r, event_id="q-1", value=201.5, at=T0)
+    dup = delivery("msg_1", trig.history_id)
+    with pytest.raises(Exception):   # noqa: B017 - the driver's IntegrityError, per dialect
+        await repo.record_trigger(trig, [dup, dup])          # same primary key twice
+    assert await repo.history("u1", "a1") == []
+    assert (await repo.get_rule("u1", "a1")).status is RuleStatus.ACTIVE
+    assert await repo.record_trigger(trig, [dup])             # and it can still be written
+
+
+async def test_claim_lease_attempt_and_gone_disables_the_channel(repo):
+    await repo.add_rule(rule("a1"))
+    await repo.add_channel(Channel("c1", "u1", ChannelKind.WEBHOOK, "https://h.example/x",
+                                   verified=True, secrets=("whsec_abc",)))
+    r = await repo.get_rule("u1", "a1")
+    for i in range(3):
+        trig = Trigger(rule=r, event_id=f"q-{i}", value=201.0, at=T0)
+        await repo.record_trigger(trig, [delivery(f"msg_{i}", trig.history_id,
+                                                  at=T0 + timedelta(seconds=i))])
+    claimed = await repo.claim_due(T0, limit=2, lease_seconds=30)
+    assert [d.id for d in claimed] == ["msg_0", "msg_1"]
+    assert [d.id for d in await repo.claim_due(T0, limit=10)] == ["msg_2"]   # leased ones skipped
+    assert await repo.claim_due(T0 + timedelta(seconds=10)) == []
+    again = await repo.claim_due(T0 + timedelta(seconds=31))           # a dead worker's lease
+    assert {d.id for d in again} == {"msg_0", "msg_1"}
+    ok = record_attempt(claimed[0], SendResult(ok=True, status=200), T0).delivery
+    await repo.save_attempt(ok)
+    gone = record_attempt(claimed[1], SendResult(ok=False, status=410), T0)
+    await repo.save_attempt(gone.delivery, disable_channel=gone.disable_channel)
+    d0 = await repo.deliveries_of("a1:q-0")
+    d1 = await repo.deliveries_of("a1:q-1")
+    assert d0[0].status is DeliveryStatus.DELIVERED and d0[0].delivered_at == T0
+    assert d1[0].status is DeliveryStatus.FAILED and d1[0].last_status == 410
+    channel = (await repo.get_channels(["c1"]))["c1"]
+    assert not channel.enabled and channel.disabled_reason == "HTTP 410"
+    assert channel.secrets == ("whsec_abc",)
+
+
+async def test_concurrent_claims_never_share_a_row(repo):
+    import asyncio
+
+    await repo.add_rule(rule("a1"))
+    r = await repo.get_rule("u1", "a1")
+    for i in range(60):
+        trig = Trigger(rule=r, event_id=f"q-{i}", value=201.0, at=T0)
+        await repo.record_trigger(trig, [delivery(f"msg_{i:02d}", trig.history_id)])
+    batches = await asyncio.gather(*(repo.claim_due(T0, limit=7) for _ in range(12)))
+    ids = [d.id for b in batches for d in b]
+    assert len(ids) == len(set(ids)) == 60
