@@ -18,7 +18,7 @@ from stockflow.core.container import Container
 from stockflow.core.envelope import json_response
 from stockflow.core.fastroute import FastRoute
 from stockflow.core.metrics import Metrics
-from stockflow.core.module import ADMIN_SERVICE, EdgeLayer
+from stockflow.core.module import ADMIN_SERVICE, READY_STATES, EdgeLayer
 from stockflow.core.operator import HEADER, OperatorKey
 from stockflow.core.problems import unavailable
 from stockflow.entrypoints.errors import install_error_handlers
@@ -38,7 +38,7 @@ async def health() -> Response:
                           "content": {"application/problem+json": {}}}})
 async def ready(request: Request) -> Response:
     checks = await request.app.state.container.ready()
-    if any(v not in ("ok", "ready") for v in checks.values()):
+    if any(v not in READY_STATES for v in checks.values()):
         raise unavailable(f"not ready: {checks}", retry_after=5)
     return json_response({"status": "ready", "checks": checks})
 
