@@ -21,6 +21,7 @@ from stockflow.core.metrics import Metrics
 from stockflow.core.module import ADMIN_SERVICE, READY_STATES, EdgeLayer
 from stockflow.core.operator import HEADER, OperatorKey
 from stockflow.core.problems import unavailable
+from stockflow.entrypoints.docs import install_docs
 from stockflow.entrypoints.errors import install_error_handlers
 from stockflow.entrypoints.fastpath import FastPath
 from stockflow.entrypoints.middleware import EdgeMiddleware
@@ -124,6 +125,8 @@ def create_app(container: Container, services: Iterable[str] | None = None, *,
         description="Market data, research and operations API. Errors are "
                     "application/problem+json (RFC 9457).",
         lifespan=lifespan,
+        # /docs is served from the package (entrypoints/docs.py); ReDoc would need a CDN.
+        docs_url=None, redoc_url=None,
         metrics=container.metrics,
         access_log=http.access_log,
         cors_origins=http.cors_origins,
@@ -133,6 +136,7 @@ def create_app(container: Container, services: Iterable[str] | None = None, *,
     app.state.container = container
     app.state.ports = container.platform.ports
     install_error_handlers(app)
+    install_docs(app)
     app.include_router(ops)
     for parts in contexts:
         for router in parts.routers:
