@@ -223,7 +223,9 @@ def _with_accounts(use: Callable[[Any], Awaitable[T]]) -> T:
     from stockflow.core.problems import Problem
     from stockflow.users.service import AccountService
 
-    container = bootstrap(_job_settings(), services=())
+    settings = _job_settings()
+    settings.log.level = "WARNING"  # the answer is what it prints; start-up lines would bury it
+    container = bootstrap(settings, services=())
 
     async def run() -> T:
         await container.start()
