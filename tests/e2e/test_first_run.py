@@ -36,7 +36,7 @@ def _env(tmp_path: Path) -> dict[str, str]:
 
 def _cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([str(STOCKFLOW), *args], env=env, capture_output=True, text=True,
-                          timeout=120)
+                          check=False, timeout=120)
 
 
 def test_from_an_empty_data_folder_to_a_live_stream(tmp_path):
