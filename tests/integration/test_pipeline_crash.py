@@ -146,8 +146,9 @@ def _crash_run(bus_kind: str, dedup: bool) -> tuple[int, int, str, list[int]]:
     asyncio.run(_prepare(pg_url, schema, dedup))
     env = {**os.environ, "STOCKFLOW_STORAGE__URL": f"{pg_url}?schema={schema}",
            "STOCKFLOW_BUS__URL": bus_url, "STOCKFLOW_PIPELINE__DEDUP": str(dedup).lower(),
-           "STOCKFLOW_PIPELINE__STORAGE_BATCH_EVENTS": "5", "STOCKFLOW_LOG__LEVEL": "INFO",
-           "STOCKFLOW_SIMULATOR__ENABLED": "false"}
+           "STOCKFLOW_PIPELINE__STORAGE_BATCH_EVENTS": "5",
+           # The per-batch "ticks stored" line, which counts the redeliveries, is at debug.
+           "STOCKFLOW_LOG__LEVEL": "DEBUG", "STOCKFLOW_SIMULATOR__ENABLED": "false"}
     logs: list[str] = []
     try:
         publisher = subprocess.Popen([sys.executable, "-c", (
