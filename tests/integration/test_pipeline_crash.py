@@ -119,7 +119,7 @@ def _run_storage_worker_through_crashes(env: dict[str, str], pg_url: str, schema
                 # time here is not yet a failure: the caller judges the rows stored.
                 with contextlib.suppress(NotInTime):
                     eventually_sync(
-                        lambda proc=proc: (asyncio.run(_counts(pg_url, schema))[0] >= TOTAL
+                        lambda proc=proc: (asyncio.run(_counts(pg_url, schema))[1] >= TOTAL
                                            or proc.poll() is not None),
                         timeout=max(0.0, deadline - time.monotonic()), interval=1)
         finally:
@@ -127,8 +127,9 @@ def _run_storage_worker_through_crashes(env: dict[str, str], pg_url: str, schema
                 proc.send_signal(signal.SIGTERM)
             out, _ = proc.communicate(timeout=30)
             logs.append(out)
-        rows, _ = asyncio.run(_counts(pg_url, schema))
-        if rows >= TOTAL and kills >= 4:
+        # Distinct ticks, not rows: without dedup the duplicates reach TOTAL rows early.
+        _, distinct = asyncio.run(_counts(pg_url, schema))
+        if distinct >= TOTAL and kills >= 4:
             return rows_at_kill
     return rows_at_kill
 
