@@ -84,7 +84,8 @@ class ServicesSettings(BaseModel):
 
 class LogSettings(BaseModel):
     level: str = "INFO"
-    json_logs: bool = Field(True, alias="json")
+    # STOCKFLOW_LOG__JSON: true or false forces the format; unset, JSON unless on a terminal.
+    json_logs: bool | None = Field(None, alias="json")
 
     model_config = {"populate_by_name": True}
 

@@ -42,9 +42,14 @@ def test_stockflow_up_serves_health_and_exits_cleanly_on_sigterm(tmp_path):
         output, _ = proc.communicate(timeout=30)
         assert proc.returncode == 0, output
         assert (tmp_path / "stockflow.db").exists()
+        # Piped, every line of every logger (uvicorn's and alembic's too) is one JSON record,
+        # and the pipeline's per-batch lines are debug, not INFO.
+        records = [_json_or_none(line) for line in output.splitlines()]
+        plain = [line for line, r in zip(output.splitlines(), records, strict=True) if r is None]
+        assert plain == [], plain
+        assert not [r for r in records if r["event"] == "ticks stored"]
         # One JSON access line per request, with the route template, status and timing.
-        access = [line for line in map(_json_or_none, output.splitlines())
-                  if line and line.get("event") == "request"]
+        access = [line for line in records if line.get("event") == "request"]
         quote_lines = [a for a in access if a["path"] == "/v1/quotes/NVDA"]
         assert len(quote_lines) == 1, access
         assert quote_lines[0]["route"] == "/v1/quotes/{ticker}"

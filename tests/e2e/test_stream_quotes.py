@@ -121,3 +121,32 @@ async def test_a_binary_frame_gets_an_error_frame_and_the_connection_lives(serve
             assert err["status"] == 422 and "binary" in err["detail"]
         await ws.send(json.dumps({"action": "ping"}))
         assert (await recv_until(ws, "pong"))["type"] == "pong"
+async def test_heartbeats_keep_coming_while_quotes_flow(server):
+    """The README's promise: a heartbeat every `heartbeat_seconds`, not only in a quiet
+    stream. Quotes are pushed far more often than the heartbeat period the whole time."""
+    container, url = server
+    async with websockets.connect(url) as ws:
+        await ws.send(json.dumps({"action": "subscribe", "tickers": ["NVDA"]}))
+        await recv_until(ws, "snapshot")
+        stop = asyncio.Event()
+
+        async def keep_pushing() -> None:
+            price = 1.0
+            while not stop.is_set():
+                price += 0.01
+                await push_quotes(container, [{"ticker": "NVDA", "price": price}])
+                await asyncio.sleep(0.02)
+
+        pusher = asyncio.create_task(keep_pushing())
+        try:
+            kinds: list[str] = []
+            # Two heartbeat periods hold about 30 quote frames; 1,000 without two heartbeats
+            # means heartbeats stop while quotes flow.
+            while kinds.count("heartbeat") < 2 and len(kinds) < 1000:
+                kinds.append(json.loads(await asyncio.wait_for(ws.recv(), 10))["type"])
+            assert kinds.count("heartbeat") == 2, kinds[-20:]
+        finally:
+            stop.set()
+            await pusher
+        first = kinds.index("heartbeat")
+        assert "quote" in kinds[first + 1:], kinds  # quotes flowed between the two heartbeats

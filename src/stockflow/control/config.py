@@ -25,7 +25,12 @@ class ControlSettings(BaseModel):
     """The controller (seed 000): /api/admin/* behind X-API-Key, maintenance, the health chain."""
 
     # Seed 000 names the variable SF_API_KEY; it is honoured as it is (see Settings below).
+    # Without one, development generates a key into `<data_dir>/<api_key_file>` at first start;
+    # production refuses to start.
     api_key: SecretStr | None = None
+    api_key_file: Path = Field(Path("keys") / "operator-api-key",
+                               description="where development keeps its generated key, "
+                               "relative to the data folder")
     maintenance_refresh_seconds: float = Field(
         0.5, gt=0, le=1.0, description="how often each instance re-reads the shared flag")
     maintenance_retry_after: int = Field(60, ge=1, description="Retry-After of maintenance 503s")

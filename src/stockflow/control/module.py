@@ -42,13 +42,14 @@ def build(p: Platform, plan: Plan) -> ContextParts:
         deploy_type=control.deploy_type)
     check = health_job(control, health, snapshots, p.bus, p.clock)
     key = control.api_key.get_secret_value() if control.api_key is not None else None
+    operator = OperatorKey(key)
 
     def gate(app: Any, ports: Ports) -> Any:
         return MaintenanceGate(app, maintenance.flag, control.maintenance_retry_after)
 
     parts = ContextParts(
         "control",
-        ports={OperatorKey: OperatorKey(key), MaintenanceService: maintenance,
+        ports={OperatorKey: operator, MaintenanceService: maintenance,
                HealthService: health, SqlControlStore: store, SnapshotService: snapshots,
                Controller: Controller(health=health, maintenance=maintenance,
                                       snapshots=snapshots, store=store, instance=p.instance)},
@@ -59,7 +60,8 @@ def build(p: Platform, plan: Plan) -> ContextParts:
                       check.run)],
         # At start, before any worker or loop: a process started during maintenance never
         # serves a public request.
-        on_start=[maintenance.start], on_stop=[maintenance.stop])
+        on_start=[lambda: development_key(p.settings, operator), maintenance.start],
+        on_stop=[maintenance.stop])
     if plan.http:
         from stockflow.control.api import admin, public
 
@@ -74,6 +76,28 @@ def _seed_key(settings: Any) -> None:
     # Seed 000 names the controller key SF_API_KEY; it is honoured as it is.
     if settings.control.api_key is None and settings.sf_api_key is not None:
         settings.control.api_key = settings.sf_api_key
+    if settings.control.api_key is None and settings.environment == "production":
+        # A controller without a key refuses every admin call; in production that is a
+        # misconfiguration to stop at, not a silent lock-out.
+        raise ValueError("production needs SF_API_KEY (or STOCKFLOW_CONTROL__API_KEY)")
+
+
+async def development_key(settings: Any, operator: Any) -> None:
+    """Development without a configured key: the data folder's own key (made at first start),
+    and a line saying where it is, so the admin API is usable from the first minute."""
+    import secrets
+
+    from stockflow.core.logging import get_logger
+    from stockflow.core.secretfile import read_or_create
+
+    if operator.configured:
+        return
+    path = settings.data_dir / settings.control.api_key_file
+    key, created = read_or_create(path, lambda: secrets.token_urlsafe(32).encode())
+    operator.use(key.decode().strip())
+    get_logger(__name__).warning(
+        "admin API key generated (development)" if created else "admin API key (development)",
+        path=str(path), hint=f'X-API-Key: "$(cat {path})"')
 
 
 MODULE = ContextModule(

@@ -9,7 +9,14 @@ from typing import Any, TypeVar
 
 from stockflow.core import registry as adapters
 from stockflow.core.logging import get_logger
-from stockflow.core.module import ContextModule, ContextParts, Plan, Platform, Runnable
+from stockflow.core.module import (
+    READY_STATES,
+    ContextModule,
+    ContextParts,
+    Plan,
+    Platform,
+    Runnable,
+)
 from stockflow.core.subscriptions import subscribe
 
 log = get_logger(__name__)
@@ -96,6 +103,6 @@ class Container:
         for parts in self.contexts:
             for check in parts.ready:
                 checks.update(await check())
-        ok = storage_ok and all(v in ("ok", "ready") for v in checks.values())
+        ok = storage_ok and all(v in READY_STATES for v in checks.values())
         self.platform.metrics.ready.set(1 if ok else 0)
         return checks

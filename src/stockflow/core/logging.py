@@ -1,4 +1,4 @@
-"""Structured logging: JSON lines in production shape, readable lines when asked.
+"""Structured logging: JSON lines when nobody watches, readable lines on a terminal.
 
 Every structlog line and every access line goes through one `LineSink`, so lines keep their order
 and a busy server writes many lines per system call instead of one each.
@@ -10,7 +10,7 @@ import logging
 import sys
 import time
 from collections.abc import Callable
-from typing import TextIO
+from typing import Any, TextIO
 
 import orjson
 import structlog
@@ -47,30 +47,82 @@ class _SinkLogger:
     fatal = failure = err = error = critical = exception = msg
 
 
-def configure_logging(level: str = "INFO", json_logs: bool = True,
+# Library loggers whose INFO lines are start-up noise for a user (alembic lists its plugins).
+QUIET_LOGGERS = ("alembic.runtime.plugins",)
+
+
+def wants_json(json_logs: bool | None, stream: TextIO) -> bool:
+    """JSON lines unless a person is watching: `json_logs` None means "not on a terminal"."""
+    if json_logs is not None:
+        return json_logs
+    isatty = getattr(stream, "isatty", None)
+    return not (isatty is not None and isatty())
+
+
+def configure_logging(level: str = "INFO", json_logs: bool | None = None,
                       stream: TextIO | None = None) -> None:
-    """Called once by the composition root; never at import."""
+    """Called once by the composition root; never at import. Every logger, structlog's and the
+    standard library's (uvicorn, alembic, httpx...), renders through the same processors to
+    the same sink: JSON lines, or readable lines on a terminal, one record per event with its
+    traceback inside."""
     stream = stream or sys.stderr
     sink = LineSink(stream)
-    shared = [
+    as_json = wants_json(json_logs, stream)
+    shared: list[Any] = [
         structlog.contextvars.merge_contextvars,
         structlog.processors.add_log_level,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
     ]
-    renderer = (structlog.processors.JSONRenderer(serializer=orjson.dumps) if json_logs
-                else structlog.dev.ConsoleRenderer(colors=False))
+    if as_json:
+        renderer: Any = structlog.processors.JSONRenderer(serializer=orjson.dumps)
+        text_renderer: Any = structlog.processors.JSONRenderer(serializer=_dumps_str)
+        tracebacks: list[Any] = [structlog.processors.format_exc_info]
+    else:
+        # Plain tracebacks: the rich ones print every frame's locals, dozens of lines each.
+        renderer = text_renderer = structlog.dev.ConsoleRenderer(
+            colors=not wants_json(None, stream),
+            exception_formatter=structlog.dev.plain_traceback)
+        tracebacks = []
     numeric_level = logging.getLevelName(level.upper())
     structlog.configure(
-        processors=[*shared, structlog.processors.format_exc_info, renderer],
+        processors=[*shared, *tracebacks, renderer],
         wrapper_class=structlog.make_filtering_bound_logger(numeric_level),
         logger_factory=lambda *args: _SinkLogger(sink),
         cache_logger_on_first_use=False,
     )
-    _output.sink, _output.json_logs, _output.level = sink, json_logs, numeric_level
-    # Libraries log through stdlib; route them to the same stream at the same level.
-    logging.basicConfig(level=level.upper(), stream=stream, format="%(message)s", force=True)
+    _output.sink, _output.json_logs, _output.level = sink, as_json, numeric_level
+    handler = _SinkHandler(sink)
+    handler.setFormatter(structlog.stdlib.ProcessorFormatter(
+        foreign_pre_chain=[*shared, structlog.stdlib.add_logger_name],
+        processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, *tracebacks,
+                    text_renderer]))
+    logging.basicConfig(level=level.upper(), handlers=[handler], force=True)
     logging.getLogger("uvicorn.access").disabled = True  # we write our own access line
     redact_every_handler()  # no stdlib line may carry a secret either (core/redact.py)
+    for name in ("uvicorn", "uvicorn.error", "alembic"):
+        # uvicorn's own handlers (when a log config gave it some) would print plain lines.
+        logging.getLogger(name).handlers.clear()
+        logging.getLogger(name).propagate = True
+    for name in QUIET_LOGGERS:
+        logging.getLogger(name).setLevel(max(numeric_level, logging.WARNING))
+
+
+def _dumps_str(obj: Any, **_: Any) -> str:
+    return orjson.dumps(obj, default=str).decode()
+
+
+class _SinkHandler(logging.Handler):
+    """The standard library's records, formatted by structlog, into the one sink."""
+
+    def __init__(self, sink: LineSink) -> None:
+        super().__init__()
+        self._sink = sink
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            self._sink.write(self.format(record).encode())
+        except Exception:  # noqa: BLE001 - logging must never raise into the caller
+            self.handleError(record)
 
 
 def get_logger(name: str) -> structlog.stdlib.BoundLogger:

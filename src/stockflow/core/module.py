@@ -33,6 +33,10 @@ Hook = Callable[[], Awaitable[None]]
 # A component check returns (state, detail); raising or timing out makes the component "down".
 Check = Callable[[], Awaitable[tuple[str, Any]]]
 ReadyCheck = Callable[[], Awaitable[dict[str, str]]]
+# A readiness entry that is usable now and still being completed in the background (the deep
+# history behind the recent days): ready, and said so.
+FILLING = "filling"
+READY_STATES = ("ok", "ready", FILLING)
 
 
 class Runnable(Protocol):

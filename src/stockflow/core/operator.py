@@ -26,6 +26,14 @@ class OperatorKey:
         self._configured = configured.encode() if configured else None
         add_secret(configured)  # masked in every log line, whatever logs it
 
+    @property
+    def configured(self) -> bool:
+        return self._configured is not None
+
+    def use(self, key: str) -> None:
+        """Set the key once it is known (in development, read or made at start)."""
+        self._configured = key.encode()
+
     def check(self, presented: str | None, query_names: Iterable[str] = ()) -> None:
         """Raise 401 unless `presented` is the configured key."""
         if QUERY_NAMES & {n.lower() for n in query_names}:

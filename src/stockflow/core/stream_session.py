@@ -105,9 +105,15 @@ def string_list(msg: dict[str, Any], field: str, *, required: bool = True) -> li
 
 
 async def _pump(ws: WebSocket, client: ClientQueue, heartbeat: float) -> None:
+    # A heartbeat every `heartbeat` seconds whether frames flow or not, as the README says: a
+    # client keeps one timer, and a busy stream still proves the server's clock moves.
+    loop = asyncio.get_running_loop()
+    due = loop.time() + heartbeat
     while True:
-        if not await client.wait(heartbeat):
+        await client.wait(max(0.0, due - loop.time()))
+        now = loop.time()
+        if now >= due:
             await ws.send_text(frame({"type": "heartbeat", "ts": time.time()}))
-            continue
+            due = max(due + heartbeat, now)  # a late beat does not make a burst of them
         for text in client.take():
             await ws.send_text(text)

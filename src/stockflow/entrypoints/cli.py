@@ -1,21 +1,27 @@
-"""The `stockflow` command: up, serve, worker, db upgrade, backfill, job run/list."""
+"""The `stockflow` command: up, serve, worker, db upgrade, backfill, job run/list, users create,
+token."""
 
 from __future__ import annotations
 
 import asyncio
 import signal
-from typing import Annotated, Any
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any, TypeVar
 
 import typer
 
 from stockflow.entrypoints.search_cli import app as search_app
 
+T = TypeVar("T")
 app = typer.Typer(help="StockFlow: market data and research platform.", no_args_is_help=True)
 db_app = typer.Typer(help="Database commands.")
 app.add_typer(db_app, name="db")
 job_app = typer.Typer(help="Scheduled jobs: what a Kubernetes CronJob calls.")
 app.add_typer(job_app, name="job")
 app.add_typer(search_app, name="search")
+users_app = typer.Typer(help="Accounts, from the operator's side (no admin key needed: this "
+                             "command holds the database and the signing keys).")
+app.add_typer(users_app, name="users")
 
 
 # How every HTTP process is served; bench/_serve.py uses the same, so the bench measures what
@@ -221,6 +227,64 @@ def job_list() -> None:
         state = "enabled" if job["enabled"] else "disabled"
         typer.echo(f"{job['name']:<16} {job['cron']:<18} {state:<9} next {job['next_run']}  "
                    f"{job['description']}")
+
+
+def _with_accounts(use: Callable[[Any], Awaitable[T]]) -> T:
+    """Run `use(accounts)` against the configured storage and keys; a problem (a taken email,
+    an unknown account) is printed and exits with status 1."""
+    from stockflow.bootstrap import bootstrap
+    from stockflow.core.problems import Problem
+    from stockflow.users.service import AccountService
+
+    settings = _job_settings()
+    settings.log.level = "WARNING"  # the answer is what it prints; start-up lines would bury it
+    container = bootstrap(settings, services=())
+
+    async def run() -> T:
+        await container.start()
+        try:
+            return await use(container.port(AccountService))
+        finally:
+            await container.stop()
+
+    try:
+        return asyncio.run(run())
+    except Problem as e:
+        typer.echo(f"error: {e.detail or e.title}", err=True)
+        raise typer.Exit(1) from None
+
+
+@users_app.command("create")
+def users_create(
+    email: Annotated[str, typer.Argument(help="The account's email")],
+    tier: Annotated[str, typer.Option(help="free, pro or enterprise")] = "free",
+    password: Annotated[str | None, typer.Option(
+        help="8-128 characters; a random one is made and printed when left out")] = None,
+    full_name: Annotated[str | None, typer.Option()] = None,
+) -> None:
+    """Create an account on a tier; prints its id, tier and (if generated) its password."""
+    import secrets
+
+    from stockflow.users.domain import Tier
+
+    if tier not in {t.value for t in Tier}:
+        raise typer.BadParameter(f"unknown tier {tier!r}; known: free, pro, enterprise")
+    if password is not None and not 8 <= len(password) <= 128:
+        raise typer.BadParameter("the password needs 8 to 128 characters")
+    chosen = password or secrets.token_urlsafe(18)
+    user = _with_accounts(lambda accounts: accounts.create(
+        email=email, password=chosen, tier=tier, full_name=full_name))
+    typer.echo(f"created {user.email} (id {user.id}) on the {user.tier.value} tier")
+    if password is None:
+        typer.echo(f"password: {chosen}")
+
+
+@app.command()
+def token(email: Annotated[str, typer.Argument(help="The account's email")]) -> None:
+    """Print a fresh access token for an account (the operator's shortcut past sign-in):
+    `export TOKEN=$(stockflow token EMAIL)`."""
+    session = _with_accounts(lambda accounts: accounts.issue_for(email))
+    typer.echo(session["access_token"])
 
 
 def main() -> None:

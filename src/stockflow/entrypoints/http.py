@@ -18,9 +18,10 @@ from stockflow.core.container import Container
 from stockflow.core.envelope import json_response
 from stockflow.core.fastroute import FastRoute
 from stockflow.core.metrics import Metrics
-from stockflow.core.module import ADMIN_SERVICE, EdgeLayer
+from stockflow.core.module import ADMIN_SERVICE, READY_STATES, EdgeLayer
 from stockflow.core.operator import HEADER, OperatorKey
 from stockflow.core.problems import unavailable
+from stockflow.entrypoints.docs import install_docs
 from stockflow.entrypoints.errors import install_error_handlers
 from stockflow.entrypoints.fastpath import FastPath
 from stockflow.entrypoints.limits import RequestLimits
@@ -39,7 +40,7 @@ async def health() -> Response:
                           "content": {"application/problem+json": {}}}})
 async def ready(request: Request) -> Response:
     checks = await request.app.state.container.ready()
-    if any(v not in ("ok", "ready") for v in checks.values()):
+    if any(v not in READY_STATES for v in checks.values()):
         raise unavailable(f"not ready: {checks}", retry_after=5)
     return json_response({"status": "ready", "checks": checks})
 
@@ -130,6 +131,8 @@ def create_app(container: Container, services: Iterable[str] | None = None, *,
         description="Market data, research and operations API. Errors are "
                     "application/problem+json (RFC 9457).",
         lifespan=lifespan,
+        # /docs is served from the package (entrypoints/docs.py); ReDoc would need a CDN.
+        docs_url=None, redoc_url=None,
         metrics=container.metrics,
         access_log=http.access_log,
         cors_origins=http.cors_origins,
@@ -140,6 +143,7 @@ def create_app(container: Container, services: Iterable[str] | None = None, *,
     app.state.container = container
     app.state.ports = container.platform.ports
     install_error_handlers(app)
+    install_docs(app)
     app.include_router(ops)
     for parts in contexts:
         for router in parts.routers:

@@ -118,18 +118,20 @@ def _http(parts: ContextParts, p: Platform, plan: Plan) -> None:
 def _ingestion(parts: ContextParts, p: Platform, plan: Plan, market: Any,
                backfill: Any) -> None:
     """Where ticks are made: the simulated market's history first, and the status watcher."""
+    from stockflow.market.ports import StartupHistory
     from stockflow.market.tasks import InitialBackfill, StatusWatcher
 
     s, sim = p.settings, p.settings.simulator
     if plan.runs("ingestion") and sim.enabled and sim.backfill_on_start:
-        first = InitialBackfill("initial-backfill", lambda: backfill.run(
-            [i.ticker for i in market.universe], years=sim.backfill_years,
-            minute_days=sim.backfill_minute_days, only_missing=True))
+        first = InitialBackfill("initial-backfill", backfill,
+                                lambda: [i.ticker for i in market.universe],
+                                years=sim.backfill_years, minute_days=sim.backfill_minute_days)
         parts.background.append(first)
         parts.ports[InitialBackfill] = first
+        parts.ports[StartupHistory] = first
 
         async def history() -> dict[str, str]:
-            return {"history": "ready" if first.done.is_set() else "backfilling"}
+            return first.state()
 
         parts.ready.append(history)
     if plan.runs("ingestion") and s.services.live_quotes:

@@ -83,6 +83,14 @@ class QuoteSink(Protocol):
     async def remember(self, encoded: dict[str, bytes], at: datetime) -> None: ...
 
 
+class StartupHistory(Protocol):
+    """The market's start-up backfill, for a context that must not read stored bars before the
+    recent ones are in (the processor resuming today's session)."""
+
+    async def recent_loaded(self) -> None:
+        """Return once today's bars and the gap since the last run are stored (or failed)."""
+
+
 class TickFeed(Protocol):
     """A vendor's push stream of ticks (Binance trades, Dhan's live feed)."""
 

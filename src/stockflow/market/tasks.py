@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from stockflow.core.catalogue import Topic
@@ -12,6 +12,7 @@ from stockflow.core.jobs import JobFailed, JobSpec
 from stockflow.core.lifecycle import OneShot
 from stockflow.core.logging import get_logger
 from stockflow.core.metrics import Metrics
+from stockflow.core.module import FILLING
 from stockflow.core.ports import Clock, EventBus
 from stockflow.core.resilience.errors import ProviderError
 from stockflow.market.calendar import MarketCalendars
@@ -21,6 +22,12 @@ from stockflow.market.service import MarketDataService
 
 log = get_logger(__name__)
 INTRADAY = (Interval.M1, Interval.M5, Interval.M15, Interval.H1)
+# Weekends and holidays have no bars: a window's first bar may come this long after its start.
+HEAD_SLACK = timedelta(days=4)
+# What the first phase of the start-up backfill loads: what quotes, the session figures and
+# recent charts need, before the deep history.
+RECENT_DAILY_DAYS = 14
+RECENT_MINUTE_DAYS = 1
 Progress = Callable[[str, int], None]
 
 
@@ -36,33 +43,52 @@ class Backfill:
         self.failed: dict[str, str] = {}
 
     async def run(self, tickers: Sequence[str], *, years: int, minute_days: int,
-                  progress: Progress | None = None, only_missing: bool = False) -> int:
+                  progress: Progress | None = None, only_missing: bool = False,
+                  daily_days: int | None = None) -> int:
+        """Daily bars for `years` (or `daily_days`) and intraday bars for `minute_days`
+        sessions. `only_missing`: per ticker and interval, only what storage lacks at the start
+        of the window and after its last stored bar (the gap left while the server was down)."""
         self.failed = {}
         now = self.clock.now()
         end = now + timedelta(days=1)
-        daily_start = now - timedelta(days=366 * years)
+        daily_start = now - timedelta(days=daily_days if daily_days else 366 * years)
         # Calendar days are padded so that `minute_days` trading sessions fit around weekends.
         intraday_start = now - timedelta(days=minute_days + 2 + minute_days // 5 * 2)
+        windows = [(Interval.D1, daily_start), *((i, intraday_start) for i in INTRADAY)]
         total = 0
         for ticker in tickers:
-            if only_missing and await self.store.bar_span(ticker, Interval.D1) is not None:
-                if progress:
-                    progress(ticker, 0)
-                continue
+            written = 0
             try:
-                written = await self.load(ticker, Interval.D1, daily_start, end)
-                for interval in INTRADAY:
-                    written += await self.load(ticker, interval, intraday_start, end)
+                for interval, start in windows:
+                    spans = (await self.missing(ticker, interval, start, now) if only_missing
+                             else [(start, end)])
+                    for a, b in spans:
+                        written += await self.load(ticker, interval, a, b)
             except (ProviderError, TimeoutError) as e:
                 # One vendor's gap must not stop the other tickers' history.
                 self.failed[ticker] = str(e)[:300]
                 log.warning("backfill failed for a ticker", ticker=ticker, error=str(e)[:300])
-                written = 0
             total += written
             if progress:
                 progress(ticker, written)
         log.info("backfill finished", tickers=len(tickers), bars=total)
         return total
+
+    async def missing(self, ticker: str, interval: Interval, start: datetime,
+                      now: datetime) -> list[tuple[datetime, datetime]]:
+        """The parts of [start, now) storage lacks for `ticker`: all of it when nothing is
+        stored; else before its first bar (beyond a long weekend, which has no bars anyway)
+        and after its last."""
+        span = await self.store.bar_span(ticker, interval)
+        if span is None:
+            return [(start, now)]
+        first, last = (_aware(t) for t in span)
+        gaps = []
+        if first - start > HEAD_SLACK:
+            gaps.append((start, first))
+        if last + interval.delta < now:
+            gaps.append((last + interval.delta, now))
+        return gaps
 
     async def load(self, ticker: str, interval: Interval, start: datetime, end: datetime) -> int:
         bars = await self.provider.bars(ticker, interval, start, end)
@@ -73,6 +99,10 @@ class Backfill:
         self.metrics.bars_backfilled.labels(interval.value).inc(written)
         await asyncio.sleep(0)  # let the server answer requests between tickers
         return written
+
+
+def _aware(t: datetime) -> datetime:
+    return t if t.tzinfo else t.replace(tzinfo=UTC)
 
 
 class DailyBars:
@@ -130,7 +160,36 @@ class StatusWatcher:
 
 
 class InitialBackfill(OneShot):
-    """The history loaded at first start, in the background; `/ready` waits for it."""
+    """The history loaded at start, in the background, in two phases: the recent days first
+    (today's bars, the gap since the last run), then the deep history. `recent` is set after
+    the first, `done` after both; `/ready` waits for the first and reports the second."""
+
+    def __init__(self, name: str, backfill: Backfill, tickers: Callable[[], list[str]], *,
+                 years: int, minute_days: int) -> None:
+        super().__init__(name, self._phases)
+        self.backfill = backfill
+        self.tickers = tickers
+        self.years, self.minute_days = years, minute_days
+        self.recent = asyncio.Event()
+        self.bars: dict[str, int] = {}
+
+    async def _phases(self) -> None:
+        try:
+            self.bars["recent"] = await self.backfill.run(
+                self.tickers(), years=self.years, minute_days=RECENT_MINUTE_DAYS,
+                daily_days=RECENT_DAILY_DAYS, only_missing=True)
+        finally:
+            self.recent.set()
+        self.bars["history"] = await self.backfill.run(
+            self.tickers(), years=self.years, minute_days=self.minute_days, only_missing=True)
+
+    async def recent_loaded(self) -> None:
+        await self.recent.wait()
+
+    def state(self) -> dict[str, str]:
+        if not self.recent.is_set():
+            return {"history": "backfilling"}
+        return {"history": "ready", "deep_history": "ready" if self.done.is_set() else FILLING}
 
 
 def jobs(backfill: Backfill, calendars: MarketCalendars, ticks: Any, market: MarketDataService,

@@ -10,7 +10,7 @@ are emitted as 1m bars but rolled up into nothing, as stored history has no bars
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, datetime, time, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo
@@ -19,7 +19,7 @@ import numpy as np
 
 from stockflow.market.domain import Bar, Interval, Schedule
 from stockflow.market.ports import MarketCalendars
-from stockflow.pipeline.domain import US_PER_MINUTE, US_PER_SECOND, us_to_datetime
+from stockflow.pipeline.domain import US_PER_MINUTE, US_PER_SECOND, datetime_to_us, us_to_datetime
 
 US_PER_DAY = 86_400 * US_PER_SECOND
 ROLLUPS = (Interval.M5, Interval.M15, Interval.H1, Interval.D1)
@@ -212,6 +212,30 @@ class BarAggregator:
             if now_us >= st.due:
                 self._close(ticker, st, now_us)
 
+    def close_ended(self, now_us: int) -> None:
+        """Close every bar whose minute ended by `now_us`, without waiting out the lateness: at
+        shutdown, when no late tick can arrive any more and an open bar would be lost."""
+        for ticker, st in self._tickers.items():
+            self._close(ticker, st, now_us + self.lateness_us)
+
+    def seed(self, ticker: str, bars: Sequence[Bar]) -> None:
+        """Resume `ticker` after a restart from its stored 1-minute bars (oldest first): minutes
+        up to the last one are closed (their ticks are in storage), and the rolled-up bars still
+        in progress (the hour, the session) start from the stored minutes instead of from zero."""
+        if not bars:
+            return
+        st = self._tickers.get(ticker)
+        if st is None:
+            st = self._tickers[ticker] = _TickerBars()
+        cutoff = datetime_to_us(bars[-1].time) + US_PER_MINUTE
+        if cutoff <= st.cutoff:
+            return
+        st.cutoff = cutoff
+        st.due = max(st.due, cutoff + US_PER_MINUTE + self.lateness_us)
+        for b in bars:
+            self._roll(ticker, st, datetime_to_us(b.time), b.open, b.high, b.low, b.close,
+                       b.volume, b.provider, open_after=cutoff)
+
     def drain(self) -> list[Bar]:
         """Bars closed since the last drain, in the order they closed."""
         out, self._closed = self._closed, []
@@ -252,12 +276,12 @@ class BarAggregator:
         st.due = st.cutoff + US_PER_MINUTE + lateness
 
     def _roll(self, ticker: str, st: _TickerBars, m: int, o: float, h: float, lo: float,
-              c: float, v: float, provider: str) -> None:
+              c: float, v: float, provider: str, open_after: int = 0) -> None:
         # 1m bars close in time order, so the first merged is the open and the last the close.
         bucket = self.alignment.bucket
         for interval in self.intervals:
             bounds = bucket(ticker, interval, m)
-            if bounds is None:
+            if bounds is None or bounds[1] <= open_after:
                 continue
             key = (interval, bounds[0])
             r = st.rollups.get(key)

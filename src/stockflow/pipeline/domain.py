@@ -117,6 +117,14 @@ def us_to_datetime(ts_us: int) -> datetime:
     return EPOCH + timedelta(microseconds=ts_us)
 
 
+def datetime_to_us(t: datetime) -> int:
+    """Epoch microseconds of `t`; a naive time is UTC, as storage keeps times."""
+    return ((t if t.tzinfo else t.replace(tzinfo=EPOCH.tzinfo)) - EPOCH) // _ONE_US
+
+
+_ONE_US = timedelta(microseconds=1)
+
+
 # -- symbols -----------------------------------------------------------------------------------
 
 CRYPTO_PROVIDERS = frozenset({

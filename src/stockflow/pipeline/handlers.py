@@ -6,11 +6,12 @@ in-process bus or as separate processes on Redis Streams or NATS JetStream.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import time
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 import orjson
 
@@ -28,7 +29,10 @@ from stockflow.core.logging import get_logger
 from stockflow.core.module import HandlerSpec
 from stockflow.core.ports import Clock, EventBus, PubSub
 from stockflow.market.domain import Bar, Interval
-from stockflow.market.ports import MarketStore, QuoteSink
+
+# The longest session (crypto, a UTC day) in 1-minute bars.
+SESSION_MINUTES = 24 * 60
+from stockflow.market.ports import MarketStore, QuoteSink, StartupHistory
 from stockflow.pipeline.metrics import PipelineMetrics
 from stockflow.pipeline.processor import TickProcessor
 from stockflow.pipeline.repository import (
@@ -107,12 +111,17 @@ class ProcessorWorker:
 
     def __init__(self, processor: TickProcessor, bus: EventBus, clock: Clock,
                  metrics: PipelineMetrics, *, flush_interval: float = 1.0,
-                 max_batch: int = 64) -> None:
+                 max_batch: int = 64, history: MarketStore | None = None,
+                 tickers: Sequence[str] = (), startup: StartupHistory | None = None) -> None:
         self.processor = processor
         self.bus = bus
         self.clock = clock
         self.metrics = metrics
         self.max_batch = max_batch
+        self.history = history
+        self.tickers = list(tickers)
+        self.startup = startup
+        self._resumed: asyncio.Task[None] | None = None
         self._flush = PeriodicTask("processor-flush", flush_interval, self.flush, clock)
 
     def handlers(self) -> list[HandlerSpec]:
@@ -121,13 +130,33 @@ class ProcessorWorker:
                             idempotency="the processor drops ticks it has seen by their "
                                         "identity; storage skips them again")]
 
-    def loops(self) -> list[PeriodicTask]:
-        return [self._flush]
+    def loops(self) -> list[Any]:
+        return [self._flush, _FinalFlush(self)]
 
     def _now_us(self) -> int:
         return int(self.clock.now().timestamp() * 1_000_000)
 
+    async def resume(self) -> None:
+        """Once, before the first batch: each ticker's session so far from its stored 1-minute
+        bars, so session figures and open bars survive a restart (`seed_session`)."""
+        if self._resumed is None:
+            self._resumed = asyncio.create_task(self._load_sessions())
+        await self._resumed
+
+    async def _load_sessions(self) -> None:
+        if self.history is None:
+            return
+        if self.startup is not None:  # the gap since the last run is being backfilled
+            await self.startup.recent_loaded()
+        now = self.clock.now()
+        for ticker in self.tickers:
+            bars = await self.history.last_bars(ticker, Interval.M1, now, SESSION_MINUTES + 1)
+            self.processor.seed_session(ticker, bars)
+        log.debug("processor resumed sessions from stored bars", tickers=len(self.tickers))
+
     async def handle(self, events: list[Event]) -> None:
+        if self._resumed is None or not self._resumed.done():
+            await self.resume()
         raw, malformed = ticks_of(events)
         for e in malformed:
             await self._dead_letter({"event": e.model_dump(mode="json")}, "malformed_batch",
@@ -143,6 +172,17 @@ class ProcessorWorker:
 
     async def flush(self) -> None:
         await self._publish(self.processor.flush(self._now_us()))
+
+    async def final_flush(self, grace: float = 5.0) -> None:
+        """At shutdown: publish every bar whose minute has ended, and on a bus that keeps
+        nothing across a restart (the in-process one) wait until storage has them."""
+        await self._publish(self.processor.flush(self._now_us(), final=True))
+        if isinstance(self.bus, Drainable):
+            try:
+                async with asyncio.timeout(grace):
+                    await self.bus.drain()
+            except TimeoutError:
+                log.warning("bars still queued at shutdown", grace_seconds=grace)
 
     async def _publish(self, result: Any) -> None:
         if result.records:
@@ -164,6 +204,28 @@ class ProcessorWorker:
         self.metrics.rejected.labels(reason).inc()
         await self.bus.publish(RAW_TICKS.dlq, TICK_REJECTED.event(
             {**payload, "reason": reason, "detail": detail}))
+
+
+@runtime_checkable
+class Drainable(Protocol):
+    """A bus whose queued events die with the process: it can wait until they are handled."""
+
+    async def drain(self) -> None: ...
+
+
+class _FinalFlush:
+    """A loop that only acts when it stops: the processor's final flush at shutdown."""
+
+    name = "processor-final-flush"
+
+    def __init__(self, worker: ProcessorWorker) -> None:
+        self.worker = worker
+
+    async def start(self) -> None:
+        return None
+
+    async def stop(self) -> None:
+        await self.worker.final_flush()
 
 
 class StorageWriter:
@@ -201,7 +263,7 @@ class StorageWriter:
         if duplicates:
             self.metrics.duplicates.labels("storage").inc(duplicates)
         self.commits += 1
-        log.info("ticks stored", rows=len(rows), inserted=inserted, duplicates=duplicates,
+        log.debug("ticks stored", rows=len(rows), inserted=inserted, duplicates=duplicates,
                  ms=round((time.perf_counter() - started) * 1000, 2))
         if self.crash_after_commits and self.commits >= self.crash_after_commits:
             # Crash drill: the worst moment to die is after the commit and before the ack, when

@@ -15,6 +15,7 @@ def build(p: Platform, plan: Plan) -> ContextParts:
         MarketReader,
         MarketStore,
         QuoteSink,
+        StartupHistory,
         TickPlanner,
     )
     from stockflow.pipeline import handlers as w
@@ -44,7 +45,9 @@ def build(p: Platform, plan: Plan) -> ContextParts:
             instrument_of=universe.get, calendars=ports.get(MarketCalendars),
             lateness_seconds=ps.lateness_seconds, max_future_seconds=ps.max_future_seconds)
         worker = w.ProcessorWorker(processor, p.bus, p.clock, metrics,
-                                   max_batch=ps.processor_batch_events)
+                                   max_batch=ps.processor_batch_events,
+                                   history=ports.get(MarketStore), tickers=list(universe),
+                                   startup=ports.find(StartupHistory))
         return Worker("processor", handlers=worker.handlers(), loops=worker.loops(), unit=worker)
 
     def storage_worker() -> Worker:

@@ -16,10 +16,12 @@ from stockflow.market.domain import Bar, Instrument, Quote, normalise_ticker, qu
 from stockflow.market.ports import MarketCalendars
 from stockflow.pipeline.bars import Alignment, BarAggregator, ExchangeOf, SessionAlignment
 from stockflow.pipeline.domain import (
+    US_PER_MINUTE,
     US_PER_SECOND,
     ParsedTick,
     RejectReason,
     TickRejected,
+    datetime_to_us,
     iso_time,
     normalise_symbol,
     parse_tick,
@@ -27,6 +29,7 @@ from stockflow.pipeline.domain import (
 )
 
 _SYMBOL_CACHE_MAX = 100_000
+
 
 
 # One processed tick as `process()` records it: a tuple is the cheapest thing to build per tick.
@@ -179,9 +182,44 @@ class TickProcessor:
         """Previous close to use for `ticker` when neither ticks nor our history give one."""
         self._ticker(normalise_ticker(ticker)).seed_pc = float(value)
 
-    def flush(self, now_us: int) -> ProcessResult:
-        """Close bars by wall clock: for tickers that went quiet, nothing else would."""
-        self.aggregator.advance(now_us)
+    def seed_session(self, ticker: str, bars: Sequence[Bar]) -> None:
+        """Resume `ticker` from its stored 1-minute bars (oldest first), e.g. after a restart:
+        the session of the last bar starts from those bars' open, high, low and volume, the bar
+        before that session gives the previous close, and ticks are counted from the end of the
+        last bar (earlier ones are in the bars already, and their minutes are closed)."""
+        ticker = normalise_ticker(ticker)
+        if not bars:
+            return
+        last = bars[-1]
+        end_us = datetime_to_us(last.time) + US_PER_MINUTE
+        day, start, end = self.alignment.session_day(ticker, end_us - 1)
+        day_bars = [b for b in bars if start <= datetime_to_us(b.time) < end]
+        before = [b for b in bars if datetime_to_us(b.time) < start]
+        st = self._ticker(ticker)
+        if not day_bars or st.cur.end > start:
+            return  # nothing of that day stored, or ticks of it already arrived
+        first = day_bars[0]
+        s = _Session(day, start, end, first.open, datetime_to_us(first.time), first.provider)
+        s.prev_day = self.alignment.previous_session_day(ticker, day)
+        s.high = max(b.high for b in day_bars)
+        s.low = min(b.low for b in day_bars)
+        s.last, s.last_ts, s.provider = last.close, end_us - 1, last.provider
+        s.volume = sum(b.volume for b in day_bars)
+        # Bars keep no VWAP; each minute's typical price stands in for its trades.
+        s.pv = sum((b.high + b.low + b.close) / 3 * b.volume for b in day_bars)
+        if before:
+            s.own_pc = before[-1].close
+        st.cur = s
+        self.aggregator.seed(ticker, day_bars)
+
+    def flush(self, now_us: int, *, final: bool = False) -> ProcessResult:
+        """Close bars by wall clock: for tickers that went quiet, nothing else would. `final`
+        (at shutdown): close every bar whose minute has ended, lateness or not; the minute in
+        progress is left to the backfill at the next start, which has all of it."""
+        if final:
+            self.aggregator.close_ended(now_us)
+        else:
+            self.aggregator.advance(now_us)
         return ProcessResult(bars=self.aggregator.drain())
 
     def process(self, raw_ticks: Iterable[Any], now_us: int) -> ProcessResult:

@@ -9,13 +9,14 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
+
+from stockflow.core.secretfile import read_or_create
 
 KEY_FILE = Path("keys") / "jwt-signing-key.pem"
 MIN_RSA_BITS = 2048
@@ -69,19 +70,7 @@ def generate_pem(bits: int = 2048) -> bytes:
 
 def development_key(data_dir: Path) -> bytes:
     """The data folder's own signing key, created on first use with owner-only permissions."""
-    path = data_dir / KEY_FILE
-    if path.exists():
-        return path.read_bytes()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    pem = generate_pem()
-    # O_EXCL: two processes starting together keep one key, the loser reads the winner's.
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return path.read_bytes()
-    with os.fdopen(fd, "wb") as f:
-        f.write(pem)
-    return pem
+    return read_or_create(data_dir / KEY_FILE, generate_pem)[0]
 
 
 class KeyRing:

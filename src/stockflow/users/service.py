@@ -170,6 +170,22 @@ class AccountService:
         assert updated is not None
         return updated
 
+    # -- the operator's command line -----------------------------------------------------
+    async def create(self, *, email: str, password: str, tier: str,
+                     full_name: str | None = None) -> User:
+        """An account made by the operator (`stockflow users create`), on any tier at once."""
+        user_id = (await self.register(email=email, password=password,
+                                       full_name=full_name))["user"]["id"]
+        return await self.set_access(user_id, tier=tier, permissions=None)
+
+    async def issue_for(self, email: str) -> dict[str, Any]:
+        """A fresh pair of tokens for an account without its password: for the operator's
+        command line, which holds the database and the signing keys anyway."""
+        user = await self.store.get_by_email(email.lower())
+        if user is None:
+            raise not_found("user", email.lower())
+        return await self._session(user)
+
     # -- the controller's view ------------------------------------------------------------
     async def list_users(self, limit: int, after: str | None) -> list[User]:
         return await self.store.list_users(limit, after)

@@ -103,8 +103,10 @@ def test_the_development_key_is_private_and_survives_a_restart(tmp_path):
 
 def test_production_refuses_to_start_without_signing_keys(tmp_path):
     with pytest.raises(ValueError, match="SIGNING_KEYS"):
-        Settings(environment="production", data_dir=tmp_path)
+        Settings(environment="production", data_dir=tmp_path,
+                 control={"api_key": "an operator key"})
     Settings(environment="production", data_dir=tmp_path,
+             control={"api_key": "an operator key"},
              auth={"signing_keys": [generate_pem().decode()]})
 
 
