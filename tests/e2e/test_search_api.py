@@ -132,6 +132,6 @@ async def test_an_index_in_a_database_of_its_own(tmp_path):
         universe = len(container.port(MarketReader).universe)
         assert health == ("ok", {"documents": universe})
     # The storage database got the (migrated, empty) search tables; the documents went to `own`.
-    for path, documents in ((tmp_path / "stockflow.db", 0), (own, 51)):
+    for path, documents in ((tmp_path / "stockflow.db", 0), (own, universe)):
         with sqlite3.connect(path) as conn:
             assert conn.execute("SELECT count(*) FROM search_documents").fetchone()[0] == documents
