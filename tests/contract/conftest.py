@@ -54,13 +54,17 @@ async def _postgres(url: str) -> AsyncIterator[SqlDatabase]:
             await admin.close()
 
 
+def sql_database(request, tmp_path) -> AsyncIterator[SqlDatabase]:
+    """The migrated database of a "sqlite" or "postgresql" fixture parameter, for suites whose
+    fixtures add other adapters (e.g. an in-memory one) beside the SQL ones."""
+    if request.param == "sqlite":
+        return _sqlite(tmp_path)
+    return _postgres(request.getfixturevalue("postgres_url"))
+
+
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 async def database(request, tmp_path) -> AsyncIterator[SqlDatabase]:
-    if request.param == "sqlite":
-        source = _sqlite(tmp_path)
-    else:
-        source = _postgres(request.getfixturevalue("postgres_url"))
-    async for db in source:
+    async for db in sql_database(request, tmp_path):
         yield db
 
 

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from stockflow.adapters.storage.database import SqlDatabase
 from stockflow.news.domain import (
     Article,
     ArticleQuery,
@@ -23,57 +21,18 @@ from stockflow.news.domain import (
 )
 from stockflow.news.ports import ArticleStore, InMemoryArticleStore
 from stockflow.news.repository import SqlArticleStore
-from stockflow.testing.services import require_service_url
+from tests.contract.conftest import sql_database
 
 T0 = datetime(2026, 1, 6, 13, 0, 0, 123456, tzinfo=UTC)
-
-
-async def _create(db: SqlDatabase) -> None:
-    await db.migrate(["stockflow.news.migrations"])
-
-
-async def _sqlite(tmp_path) -> AsyncIterator[ArticleStore]:
-    db = SqlDatabase(f"sqlite:///{tmp_path / 'news.db'}")
-    await db.connect()
-    try:
-        await _create(db)
-        yield SqlArticleStore(db)
-    finally:
-        await db.close()
-
-
-async def _postgres(url: str) -> AsyncIterator[ArticleStore]:
-    schema = f"news_{uuid.uuid4().hex[:16]}"
-    admin = SqlDatabase(url, pool_size=1)
-    await admin.connect()
-    db = SqlDatabase(url, schema=schema)
-    try:
-        async with admin.engine.begin() as conn:
-            await conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
-        await db.connect()
-        await _create(db)
-        yield SqlArticleStore(db)
-    finally:
-        await db.close()
-        async with admin.engine.begin() as conn:
-            await conn.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
-        await admin.close()
-
-
-async def _memory() -> AsyncIterator[ArticleStore]:
-    yield InMemoryArticleStore()
 
 
 @pytest.fixture(params=["memory", "sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 async def store(request, tmp_path) -> AsyncIterator[ArticleStore]:
     if request.param == "memory":
-        source = _memory()
-    elif request.param == "sqlite":
-        source = _sqlite(tmp_path)
-    else:
-        source = _postgres(require_service_url("STOCKFLOW_TEST_POSTGRES_URL", "PostgreSQL"))
-    async for s in source:
-        yield s
+        yield InMemoryArticleStore()
+        return
+    async for db in sql_database(request, tmp_path):
+        yield SqlArticleStore(db)
 
 
 def _article(n: int, *, at: datetime = T0, ticker: str = "NVDA", lang: Language = Language.EN,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import date
@@ -10,7 +9,6 @@ from datetime import date
 import pytest
 
 from stockflow.adapters.providers.simulated.fundamentals import SimulatedFundamentals
-from stockflow.adapters.storage.database import SqlDatabase
 from stockflow.analysis.accounts import StatementType
 from stockflow.analysis.domain import (
     CompanyProfile,
@@ -21,53 +19,18 @@ from stockflow.analysis.domain import (
 )
 from stockflow.analysis.ports import InMemoryStatementStore, StatementStore
 from stockflow.analysis.repository import SqlStatementStore
+from tests.contract.conftest import sql_database
 
 I = StatementType.INCOME
-MIGRATIONS = ["stockflow.analysis.migrations"]
-
-
-async def _sqlite(tmp_path) -> AsyncIterator[SqlStatementStore]:
-    db = SqlDatabase(f"sqlite:///{tmp_path / 'analysis.db'}")
-    await db.connect()
-    try:
-        await db.migrate(MIGRATIONS)
-        yield SqlStatementStore(db)
-    finally:
-        await db.close()
-
-
-async def _postgres(url: str) -> AsyncIterator[SqlStatementStore]:
-    schema = f"contract_{uuid.uuid4().hex[:16]}"
-    db = SqlDatabase(url, schema=schema)
-    await db.connect()
-    try:
-        await db.migrate(MIGRATIONS)
-        yield SqlStatementStore(db)
-    finally:
-        await db.close()
-        admin = SqlDatabase(url, pool_size=1)
-        await admin.connect()
-        try:
-            async with admin.engine.begin() as conn:
-                await conn.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
-        finally:
-            await admin.close()
-
-
-async def _memory() -> AsyncIterator[InMemoryStatementStore]:
-    yield InMemoryStatementStore()
 
 
 @pytest.fixture(params=["memory", "sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 async def store(request, tmp_path) -> AsyncIterator[StatementStore]:
     if request.param == "memory":
-        source = _memory()
-    elif request.param == "sqlite":
-        source = _sqlite(tmp_path)
-    else:
-        source = _postgres(request.getfixturevalue("postgres_url"))
-    async for s in source:
-        yield s
+        yield InMemoryStatementStore()
+        return
+    async for db in sql_database(request, tmp_path):
+        yield SqlStatementStore(db)
 
 
 def _restated_company() -> list:
