@@ -15,7 +15,8 @@ what a handler needs is skipped, not dead-lettered, since no rule could match it
 - `prediction.generated`: `ticker`, `horizon`, `forecast_move_pct` (or in `metrics`).
 - `risk.threshold.exceeded`: `ticker`, `horizon` (default 1d), `var_pct`, or `var` as a
   fraction (what the predict context sends).
-- `signal.generated`: `ticker`, `name` (or `signal`), `direction`, optional `indicators`
+- `signal.generated`: `ticker`, `strategy` and `action` (buy / sell / hold: a rule's long /
+  short), or `name` and `direction`; optional `indicators`
   (numbers by the canonical metric, e.g. `rsi(length=14)@1d`) for indicator rules.
 - `market.status.changed`: `exchange`, `state` (`open` / `closed`).
 """
@@ -47,6 +48,8 @@ from stockflow.core.module import HandlerSpec
 GROUP = "alerts"
 IDEMPOTENT = ("de-duplicated by (rule, triggering event id): a unique key on the history row "
               "and the rule state's recent event ids")
+# The signal engine says buy / sell / hold; a rule says long / short.
+_DIRECTION = {"buy": "long", "sell": "short", "hold": "flat"}
 _STATUS = {"open": "open", "opened": "open", "closed": "close", "close": "close"}
 
 
@@ -154,11 +157,12 @@ class AlertHandlers:
 
     async def on_signal(self, event: Event) -> None:
         d = event.data
-        name = d.get("name") or d.get("signal")
+        name = d.get("strategy") or d.get("name") or d.get("signal")
+        action = str(d.get("action") or d.get("direction") or "")
         for ticker in _tickers(d):
             if isinstance(name, str):
                 await self.recorder.on_event(Source.SIGNAL, ticker, event.id, event.time,
-                                             name=name, direction=str(d.get("direction", "")))
+                                             name=name, direction=_DIRECTION.get(action, action))
             indicators = _numbers(d, names=(), nested="indicators")
             if indicators:
                 await self.recorder.on_values(ticker, indicators, event.id, event.time)

@@ -112,6 +112,29 @@ class TickerEvent(Payload):
     ticker: str | None = None
 
 
+class SignalGenerated(Payload):
+    """A strategy's signal for a ticker at a bar close (the signal engine, seed 000)."""
+
+    ticker: str
+    strategy: str  # a built-in strategy name, "ensemble", or "user:<strategy id>"
+    action: str  # buy | sell | hold
+    strength: float  # 0..1
+    confidence: float  # 0..1
+    interval: str  # the bar interval the signal was computed on, e.g. "1d"
+    bar_time: str  # ISO 8601 close time of the bar the signal was computed at
+    previous_action: str | None = None
+
+
+class IntelReportGenerated(Payload):
+    """A market-intel brief was written (seed 001). `ticker` is None for the market-wide brief."""
+
+    ticker: str | None = None
+    scope: str  # ticker | market
+    report_id: str
+    generated_by: str  # llm | template
+    facts_version: str
+
+
 class Anything(Payload):
     pass
 
@@ -148,8 +171,8 @@ DATA_QUALITY_ISSUE = Topic("data.quality.issue", DataQualityIssue,
                            "a vendor answer failed validation")
 PROVIDER_UNAVAILABLE = Topic("provider.unavailable", ProviderEvent, "a vendor's breaker opened")
 PROVIDER_RECOVERED = Topic("provider.recovered", ProviderEvent, "a vendor's breaker closed")
-SIGNAL_GENERATED = Topic("signal.generated", TickerEvent, "a trading signal at bar close")
-INTEL_REPORT = Topic("intel.report.generated", TickerEvent, "a market-intel brief")
+SIGNAL_GENERATED = Topic("signal.generated", SignalGenerated, "a trading signal at bar close")
+INTEL_REPORT = Topic("intel.report.generated", IntelReportGenerated, "a market-intel brief")
 COMPANY_UPDATED = Topic("company.updated", TickerEvent, "a company's profile changed")
 HEALTH_ALERT = Topic("health.alert", HealthAlert, "a failed health check (seed 000)")
 MAINTENANCE_CHANGED = Topic("maintenance.changed", MaintenanceChanged,
