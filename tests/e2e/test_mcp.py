@@ -150,6 +150,20 @@ async def test_no_token_or_a_forged_one_is_refused_over_http(platform):
     assert refused.group_contains(MCPError)
 
 
+async def test_a_malformed_request_is_a_problem_and_a_protocol_error_json_rpc(platform):
+    base, tokens = platform
+    auth = {"Authorization": f"Bearer {tokens['free']}"}
+    async with httpx.AsyncClient(base_url=base, timeout=30) as client:
+        text_body = await client.post("/v1/mcp", headers={**auth, **ACCEPT}, content=b"hello")
+        assert text_body.status_code == 400
+        assert text_body.headers["content-type"] == "application/problem+json"
+        assert "Content-Type" in text_body.json()["detail"]
+        wrong = await client.post("/v1/mcp", headers={**auth, **ACCEPT},
+                                  json={"jsonrpc": "2.0", "id": 7, "method": "no/such"})
+        assert wrong.json()["error"]["code"] == -32601  # method not found, as MCP says
+        assert (await client.get("/v1/mcp", headers=auth)).status_code == 405
+
+
 async def test_stdio_does_not_start_without_a_token_or_with_a_refused_one(platform):
     base, _ = platform
     code, err = await _stdio_exit(base, {})

@@ -6,13 +6,14 @@ call passes the edge again: the caller's tier, rate limit and problems apply to 
 from __future__ import annotations
 
 import asyncio
+from http import HTTPStatus
 from typing import Any
 
 import httpx
 from mcp.server.streamable_http_manager import StreamableHTTPSessionManager
-from starlette.types import Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
-from stockflow.core.problems import send_problem, unavailable
+from stockflow.core.problems import Problem, send_problem, unavailable
 from stockflow.mcp.config import McpSettings
 from stockflow.mcp.domain import ToolSpec
 from stockflow.mcp.server import build_server, sender
@@ -75,7 +76,7 @@ class McpEndpoint:
             await send_problem(send, unavailable("the MCP endpoint is not started", 5),
                                scope["path"])
             return
-        await self.manager.handle_request(scope, receive, send)
+        await self.manager.handle_request(scope, receive, problems(send, scope["path"]))
 
     async def _resolve(self, ctx: Any) -> tuple[ToolBox, CallRoute]:
         request = ctx.request  # the Starlette request that carried this MCP message
@@ -91,3 +92,26 @@ class McpEndpoint:
                                        timeout=self.settings.timeout)
             found = self._boxes[id(app)] = (ToolBox(self.specs, app.openapi()), client)
         return found
+
+
+def problems(send: Send, path: str) -> Send:
+    """`send`, with the SDK's plain-text refusals (a wrong Content-Type, say) made RFC 9457
+    problems like every other answer of the API. Its JSON-RPC error answers are the protocol's
+    own and pass unchanged."""
+    held: Message | None = None
+
+    async def wrapped(message: Message) -> None:
+        nonlocal held
+        if message["type"] == "http.response.start" and message["status"] >= 400:
+            types = [v for k, v in message.get("headers", ()) if k.lower() == b"content-type"]
+            if not any(t.startswith(b"application/json") for t in types):
+                held = message  # a Starlette Response: its whole body comes in one message
+                return
+        if held is not None and message["type"] == "http.response.body":
+            status = held["status"]
+            detail = message.get("body", b"").decode("utf-8", "replace")[:500]
+            await send_problem(send, Problem(status, HTTPStatus(status).phrase, detail), path)
+            return
+        await send(message)
+
+    return wrapped

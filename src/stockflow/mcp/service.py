@@ -27,6 +27,8 @@ from stockflow.mcp.domain import (
 FIND_TOOLS = "find_tools"
 CALL_TOOL = "call_tool"
 Send = Callable[[Request], Awaitable[httpx.Response]]
+RENEW = ("The access token was refused: get a new one (`stockflow token EMAIL`, or "
+         "POST /v1/auth/login) and give it to the MCP client.")
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,7 +132,10 @@ class ToolBox:
             body: Any = response.json()
         except ValueError:
             body = response.text
-        return Outcome(problem_text(response.status_code, body), is_error=True)
+        text = problem_text(response.status_code, body)
+        if response.status_code == 401:  # most often an access token past its lifetime
+            text += f"\n{RENEW}"
+        return Outcome(text, is_error=True)
 
 
 def _listed(tool: Tool) -> Listed:

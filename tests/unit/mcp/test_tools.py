@@ -20,7 +20,7 @@ from stockflow.mcp.domain import (
     problem_text,
     request_of,
 )
-from stockflow.mcp.service import CALL_TOOL, FIND_TOOLS, ToolBox
+from stockflow.mcp.service import CALL_TOOL, FIND_TOOLS, RENEW, ToolBox
 from stockflow.mcp.tools import TOOLS
 from tests.conftest import make_settings
 
@@ -119,6 +119,9 @@ async def test_calls_are_checked_then_sent_and_answers_told_apart():
 
     async def send(request):
         sent.append(request)
+        if request.path.endswith("/expired"):
+            return httpx.Response(401, json={"title": "Unauthorized", "status": 401,
+                                             "detail": "token expired"})
         if request.path.endswith("/missing"):
             return httpx.Response(404, json={"title": "Not Found", "status": 404,
                                              "detail": "thing 'missing' is not known"})
@@ -132,6 +135,8 @@ async def test_calls_are_checked_then_sent_and_answers_told_apart():
     assert not ok.is_error and orjson.loads(ok.text) == {"data": {"id": "/v1/things/a"}}
     missing = await box.call(send, "get_thing", {"thing_id": "missing"})
     assert missing.is_error and missing.text == "Not Found (404): thing 'missing' is not known"
+    expired = await box.call(send, "get_thing", {"thing_id": "expired"})
+    assert expired.text == f"Unauthorized (401): token expired\n{RENEW}"
     assert (await box.call(send, CALL_TOOL, {"name": CALL_TOOL})).is_error
     assert (await box.call(send, CALL_TOOL, {})).is_error  # name is required
 
