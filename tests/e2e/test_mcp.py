@@ -24,7 +24,7 @@ from stockflow.mcp.tools import TOOLS
 from tests.conftest import make_settings, serving
 from tests.e2e.users_support import ADMIN_KEY, AUTH, sign_up
 
-pytestmark = pytest.mark.asyncio(loop_scope="session")
+pytestmark = [pytest.mark.asyncio(loop_scope="session"), pytest.mark.slow]
 STOCKFLOW = Path(sys.executable).with_name("stockflow")
 ACCEPT = {"Accept": "application/json, text/event-stream"}
 
