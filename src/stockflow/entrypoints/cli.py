@@ -1,5 +1,5 @@
 """The `stockflow` command: up, serve, worker, db upgrade, backfill, job run/list, users create,
-token."""
+token, mcp."""
 
 from __future__ import annotations
 
@@ -285,6 +285,30 @@ def token(email: Annotated[str, typer.Argument(help="The account's email")]) -> 
     `export TOKEN=$(stockflow token EMAIL)`."""
     session = _with_accounts(lambda accounts: accounts.issue_for(email))
     typer.echo(session["access_token"])
+
+
+@app.command()
+def mcp(
+    url: Annotated[str, typer.Option(envvar="STOCKFLOW_URL",
+                                     help="The StockFlow API the tools call")]
+        = "http://127.0.0.1:8000",
+    token: Annotated[str | None, typer.Option(
+        envvar="STOCKFLOW_TOKEN", show_default=False,
+        help="An access token: `stockflow token EMAIL`, or /v1/auth/login")] = None,
+) -> None:
+    """Serve MCP over stdio for an LLM client: every tool is a call to the API with the token,
+    so the account's tier applies. Client configuration: docs/mcp.md."""
+    if not token:
+        typer.echo("error: stockflow mcp needs an access token: --token or STOCKFLOW_TOKEN "
+                   "(`stockflow token EMAIL` prints one)", err=True)
+        raise typer.Exit(2)
+    from stockflow.mcp.stdio import StartError, serve_stdio
+
+    try:
+        asyncio.run(serve_stdio(url, token))
+    except StartError as e:
+        typer.echo(f"error: {e}", err=True)
+        raise typer.Exit(1) from None
 
 
 def main() -> None:

@@ -1,0 +1,1 @@
+"""No handler table: the MCP context consumes no events."""

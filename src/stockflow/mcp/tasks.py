@@ -1,0 +1,1 @@
+"""No scheduled jobs: the MCP context only answers requests."""
