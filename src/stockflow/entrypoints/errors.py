@@ -7,12 +7,19 @@ from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
 from starlette.routing import Match
 
 from stockflow.core.logging import get_logger
-from stockflow.core.problems import PROBLEM_CONTENT_TYPE, TYPE_BASE, Problem, problem_http
+from stockflow.core.problems import (
+    PROBLEM_CONTENT_TYPE,
+    TYPE_BASE,
+    Problem,
+    problem_http,
+    unavailable,
+)
 
 log = get_logger(__name__)
 
@@ -59,6 +66,32 @@ async def _on_unexpected(request: Request, exc: Exception) -> Response:
     return problem_response(problem, request)
 
 
+async def _on_database(request: Request, exc: Exception) -> Response:
+    """A database that is busy or unreachable is the platform's trouble, not a bug in the
+    request: SQLite past its busy wait ("database is locked") or a PostgreSQL connection lost
+    answers 503 with Retry-After, so clients retry instead of reporting a crash. Any other
+    database error is a bug and stays a 500."""
+    assert isinstance(exc, DBAPIError)
+    if not _transient(exc):
+        return await _on_unexpected(request, exc)
+    log.warning("database unavailable", path=request.url.path, error=str(exc.orig)[:200])
+    return problem_response(unavailable("the database is busy or unreachable; retry shortly",
+                                        retry_after=1), request)
+
+
+# SQLite's busy and locked states, and what drivers say when the server connection is gone.
+_TRANSIENT = ("database is locked", "database is busy", "database table is locked",
+              "connection was closed", "connection is closed", "terminating connection",
+              "could not connect", "connection refused", "server closed the connection")
+
+
+def _transient(exc: DBAPIError) -> bool:
+    if exc.connection_invalidated:
+        return True
+    text = str(exc.orig).lower()
+    return any(t in text for t in _TRANSIENT)
+
+
 def _slash_redirect(request: Request) -> Response | None:
     """/v1/quotes/ -> /v1/quotes (and back) when only the other form has a route, as Starlette
     would, but with a relative Location: an absolute one would be built from the Host header,
@@ -86,4 +119,5 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(Problem, _on_problem)
     app.add_exception_handler(RequestValidationError, _on_validation)
     app.add_exception_handler(HTTPException, _on_http)
+    app.add_exception_handler(DBAPIError, _on_database)
     app.add_exception_handler(Exception, _on_unexpected)

@@ -29,7 +29,10 @@ _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")
 _SQLITE_PRAGMAS = (
     "PRAGMA journal_mode=WAL",       # readers never block the writer
     "PRAGMA synchronous=NORMAL",     # safe with WAL; fsync at checkpoints, not every commit
-    "PRAGMA busy_timeout=5000",      # wait for a competing writer instead of failing at once
+    # Wait for a competing writer instead of failing at once. 15 s: with every context of
+    # `stockflow up` writing to one file on a loaded machine, 5 s waits were seen to run out;
+    # a wait that still runs out answers 503 (entrypoints/errors.py), not 500.
+    "PRAGMA busy_timeout=15000",
     "PRAGMA foreign_keys=ON",
 )
 # Above this many rows COPY into a staging table beats one INSERT ... SELECT FROM unnest(arrays)
