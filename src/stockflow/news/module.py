@@ -1,6 +1,6 @@
 """The news context (seed 002 §3): ingestion from simulated news, feeds, EDGAR and vendors;
 de-duplication, entities, sentiment and events; listings, search, analysis of the caller's own
-text and the news stream. The `news` worker ingests and analyses; the `news` service serves."""
+text and the news stream (search over the articles is the search context's, from its index). The `news` worker ingests and analyses; the `news` service serves."""
 
 from __future__ import annotations
 
@@ -38,6 +38,7 @@ def build(p: Platform, plan: Plan) -> ContextParts:
     from stockflow.news.handlers import ArticleAnalysis
     from stockflow.news.ingest import Intake, NewsIngestor
     from stockflow.news.neardup import NearDuplicateIndex
+    from stockflow.news.ports import ArticleReader, ArticleViews
     from stockflow.news.queries import NewsQueries
     from stockflow.news.repository import SqlArticleStore
     from stockflow.news.service import NewsService
@@ -68,7 +69,8 @@ def build(p: Platform, plan: Plan) -> ContextParts:
         return Worker(WORKER, handlers=analysis.handlers(), loops=[refill, loop], unit=analysis)
 
     parts = ContextParts(
-        "news", ports={NewsService: news, NewsQueries: queries, NewsIngestor: ingestor},
+        "news", ports={NewsService: news, NewsQueries: queries, NewsIngestor: ingestor,
+                       ArticleReader: store, ArticleViews: queries},
         jobs=tasks.jobs(store, p.clock, retention_days=s.retention_days, cron=s.cleanup_cron),
         health={"news": health}, workers={WORKER: worker},
         on_stop=[*(_closers(ingestor))])
