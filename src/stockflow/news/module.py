@@ -97,6 +97,7 @@ def _http(parts: ContextParts, p: Platform, plan: Plan) -> None:
 
 
 def _sources(p: Platform, s: NewsSettings, market: Any) -> list[Any]:
+    from stockflow.analysis.ports import QuarterlyResults
     from stockflow.core.resilience.chain import ResilientChain
     from stockflow.news.catalog import build_catalog
     from stockflow.news.simulated import SimulatedNews
@@ -110,7 +111,7 @@ def _sources(p: Platform, s: NewsSettings, market: Any) -> list[Any]:
         out.append(SimulatedSource(
             _once(simulated), market, per_minute=s.simulated_articles_per_minute,
             backfill=timedelta(hours=s.simulated_backfill_hours),
-            move_days=s.simulated_move_days))
+            move_days=s.simulated_move_days, results=p.ports.find(QuarterlyResults)))
     pollers: dict[str, Any] = {}
     for f in s.feeds:
         if f.kind not in pollers:  # one pooled client per kind of feed
