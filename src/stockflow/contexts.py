@@ -12,8 +12,9 @@ CONTEXTS = (
     "stockflow.market.module",
     "stockflow.pipeline.module",
     "stockflow.users.module",
-    "stockflow.news.module",
+    # Before news: the simulated news quotes the analysis context's quarterly results.
     "stockflow.analysis.module",
+    "stockflow.news.module",
     "stockflow.predict.module",
     "stockflow.search.module",
     "stockflow.alerts.module",

@@ -116,3 +116,14 @@ async def test_words_match_whole_tokens_only(store):
     assert await store.list(ArticleQuery(words=("nvid",))) == []      # not a prefix match
     assert await store.list(ArticleQuery(words=("q%3",))) == []       # LIKE wildcards escaped
     assert [x.id for x in await store.list(ArticleQuery(words=("q_3",)))] == ["a0001"]
+
+
+async def test_pages_by_id_from_a_cursor_and_counts(store):
+    for n in (5, 1, 4, 2, 3):
+        assert await store.add(_article(n, at=T0 + timedelta(minutes=n)))
+    first = await store.page_by_id(None, 2)
+    assert [a.id for a in first] == ["a0001", "a0002"]
+    assert first[0] == _article(1, at=T0 + timedelta(minutes=1))  # whole articles
+    assert [a.id for a in await store.page_by_id("a0002", 10)] == ["a0003", "a0004", "a0005"]
+    assert await store.page_by_id("a0005", 10) == []
+    assert await store.count() == 5

@@ -101,6 +101,11 @@ async def test_a_served_feed_is_polled_analysed_and_reported(tmp_path, vendor): 
         assert "earnings" in {e["type"] for e in article["events"]}
         found = await client.get("/v1/news/search", params={"q": f"guidance {tag}"}, headers=pro)
         assert [a["id"] for a in found.json()["data"]] == [article["id"]]
+        # Served from the search index: the article as listed, plus its score and highlights.
+        [hit] = found.json()["data"]
+        assert {k: v for k, v in hit.items() if k not in ("score", "highlights")} == article
+        assert hit["score"] > 0 and "<mark>" in hit["highlights"]["title"]
+        assert found.json()["meta"]["total"] == 1 and found.json()["meta"]["has_more"] is False
         ingestor = container.port(NewsIngestor)
         await eventually(lambda: ingestor.intake.counts.dead_lettered >= 1, timeout=10,
                          message="hostile item dead-lettered")

@@ -21,8 +21,10 @@ pytestmark = pytest.mark.asyncio(loop_scope="session")
 
 @pytest_asyncio.fixture(loop_scope="session", scope="module")
 async def world(tmp_path_factory):
+    # No statements loaded: financial profiles would join "apple" as they are indexed.
     async with container_with(tmp_path_factory.mktemp("search"), "memory",
-                              settings={"control": {"api_key": ADMIN_KEY}}) as (container, client):
+                              settings={"control": {"api_key": ADMIN_KEY},
+                                        "analysis": {"preload": False}}) as (container, client):
         now = datetime.now(UTC)
         bus = container.platform.bus
         # A label may overtake its article (no order between topics): it is kept until then.
@@ -124,8 +126,10 @@ async def test_hostile_queries_are_answered_200_or_422(world, q):
 
 async def test_an_index_in_a_database_of_its_own(tmp_path):
     own = tmp_path / "index.db"
+    # No statements loaded: the financial profiles of a first load would join the universe.
     async with container_with(tmp_path, "memory", settings={
-            "search": {"database_url": f"sqlite:///{own}"}}) as (container, client):
+            "search": {"database_url": f"sqlite:///{own}"},
+            "analysis": {"preload": False}}) as (container, client):
         r = await client.get("/v1/search/company", params={"q": "nvidia"})
         assert [h["id"] for h in r.json()["data"]["hits"]][:1] == ["NVDA"]
         health = await container.registry.health["search"]()

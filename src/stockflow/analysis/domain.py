@@ -97,3 +97,39 @@ class CompanyProfile:
     beta: float | None = None
     dividend_per_share: float | None = None
     source: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class KeyFigures:
+    """A company's headline figures over the latest twelve months; ratios as fractions (0.65 is
+    65 %), the P/E at the latest stored price. What other contexts read (search indexes it)."""
+
+    ticker: str
+    name: str
+    sector: str | None = None
+    industry: str | None = None
+    market_cap: float | None = None
+    gross_margin: float | None = None
+    operating_margin: float | None = None
+    net_margin: float | None = None
+    revenue_growth: float | None = None   # against the twelve months a year before
+    pe_ratio: float | None = None
+    dividend_yield: float | None = None
+    debt_to_equity: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class QuarterResult:
+    """One fiscal quarter's results as first reported, beside the same quarter a year before
+    (None where no such quarter is stored): what a results story quotes."""
+
+    ticker: str
+    fiscal_year: int
+    fiscal_quarter: int
+    end: date
+    reported: date                        # the filing date: when the results became known
+    currency: str
+    revenue: float | None
+    eps: float | None                     # diluted
+    prior_revenue: float | None = None
+    prior_eps: float | None = None

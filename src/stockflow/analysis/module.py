@@ -18,8 +18,9 @@ WORKER = "analysis"
 def build(p: Platform, plan: Plan) -> ContextParts:
     from stockflow.analysis import handlers, tasks
     from stockflow.analysis.compare import CompareService
+    from stockflow.analysis.figures import StoredFigures
     from stockflow.analysis.metrics_cache import CachedRatios
-    from stockflow.analysis.ports import NoSource
+    from stockflow.analysis.ports import KeyFiguresReader, NoSource, QuarterlyResults
     from stockflow.analysis.repository import SqlStatementStore
     from stockflow.analysis.service import AnalysisService
     from stockflow.analysis.sync import StatementSync
@@ -44,6 +45,7 @@ def build(p: Platform, plan: Plan) -> ContextParts:
     ratios = CachedRatios(analysis, p.cache, ttl)
     sync = StatementSync(analysis, p.bus)
     first = tasks.FirstLoad(sync)
+    figures = StoredFigures(analysis)
 
     async def health() -> tuple[str, Any]:
         members = chain.health() if chain is not None else []
@@ -63,7 +65,8 @@ def build(p: Platform, plan: Plan) -> ContextParts:
         "analysis",
         ports={AnalysisService: analysis, ValuationService: ValuationService(analysis, s),
                TechnicalService: TechnicalService(market, p.clock), CompareService: compare,
-               CachedRatios: ratios, StatementSync: sync},
+               CachedRatios: ratios, StatementSync: sync, KeyFiguresReader: figures,
+               QuarterlyResults: figures},
         jobs=tasks.jobs(sync, s.sync_cron), health={"fundamentals": health},
         workers={WORKER: worker}, on_stop=[lambda: close_chain(chain)])
     if plan.serves(SERVICE):

@@ -1,4 +1,5 @@
-"""Ports of the analysis context: where statements and company profiles come from."""
+"""Ports of the analysis context: where statements and company profiles come from, and what later
+contexts may read of them (key figures per company, quarterly results)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,13 @@ from typing import Protocol, runtime_checkable
 
 from stockflow.analysis import codec
 from stockflow.analysis.accounts import StatementType
-from stockflow.analysis.domain import CompanyProfile, PeriodType, Statement
+from stockflow.analysis.domain import (
+    CompanyProfile,
+    KeyFigures,
+    PeriodType,
+    QuarterResult,
+    Statement,
+)
 from stockflow.analysis.errors import NoFundamentals
 from stockflow.core.problems import not_found
 
@@ -28,6 +35,27 @@ class ProfileSource(Protocol):
     name: str
 
     async def profile(self, ticker: str) -> CompanyProfile: ...
+
+
+@runtime_checkable
+class KeyFiguresReader(Protocol):
+    """Key figures of the companies whose statements are stored, for another context (search
+    indexes them as financial profiles): one by ticker, or the tickers in order a page at a
+    time, resumable from the last ticker seen. Never fetches from a vendor."""
+
+    async def key_figures(self, ticker: str) -> KeyFigures | None:
+        """None when no statements of the ticker are stored."""
+    async def tickers(self, after: str | None, limit: int) -> list[str]: ...
+    async def count(self) -> int: ...
+
+
+@runtime_checkable
+class QuarterlyResults(Protocol):
+    """Stored quarterly results by filing date (the simulated news quotes them). Never fetches
+    from a vendor."""
+
+    async def reported_between(self, ticker: str, start: date, end: date) -> list[QuarterResult]:
+        """Quarters of the ticker filed in [start, end), oldest first; [] when none is stored."""
 
 
 class NoSource:

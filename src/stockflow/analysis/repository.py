@@ -58,6 +58,7 @@ class SqlStatementStore:
         async with self.db.engine.begin() as conn:
             await self._ensure_companies(conn, {k[0] for k in grouped}, now)
             existing = await self._existing(conn, list(grouped))
+            rows = []
             for key, items in grouped.items():
                 data, dirty = existing.get(key, {}), key not in existing
                 for s in items:
@@ -65,14 +66,22 @@ class SqlStatementStore:
                     dirty = dirty or diff
                 if dirty:
                     changed.append(key)
-                    await conn.execute(self._upsert(key, data, now))
+                    rows.append(self._row(key, data, now))
+            if rows:
+                # One statement for every row: a transaction that awaited once per row held
+                # SQLite's write lock across as many turns of a busy event loop (other writers
+                # then waited past their busy timeout).
+                await conn.execute(self._upsert(), rows)
         return changed
 
-    def _upsert(self, key: StatementKey, data: dict[str, Any], now: datetime) -> Any:
+    def _row(self, key: StatementKey, data: dict[str, Any], now: datetime) -> dict[str, Any]:
         fy, label, start = codec.fiscal_period(data)
-        stmt = self._insert(financial_statements).values(
-            ticker=key[0], period_end=key[1], statement_type=key[2].value, period_start=start,
-            fiscal_year=fy, fiscal_period=label, data=data, created_at=now, updated_at=now)
+        return {"ticker": key[0], "period_end": key[1], "statement_type": key[2].value,
+                "period_start": start, "fiscal_year": fy, "fiscal_period": label, "data": data,
+                "created_at": now, "updated_at": now}
+
+    def _upsert(self) -> Any:
+        stmt = self._insert(financial_statements)
         return stmt.on_conflict_do_update(
             index_elements=[_fs.ticker, _fs.period_end, _fs.statement_type],
             set_={"period_start": stmt.excluded.period_start, "data": stmt.excluded.data,

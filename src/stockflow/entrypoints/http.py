@@ -145,9 +145,11 @@ def create_app(container: Container, services: Iterable[str] | None = None, *,
     install_error_handlers(app)
     install_docs(app)
     app.include_router(ops)
-    for parts in contexts:
-        for router in parts.routers:
-            app.include_router(router)
+    # Routers of fixed paths only come first, so a fixed path wins over another context's path
+    # parameter whichever was built first: the search context's /v1/news/search is not the
+    # news context's /v1/news/{article_id}. The sort is stable: the order is otherwise kept.
+    for router in sorted((r for parts in contexts for r in parts.routers), key=_has_parameters):
+        app.include_router(router)
     if ADMIN_SERVICE in names:
         # Every context's admin routes, behind one X-API-Key check: none can forget it.
         admin = APIRouter(prefix="/api/admin", tags=["admin"],
@@ -157,6 +159,10 @@ def create_app(container: Container, services: Iterable[str] | None = None, *,
                 admin.include_router(router)
         app.include_router(admin)
     return app
+
+
+def _has_parameters(router: APIRouter) -> bool:
+    return any("{" in getattr(route, "path", "") for route in router.routes)
 
 
 async def require_operator(request: Request) -> None:

@@ -1,5 +1,5 @@
-"""News routes: listing, search, one article, its sentiment, analysis of the caller's own text,
-and the operators' per-feed health. The free tier (READ_NEWS) sees headline, source, time and
+"""News routes: listing, one article, its sentiment, analysis of the caller's own text, and the
+operators' per-feed health (`/v1/news/search` is served by the search context, from its index). The free tier (READ_NEWS) sees headline, source, time and
 tickers of articles older than the free delay; READ_NEWS_FULL sees everything, live."""
 
 from __future__ import annotations
@@ -35,7 +35,6 @@ GUARDS = [Guard("/v1/news", READ_NEWS)]
 Queries = Annotated[NewsQueries, Depends(provide(NewsQueries))]
 News = Annotated[NewsService, Depends(provide(NewsService))]
 Ingest = Annotated[NewsIngestor, Depends(provide(NewsIngestor))]
-MAX_QUERY_CHARS = 200
 
 
 def _full(request: Request) -> bool:
@@ -75,18 +74,6 @@ async def list_news(
         event_type: EventType | None = None, source: str | None = None) -> Response:
     q = _query(ticker, limit, cursor, since, until, lang, sentiment, event_type, source)
     return await _page(queries, q, _full(request))
-
-
-@router.get("/search", summary="Articles holding every word of q (any of the three languages)")
-async def search_news(
-        request: Request, queries: Queries, news: News,
-        q: Annotated[str, Query(min_length=1, max_length=MAX_QUERY_CHARS)],
-        ticker: str | None = None, limit: Limit = 20, cursor: str | None = None) -> Response:
-    query = news.search_query(q, ticker=ticker.upper() if ticker else None, limit=limit,
-                              after=read_article_cursor(cursor) if cursor else None)
-    if not query.words:
-        raise invalid("q holds no searchable word")
-    return await _page(queries, query, _full(request))
 
 
 @router.post("/analyze", summary="The news pipeline on your own text (up to 100 texts)")

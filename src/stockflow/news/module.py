@@ -1,6 +1,6 @@
 """The news context (seed 002 §3): ingestion from simulated news, feeds, EDGAR and vendors;
 de-duplication, entities, sentiment and events; listings, search, analysis of the caller's own
-text and the news stream. The `news` worker ingests and analyses; the `news` service serves."""
+text and the news stream (search over the articles is the search context's, from its index). The `news` worker ingests and analyses; the `news` service serves."""
 
 from __future__ import annotations
 
@@ -38,6 +38,7 @@ def build(p: Platform, plan: Plan) -> ContextParts:
     from stockflow.news.handlers import ArticleAnalysis
     from stockflow.news.ingest import Intake, NewsIngestor
     from stockflow.news.neardup import NearDuplicateIndex
+    from stockflow.news.ports import ArticleReader, ArticleViews
     from stockflow.news.queries import NewsQueries
     from stockflow.news.repository import SqlArticleStore
     from stockflow.news.service import NewsService
@@ -68,7 +69,8 @@ def build(p: Platform, plan: Plan) -> ContextParts:
         return Worker(WORKER, handlers=analysis.handlers(), loops=[refill, loop], unit=analysis)
 
     parts = ContextParts(
-        "news", ports={NewsService: news, NewsQueries: queries, NewsIngestor: ingestor},
+        "news", ports={NewsService: news, NewsQueries: queries, NewsIngestor: ingestor,
+                       ArticleReader: store, ArticleViews: queries},
         jobs=tasks.jobs(store, p.clock, retention_days=s.retention_days, cron=s.cleanup_cron),
         health={"news": health}, workers={WORKER: worker},
         on_stop=[*(_closers(ingestor))])
@@ -95,6 +97,7 @@ def _http(parts: ContextParts, p: Platform, plan: Plan) -> None:
 
 
 def _sources(p: Platform, s: NewsSettings, market: Any) -> list[Any]:
+    from stockflow.analysis.ports import QuarterlyResults
     from stockflow.core.resilience.chain import ResilientChain
     from stockflow.news.catalog import build_catalog
     from stockflow.news.simulated import SimulatedNews
@@ -108,7 +111,7 @@ def _sources(p: Platform, s: NewsSettings, market: Any) -> list[Any]:
         out.append(SimulatedSource(
             _once(simulated), market, per_minute=s.simulated_articles_per_minute,
             backfill=timedelta(hours=s.simulated_backfill_hours),
-            move_days=s.simulated_move_days))
+            move_days=s.simulated_move_days, results=p.ports.find(QuarterlyResults)))
     pollers: dict[str, Any] = {}
     for f in s.feeds:
         if f.kind not in pollers:  # one pooled client per kind of feed

@@ -1,9 +1,12 @@
-"""Ports of the news context: where articles are kept, plus the in-memory adapter."""
+"""Ports of the news context: where articles are kept (plus the in-memory adapter), and what
+later contexts may read of them: stored articles page by page (the search index is built from
+them) and articles as the news API shows them to a tier."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 from stockflow.news.domain import Article, ArticleQuery, matches
 
@@ -20,6 +23,29 @@ class ArticleStore(Protocol):
     async def list(self, query: ArticleQuery) -> list[Article]:
         """Newest first (published_at, then id, descending), at most query.limit."""
     async def delete_older_than(self, cutoff: datetime) -> int: ...
+    async def page_by_id(self, after: str | None, limit: int) -> list[Article]:
+        """Articles in id order after `after` (None: from the start), at most `limit`."""
+    async def count(self) -> int: ...
+
+
+@runtime_checkable
+class ArticleReader(Protocol):
+    """The stored articles for another context (search indexes them): one by id, or all in id
+    order a page at a time, resumable from the last id seen. The news context publishes its
+    ArticleStore under this port."""
+
+    async def get(self, article_id: str) -> Article | None: ...
+    async def page_by_id(self, after: str | None, limit: int) -> list[Article]: ...
+    async def count(self) -> int: ...
+
+
+@runtime_checkable
+class ArticleViews(Protocol):
+    """Articles in the news API's wire shape (`ArticleOut` as JSON) for a tier: the full view,
+    or the free tier's headline view of articles older than its delay."""
+
+    async def views(self, ids: Sequence[str], *, full: bool) -> list[dict[str, Any]]:
+        """In the order of `ids`; those unknown or not yet visible to the tier are left out."""
 
 
 class InMemoryArticleStore:
@@ -58,3 +84,10 @@ class InMemoryArticleStore:
             if self._by_hash.get(a.content_hash) == a.id:
                 del self._by_hash[a.content_hash]
         return len(old)
+
+    async def page_by_id(self, after: str | None, limit: int) -> list[Article]:
+        ids = sorted(i for i in self._by_id if after is None or i > after)
+        return [self._by_id[i] for i in ids[:limit]]
+
+    async def count(self) -> int:
+        return len(self._by_id)

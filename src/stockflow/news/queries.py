@@ -4,8 +4,10 @@ free tier sees headlines of articles older than a delay) and a recent-articles c
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
+from typing import Any
 
 from stockflow.core.ports import Cache, Clock
 from stockflow.news.domain import ArticleQuery
@@ -46,6 +48,15 @@ class NewsQueries:
         if edge is not None and out.published_at >= edge:
             return None
         return out if full else out.limited()
+
+    async def views(self, ids: Sequence[str], *, full: bool) -> list[dict[str, Any]]:
+        """The ArticleViews port: the search context's /v1/news/search answers with these."""
+        out = []
+        for ident in ids:
+            found = await self.article(ident, full=full)
+            if found is not None:
+                out.append(found.model_dump(mode="json"))
+        return out
 
     async def _cached(self, article_id: str) -> ArticleOut | None:
         key = CACHE_PREFIX + article_id

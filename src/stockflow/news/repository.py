@@ -109,6 +109,17 @@ class SqlArticleStore:
             result = await conn.execute(articles.delete().where(_A.published_at < cutoff))
         return result.rowcount
 
+    async def page_by_id(self, after: str | None, limit: int) -> list[Article]:
+        stmt = sa.select(articles).order_by(_A.id).limit(max(0, limit))
+        if after is not None:
+            stmt = stmt.where(_A.id > after)
+        return await self._load(stmt)
+
+    async def count(self) -> int:
+        async with self.db.engine.connect() as conn:
+            return int((await conn.execute(sa.select(sa.func.count()).select_from(articles)))
+                       .scalar_one())
+
     async def _load(self, stmt: sa.Select[Any]) -> list[Article]:
         async with self.db.engine.connect() as conn:
             rows = (await conn.execute(stmt)).mappings().all()

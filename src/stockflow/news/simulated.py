@@ -1,8 +1,10 @@
 """Simulated news: deterministic per seed, in three languages, tied to the simulated market.
 
 A big move of the simulated price (a jump day) gets a story written by every source in its own
-words, so de-duplication has clusters to find; between them, background stories keep at least
-`per_minute` articles a minute flowing across the universe.
+words, so de-duplication has clusters to find; so does each quarter's results, on the day they
+are filed, quoting the figures of the analysis context (the simulated fundamentals when those
+are on); between them, background stories keep at least `per_minute` articles a minute flowing
+across the universe.
 """
 
 from __future__ import annotations
@@ -14,14 +16,19 @@ from datetime import date, datetime, timedelta
 
 import numpy as np
 
+from stockflow.analysis.domain import QuarterResult
 from stockflow.news.catalog import EXTRA_ALIASES, CatalogEntry, short_name
-from stockflow.news.domain import RawArticle
+from stockflow.news.domain import EventType, RawArticle
 from stockflow.news.simulated_templates import (
     BACKGROUND,
     DOWN,
     MOVE_EN,
     MOVE_JA,
     MOVE_ZH,
+    RESULTS_EN,
+    RESULTS_JA,
+    RESULTS_VERDICT_EN,
+    RESULTS_ZH,
     SOURCE_JA,
     SOURCE_ZH,
     SOURCES_EN,
@@ -85,6 +92,29 @@ class SimulatedNews:
                                   language=lang, tickers=(move.ticker,)))
         return out
 
+    def results_story(self, result: QuarterResult, at: datetime) -> list[RawArticle]:
+        """A quarter's results from every source, quoting its revenue and diluted EPS and the
+        change against the same quarter a year before; [] for a quarter with no revenue."""
+        entry = next((e for e in self.catalog if e.ticker == result.ticker), None)
+        if entry is None or result.revenue is None or result.eps is None:
+            return []
+        values = {**_names(entry), **results_values(result)}
+        headlines, body = RESULTS_EN
+        slug = f"results|{result.ticker}|{result.end}"
+        text = " ".join(s.format(**values) for s in body)
+        out = [RawArticle(source=source, url=_url(source, at.date(), slug),
+                          title=headline.format(**values), body=f"{text} {source} reporting.",
+                          published_at=at + timedelta(minutes=2 * n), language="en",
+                          tickers=(result.ticker,), event_hint=EventType.EARNINGS)
+               for n, (source, headline) in enumerate(zip(SOURCES_EN, headlines, strict=True))]
+        for source, template, lang in ((SOURCE_ZH, RESULTS_ZH, "zh"), (SOURCE_JA, RESULTS_JA, "ja")):
+            line = template.format(**values)
+            out.append(RawArticle(source=source, url=_url(source, at.date(), slug), title=line,
+                                  body=line, published_at=at + timedelta(minutes=8),
+                                  language=lang, tickers=(result.ticker,),
+                                  event_hint=EventType.EARNINGS))
+        return out
+
     def background(self, at: datetime, k: int = 0) -> RawArticle:
         """The k-th background article of the minute holding `at` (same seed, same article)."""
         minute = int(at.timestamp() // 60)
@@ -118,6 +148,35 @@ class SimulatedNews:
                 for move in by_day.get(t.date(), ()):
                     yield from (a for a in self.move_story(move, t) if a.published_at < end)
             t += timedelta(minutes=1)
+
+
+def money(amount: float, currency: str) -> str:
+    """1234567890 USD → "USD 1.23 billion" (the form the results stories quote)."""
+    for scale, word in ((1e12, "trillion"), (1e9, "billion"), (1e6, "million")):
+        if abs(amount) >= scale:
+            return f"{currency} {amount / scale:.2f} {word}"
+    return f"{currency} {amount:,.0f}"
+
+
+def results_values(r: QuarterResult) -> dict[str, str]:
+    """The figures of a results story, formatted: revenue, EPS, the year-before ones, the change."""
+    cur = r.currency
+    rev, eps = r.revenue or 0.0, r.eps or 0.0
+    out = {"q": str(r.fiscal_quarter), "fy": str(r.fiscal_year), "end": f"{r.end:%B %d, %Y}",
+           "filed": f"{r.reported:%B %d, %Y}", "rev": money(rev, cur), "eps": f"{eps:.2f}",
+           "prior_rev": "no comparable figure", "prior_eps": "n/a", "change": "reported",
+           "change_zh": "无可比数据", "change_ja": "比較なし",
+           "verdict": RESULTS_VERDICT_EN[True] if r.prior_eps is None else
+           RESULTS_VERDICT_EN[eps > r.prior_eps]}
+    if r.prior_eps is not None:
+        out["prior_eps"] = f"{r.prior_eps:.2f}"
+    if r.prior_revenue:
+        pct = (rev / r.prior_revenue - 1) * 100
+        out |= {"prior_rev": money(r.prior_revenue, cur),
+                "change": f"{'up' if pct >= 0 else 'down'} {abs(pct):.1f}%",
+                "change_zh": f"{'增长' if pct >= 0 else '下降'}{abs(pct):.1f}%",
+                "change_ja": f"{abs(pct):.1f}%{'増' if pct >= 0 else '減'}"}
+    return out
 
 
 def big_moves(closes: Sequence[float], days: Sequence[date], ticker: str,

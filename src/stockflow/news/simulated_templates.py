@@ -66,3 +66,21 @@ BACKGROUND: tuple[tuple[EventType, str, str, str, str], ...] = (
 SOURCES_EN = ("Simwire", "Market Ledger", "The Daily Tape")
 SOURCE_ZH = "模拟财经"
 SOURCE_JA = "シム株式ニュース"
+
+# A quarter's results, quoting the figures the analysis context holds: (headline variants, body
+# sentences). {rev} and {eps} are that quarter's, {prior_rev} and {prior_eps} the same quarter's
+# a year before, {change} "up 6.1%" or "down 2.0%", {verdict} against the year before.
+RESULTS_EN = (
+    ("{name} Q{q} revenue {change} at {rev}, EPS {eps}",
+     "{name} reports fiscal Q{q} revenue of {rev}, EPS {eps}",
+     "{short} posts Q{q} results: revenue {rev}, earnings per share {eps}"),
+    (("{name} ({ticker}) reported revenue of {rev} for the fiscal {fy} quarter {q} ended {end}, "
+     "{change} from {prior_rev} a year earlier."),
+     ("Diluted earnings per share were {eps}, {verdict} the {prior_eps} of the same quarter last "
+     "year."),
+     "The company filed its quarterly report on {filed}."))
+RESULTS_VERDICT_EN = {True: "beating", False: "short of"}
+RESULTS_ZH = ("{zh}公布第{q}财季业绩：营收{rev}，同比{change_zh}，每股收益{eps}"
+              "（去年同期{prior_eps}）。")
+RESULTS_JA = ("{ja}が第{q}四半期決算を発表、売上高{rev}（前年同期比{change_ja}）、"
+              "1株利益{eps}（前年同期{prior_eps}）")

@@ -11,8 +11,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from stockflow.analysis.domain import QuarterResult
+from stockflow.analysis.ports import QuarterlyResults
 from stockflow.core.resilience.chain import ResilientChain
-from stockflow.market.domain import Instrument, Interval
+from stockflow.market.domain import AssetClass, Instrument, Interval
 from stockflow.market.ports import MarketReader
 from stockflow.news.config import FeedConfig
 from stockflow.news.domain import RawArticle
@@ -20,25 +22,31 @@ from stockflow.news.ingest import Every
 from stockflow.news.simulated import Move, SimulatedNews, big_moves
 
 HISTORY_DAYS = 400  # daily bars read to know an instrument's usual daily move
+RESULTS_HOUR = 12   # a results story breaks at 12:00 UTC on its filing day (moves: 13:00)
 
 
 class SimulatedSource:
     """Every minute's background articles since the last ask, plus the story of each jump day
-    of the simulated market (from its stored daily bars) once that story's time has passed."""
+    of the simulated market (from its stored daily bars) and, when the analysis context runs,
+    of each quarter's results filed in the window (its stored figures), once that story's time
+    has passed."""
 
     name = "simulated"
 
     def __init__(self, news: Callable[[], SimulatedNews], market: MarketReader, *,
-                 per_minute: int, backfill: timedelta, move_days: int) -> None:
+                 per_minute: int, backfill: timedelta, move_days: int,
+                 results: QuarterlyResults | None = None) -> None:
         self._news = news
         self.market = market
+        self.results = results
         self.per_minute = per_minute
         self.backfill = backfill
         self.move_days = move_days
         self.last: datetime | None = None
         self.moves: list[Move] = []
+        self.reports: list[QuarterResult] = []
         self._moves_at: datetime | None = None
-        self._told: set[tuple[str, object]] = set()
+        self._told: set[tuple[object, ...]] = set()
 
     def due(self, now: datetime) -> bool:
         return self.last is None or now - self.last >= timedelta(seconds=5)
@@ -49,6 +57,7 @@ class SimulatedSource:
         self.last = now
         if self._moves_at is None or now - self._moves_at >= timedelta(hours=1):
             self.moves = await self._recent_moves(now)
+            self.reports = await self._recent_reports(now)
             self._moves_at = now
         out = list(news.between(start, now, per_minute=self.per_minute))
         for move in self.moves:
@@ -56,6 +65,23 @@ class SimulatedSource:
             if at <= now and (move.ticker, move.day) not in self._told:
                 self._told.add((move.ticker, move.day))
                 out.extend(a for a in news.move_story(move, at) if a.published_at <= now)
+        for r in self.reports:
+            at = datetime.combine(r.reported, datetime.min.time(), now.tzinfo) + timedelta(
+                hours=RESULTS_HOUR)
+            if at <= now and ("results", r.ticker, r.end) not in self._told:
+                self._told.add(("results", r.ticker, r.end))
+                out.extend(a for a in news.results_story(r, at) if a.published_at <= now)
+        return out
+
+    async def _recent_reports(self, now: datetime) -> list[QuarterResult]:
+        """Quarterly results filed in the last `move_days` days, from the analysis context."""
+        if self.results is None:
+            return []
+        first, last = (now - timedelta(days=self.move_days)).date(), now.date() + timedelta(days=1)
+        out: list[QuarterResult] = []
+        for inst in self.market.universe:
+            if inst.asset_class is AssetClass.EQUITY:
+                out += await self.results.reported_between(inst.ticker, first, last)
         return out
 
     async def _recent_moves(self, now: datetime) -> list[Move]:

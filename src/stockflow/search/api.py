@@ -5,6 +5,10 @@ The guards admit READ_QUOTES callers to /v1/search (companies and suggest) and R
 READ_NEWS_FULL, only articles older than the free delay appear, with headline fields only;
 financial profiles need READ_FINANCIALS. An explicit type the caller may not read is a 403;
 `all` quietly leaves such types out.
+
+`/v1/news/search` (READ_NEWS) is served here too, from the index, in the news listing's shape:
+the news context's ArticleViews port renders each hit's article for the caller's tier, and the
+index adds its score and highlights to each, and the total and facets to `meta`.
 """
 
 from __future__ import annotations
@@ -25,15 +29,21 @@ from stockflow.core.permissions import (
     Guard,
 )
 from stockflow.core.principal import principal_of
-from stockflow.core.problems import forbidden
+from stockflow.core.problems import forbidden, invalid
 from stockflow.core.web import provide
+from stockflow.news.ports import ArticleViews
 from stockflow.search import schemas
 from stockflow.search.domain import DocType, SearchHit, SearchPage
+from stockflow.search.query import parse
 from stockflow.search.service import SearchService, parse_types
 
 router = APIRouter(prefix="/v1/search", tags=["search"])
+news_router = APIRouter(prefix="/v1/news", tags=["news"])
 GUARDS = [Guard("/v1/search", READ_QUOTES), Guard("/v1/search/news", READ_NEWS)]
+NEWS_GUARDS = [Guard("/v1/news/search", READ_NEWS)]
 Search = Annotated[SearchService, Depends(provide(SearchService))]
+Views = Annotated[ArticleViews, Depends(provide(ArticleViews))]
+MAX_NEWS_QUERY_CHARS = 200
 _NEEDS = {DocType.NEWS: READ_NEWS, DocType.FINANCIALS: READ_FINANCIALS}
 _HEADLINE = ("title",)  # the highlight fields a caller without READ_NEWS_FULL sees on news
 Filter = Annotated[str | None, Query(max_length=512, description="values, comma-separated")]
@@ -93,15 +103,19 @@ def _headline(hit: SearchHit) -> SearchHit:
                    highlights={k: v for k, v in hit.highlights.items() if k in _HEADLINE})
 
 
+def _news_before(svc: SearchService, full: bool) -> datetime | None:
+    """The newest publication time of news a caller without READ_NEWS_FULL may see."""
+    if full:
+        return None
+    return svc.clock.now() - timedelta(seconds=svc.settings.free_news_delay_seconds)
+
+
 async def _run(request: Request, svc: SearchService, p: SearchParams,
                wanted: list[DocType] | None) -> Response:
     types, full = _allowed(request, wanted)
-    news_before = None
-    if not full:
-        news_before = svc.clock.now() - timedelta(seconds=svc.settings.free_news_delay_seconds)
     page = await svc.search(p.q, types=[t.value for t in types], filters=p.filters(),
                             published_from=p.published_from, published_to=p.published_to,
-                            limit=p.limit, cursor=p.cursor, news_before=news_before)
+                            limit=p.limit, cursor=p.cursor, news_before=_news_before(svc, full))
     if not full:
         page = replace(page, hits=[_headline(h) for h in page.hits])
     return _page(page)
@@ -140,3 +154,29 @@ async def suggest(svc: Search, q: Annotated[str, Query(max_length=256)] = "",
                   limit: Annotated[int | None, Query(ge=1, le=50)] = None) -> Response:
     found = await svc.suggest(q, limit=limit)
     return json_response([schemas.SuggestionOut.of(s).model_dump(mode="json") for s in found])
+
+
+@news_router.get("/search", summary="News articles matching q, best first, one per story, with "
+                 "highlights (the search syntax; any of the three languages)")
+async def search_news_articles(
+        request: Request, svc: Search, views: Views,
+        q: Annotated[str, Query(min_length=1, max_length=MAX_NEWS_QUERY_CHARS)],
+        ticker: str | None = None, limit: Annotated[int, Query(ge=1, le=100)] = 20,
+        cursor: str | None = None) -> Response:
+    parsed = parse(q)
+    if not parsed.has_text and not parsed.filters:
+        raise invalid("q holds no searchable word")
+    _, full = _allowed(request, [DocType.NEWS])
+    page = await svc.search(q, types=[DocType.NEWS.value],
+                            filters={"ticker": [ticker]} if ticker else None, limit=limit,
+                            cursor=cursor, news_before=_news_before(svc, full))
+    hits = {h.document.id: h if full else _headline(h) for h in page.hits}
+    # An indexed article the news store no longer holds (past its retention) is left out.
+    articles = await views.views(list(hits), full=full)
+    data = [{**a, "score": hits[a["id"]].score, "highlights": hits[a["id"]].highlights}
+            for a in articles]
+    out = schemas.SearchOut.of(replace(page, hits=[]))
+    return json_response(data, next_cursor=page.next_cursor,
+                         has_more=page.next_cursor is not None,
+                         view="full" if full else "headlines", total=page.total,
+                         facets=out.model_dump(mode="json")["facets"])

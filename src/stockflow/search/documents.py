@@ -14,6 +14,7 @@ from typing import Annotated
 
 from pydantic import Field
 
+from stockflow.analysis.domain import KeyFigures
 from stockflow.search.domain import DocType, SearchDocument, SuggestEntry
 
 # log10(market cap) / 13: 10 trillion is the top of the scale, a 1-billion company scores 0.69.
@@ -56,22 +57,9 @@ class NewsArticle:
     url: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class FinancialProfile:
-    """Key figures of one company; ratios as fractions (0.65 is 65 %)."""
-
-    ticker: Ticker
-    name: Text
-    sector: str | None = None
-    industry: str | None = None
-    market_cap: float | None = None
-    gross_margin: float | None = None
-    operating_margin: float | None = None
-    net_margin: float | None = None
-    revenue_growth: float | None = None
-    pe_ratio: float | None = None
-    dividend_yield: float | None = None
-    debt_to_equity: float | None = None
+# Key figures of one company (ratios as fractions, 0.65 is 65 %): the analysis context's own
+# record, which its KeyFiguresReader port answers with.
+FinancialProfile = KeyFigures
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,26 +15,39 @@ WORKER = "search"
 
 
 def build(p: Platform, plan: Plan) -> ContextParts:
+    from stockflow.analysis.ports import KeyFiguresReader
     from stockflow.core import registry
     from stockflow.market.ports import MarketReader
+    from stockflow.news.ports import ArticleReader, ArticleViews
     from stockflow.search import handlers, tasks
     from stockflow.search.domain import DocType
     from stockflow.search.ports import SearchIndex
     from stockflow.search.repository import SqlCheckpoints, SqlPendingLabels
     from stockflow.search.service import Reindexer, SearchService
-    from stockflow.search.sources import SourcesByType, StoredSource, UniverseSource
+    from stockflow.search.sources import (
+        ArticleSource,
+        FiguresSource,
+        SourcesByType,
+        StoredSource,
+        UniverseSource,
+    )
 
     s = p.settings.search
     db, own_db = p.db, s.database_url is not None
     if own_db:  # an index in a database of its own: connected and given its schema here
         db = registry.build("storage", s.database_url)
     index = registry.build("search", db.url, database=db)
-    search = SearchService(index, s, p.clock, SqlPendingLabels(db))
+    # Each type is read from the context that owns it; the index's own copy only when that
+    # context does not run (switched off).
+    articles, figures = p.ports.find(ArticleReader), p.ports.find(KeyFiguresReader)
+    search = SearchService(index, s, p.clock, SqlPendingLabels(db), articles=articles,
+                           figures=figures)
     market = p.ports.get(MarketReader)
     stored = StoredSource(index)
     reindexer = Reindexer(index, SourcesByType({
-        DocType.COMPANY: UniverseSource(market), DocType.NEWS: stored,
-        DocType.FINANCIALS: stored}), SqlCheckpoints(db), batch_size=s.reindex_batch_size)
+        DocType.COMPANY: UniverseSource(market),
+        DocType.NEWS: ArticleSource(articles) if articles is not None else stored,
+        DocType.FINANCIALS: FiguresSource(figures) if figures is not None else stored}), SqlCheckpoints(db), batch_size=s.reindex_batch_size)
 
     async def health() -> tuple[str, Any]:
         detail = {"documents": await index.count()}
@@ -64,6 +77,9 @@ def build(p: Platform, plan: Plan) -> ContextParts:
 
         parts.routers.append(api.router)
         parts.guards += api.GUARDS
+        if p.ports.find(ArticleViews) is not None:  # the news context runs: serve its search
+            parts.routers.append(api.news_router)
+            parts.guards += api.NEWS_GUARDS
     return parts
 
 

@@ -9,9 +9,11 @@ from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
 
+from stockflow.analysis.ports import KeyFiguresReader
 from stockflow.core.events import Event
 from stockflow.core.ports import Clock
 from stockflow.core.problems import invalid
+from stockflow.news.ports import ArticleReader
 from stockflow.search.config import SearchSettings
 from stockflow.search.documents import (
     CompanyRecord,
@@ -41,17 +43,25 @@ from stockflow.search.ports import (
     SearchIndex,
 )
 from stockflow.search.query import MAX_FILTER_VALUES, parse
+from stockflow.search.sources import article_record
 
 
 class SearchService:
     """What the routes and event handlers call; takes its index, settings and clock."""
 
     def __init__(self, index: SearchIndex, settings: SearchSettings, clock: Clock,
-                 labels: PendingLabels | None = None) -> None:
+                 labels: PendingLabels | None = None, *,
+                 articles: ArticleReader | None = None,
+                 figures: KeyFiguresReader | None = None) -> None:
         self.index = index
         self.settings = settings
         self.clock = clock
         self.labels = labels if labels is not None else MemoryPendingLabels()
+        # The news context's stored articles, when it runs: the analysed article (story,
+        # sentiment, events, entities) is indexed rather than the raw one the event carries.
+        self.articles = articles
+        # The analysis context's key figures: `financials.updated` names only the ticker.
+        self.figures = figures
 
     async def search(self, q: str, *, types: Iterable[str] | None = None,
                      filters: Mapping[str, Iterable[str]] | None = None,
@@ -96,19 +106,39 @@ class SearchService:
         return len(docs)
 
     async def on_article_published(self, event: Event) -> None:
-        doc = news_document(_payload(NewsArticle, event))
+        data = _news_fields(event.data)
+        if await self._index_stored(data.get("id")):
+            return
+        doc = news_document(_validate(NewsArticle, event.type, data))
         await self.index.upsert([doc])
+        # Analysis may have stored the article (and its sentiment event indexed it) while the
+        # raw one was written: looking again after the write means the analysed one wins.
+        if await self._index_stored(doc.id):
+            return
         # After the write: a label noted before it is applied here, one noted after it finds
         # the article in the index (on_sentiment_analyzed checks again once it has noted).
         await self._apply_pending(doc.id)
 
     async def on_sentiment_analyzed(self, event: Event) -> None:
-        """Re-label an indexed article; for one not indexed yet, note the label for later."""
+        """Index the analysed article (news publishes this once it is stored); without the news
+        context, re-label an indexed article, or note the label for one not indexed yet."""
+        if await self._index_stored(event.data.get("article_id")):
+            return
         data = _payload(SentimentLabel, event)
         if await self._relabel(data.article_id, data.label):
             return
         await self.labels.put(data.article_id, data.label, self.clock.now())
         await self._apply_pending(data.article_id)
+
+    async def _index_stored(self, article_id: object) -> bool:
+        """Index the news context's stored article; False when there is none (or no context)."""
+        if self.articles is None or not isinstance(article_id, str) or not article_id:
+            return False
+        found = await self.articles.get(article_id)
+        if found is None:
+            return False
+        await self.index.upsert([news_document(article_record(found))])
+        return True
 
     async def _apply_pending(self, article_id: str) -> None:
         if await self.index.get(doc_key(DocType.NEWS, article_id)) is None:
@@ -128,7 +158,17 @@ class SearchService:
         return await self.labels.drop_before(self.clock.now() - timedelta(days=7))
 
     async def on_financials_updated(self, event: Event) -> None:
-        await self.index.upsert([financial_document(_payload(FinancialProfile, event))])
+        """The company's profile from the analysis context's figures (the event names the
+        ticker); without that context, from a payload that carries the figures itself."""
+        if self.figures is None:
+            await self.index.upsert([financial_document(_payload(FinancialProfile, event))])
+            return
+        ticker = event.data.get("ticker")
+        if not isinstance(ticker, str) or not ticker:
+            raise ValueError(f"{event.type} payload names no ticker")
+        found = await self.figures.key_figures(ticker)
+        if found is not None:
+            await self.index.upsert([financial_document(found)])
 
     async def cleanup(self) -> int:
         """The daily clean-up: news past the retention period leaves the index."""
@@ -197,14 +237,29 @@ _ADAPTERS: dict[type[Any], TypeAdapter[Any]] = {}
 
 
 def _payload(record: type[Any], event: Event) -> Any:
+    return _validate(record, event.type, event.data)
+
+
+def _validate(record: type[Any], topic: str, data: Mapping[str, Any]) -> Any:
     adapter = _ADAPTERS.get(record)
     if adapter is None:
         adapter = _ADAPTERS[record] = TypeAdapter(record)
     try:
-        return adapter.validate_python(event.data)
+        return adapter.validate_python(data)
     except ValidationError as exc:
         # The bus retries, then dead-letters with this reason; nothing is half-indexed.
-        raise ValueError(f"{event.type} payload is invalid: {exc.errors()[:3]}") from None
+        raise ValueError(f"{topic} payload is invalid: {exc.errors()[:3]}") from None
+
+
+def _news_fields(data: Mapping[str, Any]) -> dict[str, Any]:
+    """news.article.published as the news context publishes it names the id `article_id` and
+    the language `language`; the record's names are `id` and `lang` (both shapes accepted)."""
+    out = dict(data)
+    if "id" not in out and "article_id" in out:
+        out["id"] = out["article_id"]
+    if "lang" not in out and "language" in out:
+        out["lang"] = out["language"]
+    return out
 
 
 def _filters(filters: Mapping[str, Iterable[str]]) -> dict[str, tuple[str, ...]]:

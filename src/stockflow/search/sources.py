@@ -1,15 +1,25 @@
-"""Where a reindex reads each document type from: companies from the market's universe (the
-source of truth this process can reach), news and financial profiles from the documents the
-index already stores (re-tokenised and re-ranked by the current rules). A context that owns a
-store of articles or statements can publish a DocumentSource for its type instead."""
+"""Where a reindex reads each document type from: from the context that owns it. Companies come
+from the market's universe, news articles from the news context's ArticleReader port. Only when
+the owner does not run here (its context switched off) does a reindex rewrite the documents the
+index already stores (re-tokenised and re-ranked by the current rules). Financial profiles come
+from the analysis context's KeyFiguresReader port."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+from stockflow.analysis.ports import KeyFiguresReader
 from stockflow.market.domain import Instrument
 from stockflow.market.ports import MarketReader
-from stockflow.search.documents import CompanyRecord, company_document
+from stockflow.news.domain import Article
+from stockflow.news.ports import ArticleReader
+from stockflow.search.documents import (
+    CompanyRecord,
+    NewsArticle,
+    company_document,
+    financial_document,
+    news_document,
+)
 from stockflow.search.domain import DocType, SearchDocument
 from stockflow.search.ports import DocumentSource, SearchIndex
 
@@ -41,6 +51,54 @@ class UniverseSource:
 
     async def total(self, doc_type: DocType) -> int | None:
         return len(self.market.universe) if doc_type is DocType.COMPANY else 0
+
+
+def article_record(a: Article) -> NewsArticle:
+    """A stored, analysed article as the search record (sentiment label, events, story)."""
+    return NewsArticle(
+        id=a.id, title=a.title, body=a.body, source=a.source, lang=a.language.value,
+        tickers=tuple(m.ticker for m in a.tickers), entities=tuple(e.text for e in a.entities),
+        sentiment=a.sentiment.label.value if a.sentiment else None,
+        event_types=tuple(e.type.value for e in a.events), published_at=a.published_at,
+        story_id=a.story_id, url=a.url)
+
+
+class ArticleSource:
+    """The news context's stored articles, in id order, through its ArticleReader port."""
+
+    def __init__(self, reader: ArticleReader) -> None:
+        self.reader = reader
+
+    async def page(self, doc_type: DocType, after: str | None,
+                   limit: int) -> Sequence[SearchDocument]:
+        if doc_type is not DocType.NEWS:
+            return []
+        return [news_document(article_record(a)) for a in await self.reader.page_by_id(after, limit)]
+
+    async def total(self, doc_type: DocType) -> int | None:
+        return await self.reader.count() if doc_type is DocType.NEWS else 0
+
+
+class FiguresSource:
+    """The analysis context's key figures, in ticker order, through its KeyFiguresReader port."""
+
+    def __init__(self, reader: KeyFiguresReader) -> None:
+        self.reader = reader
+
+    async def page(self, doc_type: DocType, after: str | None,
+                   limit: int) -> Sequence[SearchDocument]:
+        if doc_type is not DocType.FINANCIALS:
+            return []
+        # A ticker without figures is skipped, not the end: read on until a page has some.
+        while tickers := await self.reader.tickers(after, limit):
+            found = [f for t in tickers if (f := await self.reader.key_figures(t)) is not None]
+            if found:
+                return [financial_document(f) for f in found]
+            after = tickers[-1]
+        return []
+
+    async def total(self, doc_type: DocType) -> int | None:
+        return await self.reader.count() if doc_type is DocType.FINANCIALS else 0
 
 
 class StoredSource:

@@ -1,0 +1,93 @@
+"""`/v1/news/search` served by the search context from its index: articles published through the
+news context's own path are analysed, stored, then indexed as analysed (story, sentiment,
+events), and answered in the news listing's shape with the index's score and highlights, one
+per story, with the free tier's delay and headline view."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from stockflow.news.domain import RawArticle
+from stockflow.news.ingest import NewsIngestor
+from stockflow.testing.eventually import eventually
+from tests.conftest import assert_problem
+from tests.e2e.users_support import ADMIN_KEY, container_with, sign_up
+
+# No statements to load: this test reads news only (and the first load writes a lot).
+SETTINGS = {"news": {"simulated": False}, "analysis": {"preload": False},
+            "control": {"api_key": ADMIN_KEY}}
+
+
+def _raw(tag: str, n: int, title: str, body: str, age_minutes: float, *, source: str = "Wire",
+         lang: str = "en") -> RawArticle:
+    return RawArticle(source=source, url=f"https://wire.test/{tag}/{n}", title=title, body=body,
+                      published_at=datetime.now(UTC) - timedelta(minutes=age_minutes),
+                      language=lang)
+
+
+async def _search(client, headers, **params):
+    r = await client.get("/v1/news/search", params=params, headers=headers)
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+@pytest.mark.asyncio
+async def test_news_search_answers_from_the_index_with_the_analysed_articles(tmp_path):
+    tag = uuid.uuid4().hex[:8]
+    story = ("NVIDIA Corporation reported record quarterly revenue, beating analyst estimates, "
+             "and raised its full-year guidance as data center demand stayed strong.")
+    raws = [
+        _raw(tag, 1, f"NVIDIA beats estimates and raises guidance {tag}", story, 40),
+        # The same wire copy under another headline: a near-duplicate, same story.
+        _raw(tag, 2, f"Nvidia tops forecasts, lifts outlook {tag}", story, 35, source="Ledger"),
+        _raw(tag, 3, f"Tesla recalls vehicles {tag}", "Tesla Inc recalled some vehicles.", 1),
+        _raw(tag, 4, "英伟达股价大涨，季度财报超出市场预期", "英伟达股价大涨，季度财报超出市场预期。",
+             30, source="模拟财经", lang="zh"),
+    ]
+    async with container_with(tmp_path, "memory", SETTINGS) as (container, client):
+        pro = (await sign_up(client, tier="pro")).headers
+        free = (await sign_up(client)).headers
+        await container.port(NewsIngestor).intake.submit(raws)
+
+        # The index holds the analysed articles (the analysis' events and sentiment filter
+        # them), indexed once news has stored them.
+        async def analysed():
+            r = await client.get("/v1/search/news", headers=pro,
+                                 params={"q": f"{tag} event:guidance sentiment:bullish"})
+            return (r.status_code == 200 and r.json()["data"]["total"] == 2
+                    and len((await _search(client, pro, q=tag))["data"]) == 2)
+
+        await eventually(analysed, timeout=30, interval=0.2, message="analysed articles indexed")
+        body = await _search(client, pro, q=tag)
+        assert body["meta"]["total"] == 3 and body["meta"]["view"] == "full"
+        # One hit per story: the two NVIDIA wordings are one story, the Tesla one is another.
+        hits = body["data"]
+        assert len(hits) == 2
+        nvda = next(h for h in hits if "NVDA" in [t["ticker"] for t in h["tickers"]])
+        assert nvda["sentiment"]["label"] == "bullish"
+        assert "guidance" in {e["type"] for e in nvda["events"]}
+        assert nvda["score"] > 0 and "<mark>" in nvda["highlights"]["title"]
+        facets = {b["value"]: b["count"] for b in body["meta"]["facets"]["source"]}
+        assert facets == {"wire": 2, "ledger": 1}  # facet values are normalised
+        # A page at a time by the index's cursor; the ticker filter ignores case.
+        first = await _search(client, pro, q=tag, limit=1)
+        assert len(first["data"]) == 1 and first["meta"]["has_more"] is True
+        rest = await _search(client, pro, q=tag, limit=1, cursor=first["meta"]["next_cursor"])
+        assert {first["data"][0]["id"], rest["data"][0]["id"]} == {h["id"] for h in hits}
+        assert rest["meta"]["has_more"] is False
+        only = await _search(client, pro, q=tag, ticker="nvda")
+        assert [h["story_id"] for h in only["data"]] == [nvda["story_id"]]
+        # A two-character Chinese query finds its article.
+        zh = await _search(client, pro, q="英伟")
+        assert [a["language"] for a in zh["data"]] == ["zh"]
+        # The free tier: articles older than the delay only, headline view, title highlights.
+        limited = await _search(client, free, q=tag)
+        assert [h["id"] for h in limited["data"]] == [nvda["id"]]
+        assert limited["meta"]["view"] == "headlines"
+        assert limited["data"][0]["body"] is None and limited["data"][0]["sentiment"] is None
+        assert set(limited["data"][0]["highlights"]) <= {"title"}
+        for params in ({"q": "!!!"}, {"q": tag, "cursor": "nope"}, {"q": ""}, {"q": "x" * 201}):
+            assert_problem(await client.get("/v1/news/search", params=params, headers=pro), 422)
