@@ -1,0 +1,264 @@
+"""User strategies as declarative JSON: named TA-Lib indicators, entry and exit conditions over
+indicators and prices combined with all/any/not, and position sizing. Validated by a JSON Schema
+(published in OpenAPI) and then compiled to array operations; nothing in a document is code.
+
+An operand can look back (`bars_ago` >= 0) but never forward: the grammar cannot name a value
+a bar's close does not know yet."""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+import numpy as np
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import best_match
+
+from stockflow.core.problems import invalid
+from stockflow.signals.domain import BUY, HOLD, SELL, Rule, Series, Track
+
+PRICES = ("open", "high", "low", "close", "volume")
+OPS = ("<", "<=", ">", ">=", "crosses_above", "crosses_below")
+MAX_INDICATORS, MAX_CONDITIONS, MAX_DEPTH = 20, 50, 6
+ID = "^[a-z][a-z0-9_]{0,31}$"
+
+
+@cache
+def functions() -> tuple[str, ...]:
+    import talib
+
+    return tuple(sorted(f.lower() for f in talib.get_functions()))
+
+
+def _condition(depth: int) -> dict[str, Any]:
+    leaf = {"type": "object", "additionalProperties": False, "required": ["left", "op", "right"],
+            "properties": {"left": {"$ref": "#/$defs/operand"}, "op": {"enum": list(OPS)},
+                           "right": {"$ref": "#/$defs/operand"}}}
+    if depth == 0:
+        return leaf
+    inner = {"$ref": f"#/$defs/condition{depth - 1}"}
+    many = {"type": "array", "items": inner, "minItems": 1, "maxItems": MAX_CONDITIONS}
+    return {"oneOf": [
+        leaf,
+        {"type": "object", "additionalProperties": False, "required": ["all"],
+         "properties": {"all": many}},
+        {"type": "object", "additionalProperties": False, "required": ["any"],
+         "properties": {"any": many}},
+        {"type": "object", "additionalProperties": False, "required": ["not"],
+         "properties": {"not": inner}}]}
+
+
+@cache
+def schema() -> dict[str, Any]:
+    """The JSON Schema (2020-12) of a user strategy document."""
+    defs: dict[str, Any] = {f"condition{d}": _condition(d) for d in range(MAX_DEPTH)}
+    defs["operand"] = {"oneOf": [
+        {"type": "number"},
+        {"type": "string", "pattern": r"^[a-z][a-z0-9_]{0,31}(\.[a-z0-9_]{1,32})?$",
+         "description": "a price (open, high, low, close, volume), an indicator id, or "
+                        "id.output for an indicator with several outputs"},
+        {"type": "object", "additionalProperties": False, "required": ["ref"],
+         "properties": {"ref": {"type": "string"},
+                        "bars_ago": {"type": "integer", "minimum": 0, "maximum": 500,
+                                     "description": "look back; never forward"}}}]}
+    defs["indicator"] = {
+        "type": "object", "additionalProperties": False, "required": ["fn"],
+        "properties": {"fn": {"enum": list(functions()), "description": "a TA-Lib function"},
+                       "params": {"type": "object",
+                                  "additionalProperties": {"type": "number"}},
+                       "input": {"enum": list(PRICES),
+                                 "description": "the price a one-input function reads"}}}
+    top = f"#/$defs/condition{MAX_DEPTH - 1}"
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": "StockFlow user strategy", "type": "object", "additionalProperties": False,
+        "required": ["name", "entry"],
+        "properties": {
+            "name": {"type": "string", "minLength": 1, "maxLength": 100},
+            "description": {"type": "string", "maxLength": 2000},
+            "interval": {"enum": ["1d", "1h", "15m", "5m", "1m"], "default": "1d"},
+            "indicators": {"type": "object", "maxProperties": MAX_INDICATORS,
+                           "propertyNames": {"pattern": ID, "not": {"enum": list(PRICES)}},
+                           "additionalProperties": {"$ref": "#/$defs/indicator"}},
+            "entry": {"$ref": top},
+            "exit": {"$ref": top, "description": "default: when entry no longer holds"},
+            "direction": {"enum": ["long", "short"], "default": "long"},
+            "sizing": {"oneOf": [
+                {"type": "object", "additionalProperties": False, "required": ["type"],
+                 "properties": {"type": {"const": "fixed"},
+                                "fraction": {"type": "number", "exclusiveMinimum": 0,
+                                             "maximum": 1, "default": 1}}},
+                {"type": "object", "additionalProperties": False,
+                 "required": ["type", "target"],
+                 "properties": {"type": {"const": "volatility_target"},
+                                "target": {"type": "number", "exclusiveMinimum": 0,
+                                           "maximum": 2,
+                                           "description": "annualised volatility aimed at"},
+                                "lookback": {"type": "integer", "minimum": 5, "maximum": 250,
+                                             "default": 20},
+                                "max_fraction": {"type": "number", "exclusiveMinimum": 0,
+                                                 "maximum": 1, "default": 1}}}]},
+        },
+        "$defs": defs,
+    }
+
+
+@cache
+def _validator() -> Draft202012Validator:
+    return Draft202012Validator(schema())
+
+
+def validate(doc: Any) -> dict[str, Any]:
+    """The document if the schema and the references hold; else a 422 listing every fault."""
+    found = sorted(_validator().iter_errors(doc), key=lambda e: list(map(str, e.path)))
+    # A oneOf's own message says only "not valid under any": its closest branch says why.
+    found = [best_match(e.context) if e.context else e for e in found]
+    errors = [{"loc": ["body", *map(str, e.absolute_path)], "msg": e.message} for e in found]
+    if errors:
+        raise invalid("the strategy does not match its JSON Schema", errors[:20])
+    faults = list(_reference_faults(doc))
+    for name, spec in (doc.get("indicators") or {}).items():
+        faults += _indicator_faults(name, spec)
+    if faults:
+        raise invalid("the strategy names something it does not define", faults)
+    return doc
+
+
+def _leaves(cond: dict[str, Any]):
+    if "all" in cond or "any" in cond:
+        for c in cond.get("all") or cond.get("any"):
+            yield from _leaves(c)
+    elif "not" in cond:
+        yield from _leaves(cond["not"])
+    else:
+        yield cond
+
+
+def _ref(operand: Any) -> str | None:
+    if isinstance(operand, str):
+        return operand
+    if isinstance(operand, dict):
+        return operand["ref"]
+    return None
+
+
+def _outputs(spec: dict[str, Any]) -> list[str]:
+    from talib import abstract
+
+    return list(abstract.Function(spec["fn"].upper()).output_names)
+
+
+def _reference_faults(doc: dict[str, Any]):
+    indicators = doc.get("indicators") or {}
+    for part in ("entry", "exit"):
+        if part not in doc:
+            continue
+        for leaf in _leaves(doc[part]):
+            for side in ("left", "right"):
+                ref = _ref(leaf[side])
+                if ref is None or ref in PRICES:
+                    continue
+                name, _, output = ref.partition(".")
+                loc = ["body", part, side]
+                if name not in indicators:
+                    yield {"loc": loc, "msg": f"{ref!r} is neither a price nor a defined "
+                                              "indicator", "input": ref}
+                    continue
+                outs = _outputs(indicators[name])
+                if (output or None) is None and len(outs) > 1:
+                    yield {"loc": loc, "msg": f"{name} has outputs {', '.join(outs)}: name one "
+                                              f"as {name}.<output>", "input": ref}
+                elif output and output not in outs:
+                    yield {"loc": loc, "msg": f"{name} has no output {output!r}; it has "
+                                              f"{', '.join(outs)}", "input": ref}
+
+
+def _indicator_faults(name: str, spec: dict[str, Any]) -> list[dict[str, Any]]:
+    from talib import abstract
+
+    fn = abstract.Function(spec["fn"].upper())
+    loc = ["body", "indicators", name]
+    known = set(fn.parameters)
+    unknown = set(spec.get("params") or {}) - known
+    if unknown:
+        return [{"loc": [*loc, "params"], "msg": f"{spec['fn']} has no parameter "
+                 f"{min(unknown)!r}; it has {', '.join(sorted(known)) or 'none'}"}]
+    if "input" in spec and "price" not in fn.input_names:
+        return [{"loc": [*loc, "input"], "msg": f"{spec['fn']} reads "
+                 f"{', '.join(map(str, fn.input_names.values()))}, not one chosen price"}]
+    return []
+
+
+class Compiled:
+    """A validated document over one series: indicators computed once, conditions as masks."""
+
+    def __init__(self, doc: dict[str, Any], strategy: str) -> None:
+        self.doc, self.strategy = doc, strategy
+
+    def _indicators(self, s: Series) -> dict[str, np.ndarray]:
+        from talib import abstract
+
+        columns = {k: getattr(s, k) for k in PRICES}
+        out: dict[str, np.ndarray] = dict(columns)
+        for name, spec in (self.doc.get("indicators") or {}).items():
+            fn = abstract.Function(spec["fn"].upper())
+            kwargs = dict(spec.get("params") or {})
+            if "input" in spec:
+                kwargs["price"] = spec["input"]
+            try:
+                raw = fn(columns, **kwargs)
+            except Exception as exc:  # noqa: BLE001 - TA-Lib raises a bare Exception
+                raise invalid(f"indicator {name}: TA-Lib refused {kwargs}: {exc}") from None
+            arrays = raw if isinstance(raw, list) else [raw]
+            for output, a in zip(fn.output_names, arrays, strict=True):
+                a = np.asarray(a, dtype=np.float64)
+                out[f"{name}.{output}"] = a
+                if len(arrays) == 1:
+                    out[name] = a
+        return out
+
+    def track(self, s: Series) -> Track:
+        cols = self._indicators(s)
+        rules: list[Rule] = []
+        entry = self._eval(self.doc["entry"], cols, rules, "entry")
+        exit_ = (self._eval(self.doc["exit"], cols, rules, "exit") if "exit" in self.doc
+                 else ~entry)
+        buy, sell = entry & ~exit_, exit_ & ~entry
+        action = np.where(buy, BUY, np.where(sell, SELL, HOLD)).astype(np.int8)
+        ones = np.where(buy | sell, 1.0, 0.0)
+        indicators = {k: v for k, v in cols.items() if k not in PRICES}
+        return Track(self.strategy, action, ones, ones, rules, indicators)
+
+    def _operand(self, operand: Any, cols: dict[str, np.ndarray], n: int) -> tuple[str, np.ndarray]:
+        if isinstance(operand, (int, float)):
+            return str(operand), np.full(n, float(operand))
+        ref, ago = (operand, 0) if isinstance(operand, str) else (operand["ref"],
+                                                                  operand.get("bars_ago", 0))
+        col = cols[ref]
+        if ago:
+            col = np.concatenate((np.full(min(ago, n), np.nan), col[:max(n - ago, 0)]))
+            return f"{ref}[{ago} bars ago]", col
+        return ref, col
+
+    def _eval(self, cond: dict[str, Any], cols: dict[str, np.ndarray], rules: list[Rule],
+              part: str) -> np.ndarray:
+        n = len(cols["close"])
+        if "all" in cond:
+            return np.logical_and.reduce([self._eval(c, cols, rules, part) for c in cond["all"]])
+        if "any" in cond:
+            return np.logical_or.reduce([self._eval(c, cols, rules, part) for c in cond["any"]])
+        if "not" in cond:
+            return ~self._eval(cond["not"], cols, rules, part)
+        (ln, left), (rn, right) = (self._operand(cond[k], cols, n) for k in ("left", "right"))
+        op = cond["op"]
+        with np.errstate(invalid="ignore"):
+            if op in ("crosses_above", "crosses_below"):
+                diff = left - right
+                before = np.concatenate(([np.nan], diff[:-1]))
+                fired = (diff > 0) & (before <= 0) if op == "crosses_above" else (
+                    (diff < 0) & (before >= 0))
+            else:
+                fired = {"<": np.less, "<=": np.less_equal, ">": np.greater,
+                         ">=": np.greater_equal}[op](left, right)
+        rules.append(Rule(f"{part}: {ln} {op} {rn}", fired, {ln: left, rn: right}))
+        return fired
