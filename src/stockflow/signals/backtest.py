@@ -100,7 +100,8 @@ def metrics(r: np.ndarray, held: np.ndarray, ppy: float, years: float) -> dict[s
         "sortino": mean / downside * np.sqrt(ppy) if downside > 0 else None,
         "calmar": cagr / abs(mdd) if cagr is not None and mdd < 0 else None,
         "max_drawdown": mdd, "max_drawdown_bars": duration,
-        "exposure": float((np.abs(held).sum(axis=0) > 0).mean()) if held.size else 0.0,
+        "exposure": float((np.abs(np.atleast_2d(held)).sum(axis=0) > 0).mean())
+        if held.size else 0.0,
         "trades": len(t),
         "win_rate": float(len(wins) / len(t)) if len(t) else None,
         "profit_factor": (float(wins.sum() / -losses.sum()) if len(losses) and losses.sum() < 0

@@ -15,7 +15,10 @@ import numpy as np
 from stockflow.core.problems import TYPE_BASE, Problem
 from stockflow.signals.domain import Series, Track
 
-RTOL, ATOL = 1e-6, 1e-9
+# Exponential indicators (EMA, RSI, ATR) forget their seed geometrically: after the default
+# 250 bars of warm-up what is left is far under these tolerances. Strength lives in [0, 1], so
+# it is compared absolutely (near a threshold it is a small difference of large numbers).
+RTOL, ATOL, STRENGTH_ATOL = 1e-6, 1e-9, 1e-6
 StrategyRun = Callable[[Series], Track]
 
 
@@ -30,7 +33,8 @@ def _differs(a: Track, b: Track, a_lo: int, b_lo: int, n: int) -> str | None:
         if other is None or not np.allclose(col[sa], other[sb], rtol=RTOL, atol=ATOL,
                                             equal_nan=True):
             return f"indicator {name}"
-    if not np.allclose(a.strength[sa], b.strength[sb], rtol=RTOL, atol=ATOL, equal_nan=True):
+    if not np.allclose(a.strength[sa], b.strength[sb], rtol=0, atol=STRENGTH_ATOL,
+                       equal_nan=True):
         return "strength"
     return None
 

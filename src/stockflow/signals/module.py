@@ -16,7 +16,7 @@ WORKER = "signals"
 
 def build(p: Platform, plan: Plan) -> ContextParts:
     from stockflow.market.ports import MarketReader
-    from stockflow.signals import api, handlers, tasks
+    from stockflow.signals import handlers, tasks
     from stockflow.signals.live import LiveSignals
     from stockflow.signals.ports import SignalReader
     from stockflow.signals.repository import (
@@ -40,13 +40,15 @@ def build(p: Platform, plan: Plan) -> ContextParts:
 
     parts = ContextParts(
         "signals", ports={SignalService: signals, SignalReader: signals, LiveSignals: live},
-        guards=list(api.GUARDS),
         jobs=tasks.jobs(live, watchers, p.ports.find(Watchlists), market, s),
         health={"signals": health},
         workers={WORKER: lambda: Worker(WORKER, handlers=handlers.handlers(live, news, watchers),
                                         unit=live)})
     if plan.serves(SERVICE):
+        from stockflow.signals import api  # a worker process never imports the web framework
+
         parts.routers += [api.v1, api.mirror, api.saved]
+        parts.guards += api.GUARDS
     return parts
 
 

@@ -122,7 +122,7 @@ def _trailing(x: np.ndarray, n: int) -> np.ndarray:
 
 def news_sentiment(s: Series, news: Sentiment) -> Track:
     """Mean article sentiment of the last 3 bars against the last 20: positive (over 0.1) and
-    rising buys, negative and falling sells. Only news known before a bar's close counts."""
+    not below the 20-bar mean buys, negative and not above it sells. Only news known before a bar's close counts."""
     n = len(s)
     # The bar at whose close each article is first known: the first close at or after it.
     bar = np.searchsorted(s.closes, news.at, side="left")
@@ -135,12 +135,12 @@ def news_sentiment(s: Series, news: Sentiment) -> Track:
     with np.errstate(invalid="ignore", divide="ignore"):
         short, long = _trailing(score, 3) / c3, _trailing(score, 20) / c20
         mean_conf = _trailing(conf, 3) / c3
-    buy, sell = (short > 0.1) & (short > long), (short < -0.1) & (short < long)
+    buy, sell = (short > 0.1) & (short >= long), (short < -0.1) & (short <= long)
     values = {"sentiment_3": short, "sentiment_20": long, "articles_3": c3}
     return Track(SENTIMENT, _stance(buy, sell), clip01(np.abs(short)),
                  np.where(buy | sell, clip01(mean_conf * np.minimum(1.0, c3 / 3)), 0.0),
-                 [Rule("3-bar sentiment > 0.1 and above its 20-bar mean", buy, values),
-                  Rule("3-bar sentiment < -0.1 and below its 20-bar mean", sell, values),
+                 [Rule("3-bar sentiment > 0.1 and >= its 20-bar mean", buy, values),
+                  Rule("3-bar sentiment < -0.1 and <= its 20-bar mean", sell, values),
                   Rule("no news in the last 3 bars", c3 == 0, {"articles_3": c3})],
                  {})
 
