@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 from jsonschema import Draft202012Validator
-from jsonschema.exceptions import best_match
+from jsonschema.exceptions import ValidationError
 
 from stockflow.core.problems import invalid
 from stockflow.signals.domain import BUY, HOLD, SELL, Rule, Series, Track
@@ -111,8 +111,7 @@ def _validator() -> Draft202012Validator:
 def validate(doc: Any) -> dict[str, Any]:
     """The document if the schema and the references hold; else a 422 listing every fault."""
     found = sorted(_validator().iter_errors(doc), key=lambda e: list(map(str, e.path)))
-    # A oneOf's own message says only "not valid under any": its closest branch says why.
-    found = [best_match(e.context) if e.context else e for e in found]
+    found = [_deepest(e) for e in found]
     errors = [{"loc": ["body", *map(str, e.absolute_path)], "msg": e.message} for e in found]
     if errors:
         raise invalid("the strategy does not match its JSON Schema", errors[:20])
@@ -122,6 +121,14 @@ def validate(doc: Any) -> dict[str, Any]:
     if faults:
         raise invalid("the strategy names something it does not define", faults)
     return doc
+
+
+def _deepest(error: ValidationError) -> ValidationError:
+    """A oneOf's own message says only "not valid under any": the branch error that got
+    deepest into the document says why."""
+    while error.context:
+        error = max(error.context, key=lambda e: len(e.absolute_path))
+    return error
 
 
 def _leaves(cond: dict[str, Any]):

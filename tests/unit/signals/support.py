@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
 
@@ -27,3 +27,42 @@ def walk(n: int, seed: int = 3, drift: float = 0.0, vol: float = 0.012) -> Serie
     close = 100 * np.exp(np.cumsum(rng.normal(drift, vol, n)))
     open_ = close * np.exp(rng.normal(0, 0.003, n))
     return series(close, open_=open_)
+
+
+class MemoryMarket:
+    """The market's MarketReader port over generated daily bars (the port's in-memory form)."""
+
+    def __init__(self, tickers: dict[str, int], start: datetime = START, seed: int = 5,
+                 exchange: str = "XNAS") -> None:
+        from stockflow.market.domain import AssetClass, Bar, Instrument, Interval
+
+        self._inst = {t: Instrument(t, t, exchange, AssetClass.EQUITY, "USD", "", "", 0)
+                      for t in tickers}
+        self._bars: dict[str, list] = {}
+        for k, (t, n) in enumerate(tickers.items()):
+            s = walk(n, seed=seed + k)
+            self._bars[t] = [Bar(t, Interval.D1, (start + timedelta(days=i)).replace(tzinfo=UTC),
+                                 float(s.open[i]), float(s.high[i]), float(s.low[i]),
+                                 float(s.close[i]), 1000) for i in range(n)]
+
+    @property
+    def universe(self) -> list:
+        return list(self._inst.values())
+
+    def instrument(self, raw_ticker: str):
+        from stockflow.core.problems import not_found
+
+        found = self._inst.get(raw_ticker.upper())
+        if found is None:
+            raise not_found("ticker", raw_ticker)
+        return found
+
+    def add(self, bar) -> None:
+        self._bars[bar.ticker].append(bar)
+
+    def last(self, ticker: str):
+        return self._bars[ticker][-1]
+
+    async def bars(self, ticker, interval, start, end, limit, *, after=None) -> list:
+        return [b for b in self._bars[ticker]
+                if (start is None or b.time >= start) and (end is None or b.time < end)][:limit]
