@@ -157,7 +157,7 @@ async def test_the_strategy_schema_is_served_and_in_openapi(world):
 
 
 async def test_the_premarket_scan_runs_as_a_job_over_watchlists(world):
-    container, client, pro, _, _, published = world
+    _, client, pro, _, _, published = world
     resp = await client.post("/v1/watchlists", headers=pro.headers,
                              json={"name": "core", "tickers": ["AAPL", "NVDA", "RELIANCE"]})
     assert resp.status_code == 201, resp.text

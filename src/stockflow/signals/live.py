@@ -25,6 +25,7 @@ from stockflow.signals.service import SignalService, span
 
 log = get_logger(__name__)
 _IDS = uuid.UUID("6d1c3b8e-2f6a-4b61-9a57-5c3f0e8a9d21")
+HANDLED = "*"   # the state row of the last bar handled, whatever changed
 
 
 def signal_id(ticker: str, strategy: str, interval: str, bar_time: datetime) -> str:
@@ -63,6 +64,8 @@ class LiveSignals:
             return 0
         bar_time = s.time(len(s) - 1)
         known = await self.state.last(s.ticker, s.interval)
+        if HANDLED in known and known[HANDLED][1] >= bar_time:
+            return 0   # redelivered, or older than a bar handled already
         tracks = strategies.run_all(s, news)
         events, rows = [], []
         for name, track in tracks.items():
@@ -82,8 +85,8 @@ class LiveSignals:
         if events:
             # Announce first, then record: a crash between the two re-announces the same ids.
             await self.bus.publish_many(SIGNAL_GENERATED.name, events)
-            await self.state.advance(s.ticker, s.interval, rows)
             self.announced += len(events)
+        await self.state.advance(s.ticker, s.interval, [*rows, (HANDLED, "-", bar_time)])
         return len(events)
 
     async def scan(self, tickers: list[str]) -> dict[str, Any]:

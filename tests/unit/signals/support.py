@@ -66,3 +66,21 @@ class MemoryMarket:
     async def bars(self, ticker, interval, start, end, limit, *, after=None) -> list:
         return [b for b in self._bars[ticker]
                 if (start is None or b.time >= start) and (end is None or b.time < end)][:limit]
+
+
+def transition_bar(market: MemoryMarket, ticker: str, strategy: str = "trend",
+                   after: int = 150) -> int:
+    """An index (past `after`) where `strategy` changes action on the ticker's bars."""
+    from stockflow.signals.domain import Sentiment
+    from stockflow.signals.strategies import one
+
+    bars = market._bars[ticker]
+    s = Series.of(ticker, "1d", timedelta(days=1), bars)
+    action = one(strategy)(s, Sentiment.empty()).action
+    return after + int(np.flatnonzero(action[after:] != action[after - 1:-1])[0])
+
+
+def bar_event(bar) -> dict:
+    return {"ticker": bar.ticker, "interval": "1d", "time": bar.time.isoformat(),
+            "open": bar.open, "high": bar.high, "low": bar.low, "close": bar.close,
+            "volume": bar.volume, "provider": "simulated"}
