@@ -128,9 +128,9 @@ class SignalService:
                        slippage_bps: float | None = None) -> dict[str, Any]:
         st = self.settings
         start, end = aware(start), aware(end)
-        tickers = list(dict.fromkeys(self.ticker(t) for t in tickers))
-        if not 1 <= len(tickers) <= st.max_tickers:
+        if not 1 <= len(set(tickers)) <= st.max_tickers:
             raise invalid(f"name 1 to {st.max_tickers} tickers")
+        tickers = list(dict.fromkeys(self.ticker(t) for t in tickers))
         end = end or self.clock.now()
         start = start or end - timedelta(days=365 * 5)
         if start >= end:
