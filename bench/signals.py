@@ -40,6 +40,7 @@ from stockflow.signals.domain import Sentiment, Series
 from stockflow.signals.live import LiveSignals
 from stockflow.signals.repository import SqlSentimentStore, SqlSignalState, SqlStrategyStore
 from stockflow.signals.service import SignalService, span
+from stockflow.testing.fakes import FakeClock
 
 OPEN = {"anonymous_tier": "enterprise", "anonymous_rate_limit": "1000000/minute"}
 COST = backtest.Costs(1.0, 2.0)
@@ -193,9 +194,8 @@ async def universe_part(sizes: list[int], tmp: Path) -> None:
         await db.migrate([m.migrations for m in modules() if m.migrations])
         bus = registry.build("bus", "memory://")
         await bus.start()
-        clock_now = end
         svc = SignalService(market, SqlSentimentStore(db), SqlStrategyStore(db),
-                            SignalsSettings(), type("C", (), {"now": lambda self: clock_now})())
+                            SignalsSettings(), FakeClock(end))
         live = LiveSignals(svc, SqlSignalState(db), bus, svc.clock)
         series = []
         for t in market._inst:
