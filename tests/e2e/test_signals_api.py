@@ -104,7 +104,7 @@ async def test_backtest_refusals_are_422_problems(world):
                                 "right": "close"}}
     p = assert_problem(await client.post("/v1/signals/backtest", headers=pro.headers,
                                          json={"tickers": ["AAPL"], "strategy": forward}), 422)
-    assert p["errors"][0]["loc"][:2] == ["body", "entry"]
+    assert any("bars_ago" in e["loc"] for e in p["errors"]), p
 
 
 async def test_a_user_strategy_on_many_tickers_needs_read_predictions(world):
@@ -151,9 +151,15 @@ async def test_saved_strategies_belong_to_their_owner(world):
 async def test_the_strategy_schema_is_served_and_in_openapi(world):
     _, client, pro, *_ = world
     schema = data(await client.get("/v1/strategies/schema", headers=pro.headers))
-    assert schema["$id"] == "https://stockflow.dev/schemas/strategy.json"
+    assert schema["title"] == "StrategyDocument" and "StrategyComparison" in schema["$defs"]
     openapi = (await client.get("/openapi.json")).json()
-    assert "https://stockflow.dev/schemas/strategy.json" in json.dumps(openapi)
+    components = openapi["components"]["schemas"]
+    assert {"StrategyDocument", "StrategyComparison", "StrategyAll", "StrategyNot"} <= set(components)
+    body = openapi["paths"]["/v1/strategies"]["post"]["requestBody"]["content"]
+    assert body["application/json"]["schema"] == {"$ref": "#/components/schemas/StrategyDocument"}
+    from openapi_spec_validator import validate
+
+    validate(openapi)
 
 
 async def test_the_premarket_scan_runs_as_a_job_over_watchlists(world):
@@ -176,3 +182,29 @@ async def test_the_premarket_scan_runs_as_a_job_over_watchlists(world):
     assert sum(stats["ensemble"].values()) == 2
     announced = [e for e in published.events if e.data["ticker"] in ("AAPL", "NVDA")]
     assert len(announced) == stats["announced"]
+
+
+async def test_news_sentiment_heard_on_the_bus_moves_the_sentiment_signal(world):
+    container, client, *_ = world
+    from datetime import timedelta
+
+    from stockflow.core.catalogue import NEWS_SENTIMENT
+
+    before = data(await client.get("/v1/signals/KO"))
+    sentiment = next(s for s in before["signals"] if s["strategy"] == "news_sentiment")
+    assert sentiment["action"] == "hold"
+    heard = MARKET_TIME - timedelta(days=1)       # during the last closed bar
+    events = [NEWS_SENTIMENT.event({"article_id": f"ko-{i}", "ticker": "KO", "score": 0.8,
+                                    "label": "bullish", "confidence": 0.9, "tickers": {}},
+                                   key="KO", time=heard) for i in range(3)]
+    await container.bus.publish_many(NEWS_SENTIMENT.name, events)
+
+    async def moved():
+        body = data(await client.get("/v1/signals/KO"))
+        return next((s for s in body["signals"] if s["strategy"] == "news_sentiment"
+                     and s["action"] == "buy" and s["reasons"][0]["values"]["articles_3"] == 3),
+                    None)
+
+    found = await eventually(moved, timeout=20)
+    assert found["reasons"][0]["values"]["articles_3"] == 3.0
+    assert found["reasons"][0]["values"]["sentiment_3"] == 0.8

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, Path, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from starlette.responses import Response
 
 from stockflow.core.envelope import json_response
@@ -18,7 +18,8 @@ from stockflow.core.permissions import READ_PREDICTIONS, READ_QUOTES, Guard
 from stockflow.core.principal import principal_of
 from stockflow.core.problems import invalid, unauthorized
 from stockflow.core.web import provide
-from stockflow.signals import schemas
+from stockflow.signals import grammar, schemas
+from stockflow.signals.document import StrategyDocument
 from stockflow.signals.service import SignalService
 
 v1 = APIRouter(prefix="/v1/signals", tags=["signals"])
@@ -39,6 +40,11 @@ def owner(request: Request) -> str:
     if principal is None or principal.anonymous:
         raise unauthorized("sign in: saved strategies belong to an account", error="")
     return principal.subject
+
+
+def wire(doc: StrategyDocument) -> dict[str, Any]:
+    """The document as its author wrote it (members left out stay out)."""
+    return doc.model_dump(mode="json", by_alias=True, exclude_unset=True)
 
 
 def caller(request: Request) -> str | None:
@@ -80,7 +86,7 @@ async def backtest(request: Request, svc: Signals, body: schemas.BacktestRequest
     if (body.strategy is None) == (body.strategy_id is None):
         raise invalid("give either strategy (a document) or strategy_id",
                       [{"loc": ["body", "strategy"], "msg": "one of strategy, strategy_id"}])
-    plan = (svc.user(body.strategy, "user:posted") if body.strategy is not None
+    plan = (svc.user(wire(body.strategy), "user:posted") if body.strategy is not None
             else await svc.plan_named(body.strategy_id or "", owner(request)))
     return json_response(await svc.backtest(
         plan, body.tickers, body.start, body.end, weighting=body.weighting,
@@ -89,14 +95,13 @@ async def backtest(request: Request, svc: Signals, body: schemas.BacktestRequest
 
 @saved.get("/schema", summary="The JSON Schema of a user strategy document")
 async def strategy_schema() -> Response:
-    return json_response(schemas.strategy_schema())
+    return json_response(grammar.schema())
 
 
 @saved.post("", status_code=201, responses=ERRORS, response_model=schemas.StrategyEnvelope,
             summary="Save a user strategy (validated against its JSON Schema)")
-async def create(request: Request, svc: Signals,
-                 doc: Annotated[schemas.StrategyDocument, Body()]) -> Response:
-    return json_response(await svc.save(owner(request), doc), status=201)
+async def create(request: Request, svc: Signals, doc: StrategyDocument) -> Response:
+    return json_response(await svc.save(owner(request), wire(doc)), status=201)
 
 
 @saved.get("", response_model=schemas.StrategiesEnvelope, summary="Your saved strategies")

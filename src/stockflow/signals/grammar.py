@@ -1,6 +1,7 @@
 """User strategies as declarative JSON: named TA-Lib indicators, entry and exit conditions over
-indicators and prices combined with all/any/not, and position sizing. Validated by a JSON Schema
-(published in OpenAPI) and then compiled to array operations; nothing in a document is code.
+indicators and prices combined with all/any/not, and position sizing. Validated by the JSON
+Schema of document.py (published in OpenAPI), then its references checked, then compiled to
+array operations; nothing in a document is code.
 
 An operand can look back (`bars_ago` >= 0) but never forward: the grammar cannot name a value
 a bar's close does not know yet."""
@@ -15,92 +16,23 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
 from stockflow.core.problems import invalid
+from stockflow.signals import document
+from stockflow.signals.document import PRICES
 from stockflow.signals.domain import BUY, HOLD, SELL, Rule, Series, Track
 
-PRICES = ("open", "high", "low", "close", "volume")
-OPS = ("<", "<=", ">", ">=", "crosses_above", "crosses_below")
-MAX_INDICATORS, MAX_CONDITIONS, MAX_DEPTH = 20, 50, 6
-ID = "^[a-z][a-z0-9_]{0,31}$"
+MAX_DEPTH = 6
 
 
 @cache
-def functions() -> tuple[str, ...]:
+def functions() -> frozenset[str]:
     import talib
 
-    return tuple(sorted(f.lower() for f in talib.get_functions()))
+    return frozenset(f.lower() for f in talib.get_functions())
 
 
-def _condition(depth: int) -> dict[str, Any]:
-    leaf = {"type": "object", "additionalProperties": False, "required": ["left", "op", "right"],
-            "properties": {"left": {"$ref": "#/$defs/operand"}, "op": {"enum": list(OPS)},
-                           "right": {"$ref": "#/$defs/operand"}}}
-    if depth == 0:
-        return leaf
-    inner = {"$ref": f"#/$defs/condition{depth - 1}"}
-    many = {"type": "array", "items": inner, "minItems": 1, "maxItems": MAX_CONDITIONS}
-    return {"oneOf": [
-        leaf,
-        {"type": "object", "additionalProperties": False, "required": ["all"],
-         "properties": {"all": many}},
-        {"type": "object", "additionalProperties": False, "required": ["any"],
-         "properties": {"any": many}},
-        {"type": "object", "additionalProperties": False, "required": ["not"],
-         "properties": {"not": inner}}]}
-
-
-@cache
 def schema() -> dict[str, Any]:
     """The JSON Schema (2020-12) of a user strategy document."""
-    defs: dict[str, Any] = {f"condition{d}": _condition(d) for d in range(MAX_DEPTH)}
-    defs["operand"] = {"oneOf": [
-        {"type": "number"},
-        {"type": "string", "pattern": r"^[a-z][a-z0-9_]{0,31}(\.[a-z0-9_]{1,32})?$",
-         "description": "a price (open, high, low, close, volume), an indicator id, or "
-                        "id.output for an indicator with several outputs"},
-        {"type": "object", "additionalProperties": False, "required": ["ref"],
-         "properties": {"ref": {"type": "string"},
-                        "bars_ago": {"type": "integer", "minimum": 0, "maximum": 500,
-                                     "description": "look back; never forward"}}}]}
-    defs["indicator"] = {
-        "type": "object", "additionalProperties": False, "required": ["fn"],
-        "properties": {"fn": {"enum": list(functions()), "description": "a TA-Lib function"},
-                       "params": {"type": "object",
-                                  "additionalProperties": {"type": "number"}},
-                       "input": {"enum": list(PRICES),
-                                 "description": "the price a one-input function reads"}}}
-    top = f"#/$defs/condition{MAX_DEPTH - 1}"
-    return {
-        "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "title": "StockFlow user strategy", "type": "object", "additionalProperties": False,
-        "required": ["name", "entry"],
-        "properties": {
-            "name": {"type": "string", "minLength": 1, "maxLength": 100},
-            "description": {"type": "string", "maxLength": 2000},
-            "interval": {"enum": ["1d", "1h", "15m", "5m", "1m"], "default": "1d"},
-            "indicators": {"type": "object", "maxProperties": MAX_INDICATORS,
-                           "propertyNames": {"pattern": ID, "not": {"enum": list(PRICES)}},
-                           "additionalProperties": {"$ref": "#/$defs/indicator"}},
-            "entry": {"$ref": top},
-            "exit": {"$ref": top, "description": "default: when entry no longer holds"},
-            "direction": {"enum": ["long", "short"], "default": "long"},
-            "sizing": {"oneOf": [
-                {"type": "object", "additionalProperties": False, "required": ["type"],
-                 "properties": {"type": {"const": "fixed"},
-                                "fraction": {"type": "number", "exclusiveMinimum": 0,
-                                             "maximum": 1, "default": 1}}},
-                {"type": "object", "additionalProperties": False,
-                 "required": ["type", "target"],
-                 "properties": {"type": {"const": "volatility_target"},
-                                "target": {"type": "number", "exclusiveMinimum": 0,
-                                           "maximum": 2,
-                                           "description": "annualised volatility aimed at"},
-                                "lookback": {"type": "integer", "minimum": 5, "maximum": 250,
-                                             "default": 20},
-                                "max_fraction": {"type": "number", "exclusiveMinimum": 0,
-                                                 "maximum": 1, "default": 1}}}]},
-        },
-        "$defs": defs,
-    }
+    return document.json_schema()
 
 
 @cache
@@ -115,9 +47,11 @@ def validate(doc: Any) -> dict[str, Any]:
     errors = [{"loc": ["body", *map(str, e.absolute_path)], "msg": e.message} for e in found]
     if errors:
         raise invalid("the strategy does not match its JSON Schema", errors[:20])
-    faults = list(_reference_faults(doc))
+    faults = list(_depth_faults(doc))
     for name, spec in (doc.get("indicators") or {}).items():
         faults += _indicator_faults(name, spec)
+    if not faults:
+        faults = list(_reference_faults(doc))
     if faults:
         raise invalid("the strategy names something it does not define", faults)
     return doc
@@ -129,6 +63,21 @@ def _deepest(error: ValidationError) -> ValidationError:
     while error.context:
         error = max(error.context, key=lambda e: len(e.absolute_path))
     return error
+
+
+def _depth(cond: dict[str, Any]) -> int:
+    if "all" in cond or "any" in cond:
+        return 1 + max(_depth(c) for c in cond.get("all") or cond.get("any"))
+    if "not" in cond:
+        return 1 + _depth(cond["not"])
+    return 0
+
+
+def _depth_faults(doc: dict[str, Any]):
+    for part in ("entry", "exit"):
+        if doc.get(part) is not None and _depth(doc[part]) >= MAX_DEPTH:
+            yield {"loc": ["body", part], "msg": f"conditions nest at most {MAX_DEPTH - 1} "
+                                                 "levels deep"}
 
 
 def _leaves(cond: dict[str, Any]):
@@ -158,7 +107,7 @@ def _outputs(spec: dict[str, Any]) -> list[str]:
 def _reference_faults(doc: dict[str, Any]):
     indicators = doc.get("indicators") or {}
     for part in ("entry", "exit"):
-        if part not in doc:
+        if doc.get(part) is None:
             continue
         for leaf in _leaves(doc[part]):
             for side in ("left", "right"):
@@ -183,14 +132,23 @@ def _reference_faults(doc: dict[str, Any]):
 def _indicator_faults(name: str, spec: dict[str, Any]) -> list[dict[str, Any]]:
     from talib import abstract
 
-    fn = abstract.Function(spec["fn"].upper())
     loc = ["body", "indicators", name]
+    if name in PRICES:
+        return [{"loc": loc, "msg": f"{name!r} is a price; name the indicator otherwise"}]
+    if spec["fn"] not in functions():
+        return [{"loc": [*loc, "fn"], "msg": f"{spec['fn']!r} is not a TA-Lib function "
+                 "(GET /v1/technical/indicators lists them)", "input": spec["fn"]}]
+    fn = abstract.Function(spec["fn"].upper())
     known = set(fn.parameters)
     unknown = set(spec.get("params") or {}) - known
     if unknown:
         return [{"loc": [*loc, "params"], "msg": f"{spec['fn']} has no parameter "
                  f"{min(unknown)!r}; it has {', '.join(sorted(known)) or 'none'}"}]
-    if "input" in spec and "price" not in fn.input_names:
+    ints = [k for k, v in (spec.get("params") or {}).items()
+            if isinstance(fn.parameters[k], int) and not float(v).is_integer()]
+    if ints:
+        return [{"loc": [*loc, "params", ints[0]], "msg": f"{ints[0]} must be a whole number"}]
+    if spec.get("input") is not None and "price" not in fn.input_names:
         return [{"loc": [*loc, "input"], "msg": f"{spec['fn']} reads "
                  f"{', '.join(map(str, fn.input_names.values()))}, not one chosen price"}]
     return []
@@ -209,8 +167,10 @@ class Compiled:
         out: dict[str, np.ndarray] = dict(columns)
         for name, spec in (self.doc.get("indicators") or {}).items():
             fn = abstract.Function(spec["fn"].upper())
-            kwargs = dict(spec.get("params") or {})
-            if "input" in spec:
+            # JSON numbers arrive as floats; TA-Lib's integer parameters want ints.
+            kwargs: dict[str, Any] = {k: int(v) if isinstance(fn.parameters[k], int) else v
+                                      for k, v in (spec.get("params") or {}).items()}
+            if spec.get("input") is not None:
                 kwargs["price"] = spec["input"]
             try:
                 raw = fn(columns, **kwargs)
@@ -228,8 +188,8 @@ class Compiled:
         cols = self._indicators(s)
         rules: list[Rule] = []
         entry = self._eval(self.doc["entry"], cols, rules, "entry")
-        exit_ = (self._eval(self.doc["exit"], cols, rules, "exit") if "exit" in self.doc
-                 else ~entry)
+        exit_ = (self._eval(self.doc["exit"], cols, rules, "exit")
+                 if self.doc.get("exit") is not None else ~entry)
         buy, sell = entry & ~exit_, exit_ & ~entry
         action = np.where(buy, BUY, np.where(sell, SELL, HOLD)).astype(np.int8)
         ones = np.where(buy | sell, 1.0, 0.0)

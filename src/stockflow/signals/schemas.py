@@ -1,23 +1,14 @@
 """Wire models of the signal engine's routes (they make the OpenAPI description). The user
-strategy document's JSON Schema is the grammar's own, embedded with its `$id`."""
+strategy document is document.StrategyDocument, whose JSON Schema the grammar validates with."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, Field, WithJsonSchema
+from pydantic import BaseModel, Field
 
-from stockflow.signals import grammar
-
-
-def strategy_schema() -> dict[str, Any]:
-    # An $id makes the document's "#/$defs/..." references resolve inside it (JSON Schema
-    # 2020-12, which OpenAPI 3.1 uses), wherever OpenAPI embeds it.
-    return {"$id": "https://stockflow.dev/schemas/strategy.json", **grammar.schema()}
-
-
-StrategyDocument = Annotated[dict[str, Any], WithJsonSchema(strategy_schema())]
+from stockflow.signals.document import StrategyDocument
 
 
 class SignalOut(BaseModel):

@@ -64,7 +64,27 @@ def test_the_schema_is_valid_json_schema_2020_12():
     from jsonschema import Draft202012Validator
 
     Draft202012Validator.check_schema(grammar.schema())
-    assert "rsi" in grammar.schema()["$defs"]["indicator"]["properties"]["fn"]["enum"]
+    assert {"StrategyComparison", "StrategyAll", "StrategyAny", "StrategyNot", "StrategyIndicator",
+         "StrategyRef"} <= set(
+        grammar.schema()["$defs"])
+    assert grammar.validate(RSI) is RSI
+
+
+def test_conditions_nest_at_most_five_levels():
+    leaf = {"left": "close", "op": ">", "right": 1}
+    deep = leaf
+    for _ in range(6):
+        deep = {"not": deep}
+    assert "at most 5 levels" in refused({**RSI, "entry": deep})["errors"][0]["msg"]
+    five = leaf
+    for _ in range(5):
+        five = {"not": five}
+    grammar.validate({**RSI, "entry": five})
+
+
+def test_an_indicator_may_not_take_a_price_name():
+    doc = {**RSI, "indicators": {"close": {"fn": "sma"}}}
+    assert "is a price" in refused(doc)["errors"][0]["msg"]
 
 
 def test_a_document_compiles_to_the_conditions_it_states():
@@ -98,3 +118,12 @@ def test_without_an_exit_a_position_ends_when_entry_stops_holding():
     doc = grammar.validate({"name": "x", "entry": {"left": "close", "op": ">", "right": 10}})
     t = grammar.Compiled(doc, "x").track(series([9, 11, 12, 9]))
     assert t.action.tolist() == [SELL, BUY, BUY, SELL]
+
+
+def test_integer_parameters_arrive_as_json_numbers_and_must_be_whole():
+    doc = grammar.validate({**RSI, "indicators": {"rsi": {"fn": "rsi",
+                                                          "params": {"timeperiod": 14.0}}}})
+    track = grammar.Compiled(doc, "x").track(walk(100))
+    assert np.allclose(track.indicators["rsi"], talib.RSI(walk(100).close, 14), equal_nan=True)
+    half = {**RSI, "indicators": {"rsi": {"fn": "rsi", "params": {"timeperiod": 14.5}}}}
+    assert "whole number" in refused(half)["errors"][0]["msg"]
