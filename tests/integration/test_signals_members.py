@@ -100,7 +100,8 @@ async def test_two_members_share_tickers_and_announce_each_signal_once(postgres,
     try:
         events = [BAR_CLOSED.event(bar_event(bar), key=t) for t, bar in closing.items()]
         await watcher.publish_many(BAR_CLOSED.name, events)
-        await eventually(lambda: len(captured.events) >= len(expected), timeout=30)
+        await eventually(lambda: len(captured.events) >= len(expected)
+                         and len(seen["a"]) + len(seen["b"]) == len(TICKERS), timeout=30)
         assert seen["a"] and seen["b"], seen          # both members took part
         assert sorted(seen["a"] + seen["b"]) == sorted(TICKERS)
 
