@@ -18,6 +18,7 @@ CONTEXTS = (
     "stockflow.predict.module",
     "stockflow.search.module",
     "stockflow.alerts.module",
+    "stockflow.signals.module",
     "stockflow.mcp.module",
     "stockflow.jobs.module",
     "stockflow.control.module",

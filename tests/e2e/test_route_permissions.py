@@ -1,4 +1,4 @@
-"""Every /v1 and /internal route of the built app, every method, every kind of caller: the edge
+"""Every /v1, /internal and /api route of the built app (bar /api/admin and /api/health), every method, every kind of caller: the edge
 admits or refuses exactly as the compiled permission table says.
 
 Routes are read from the app itself, so a route a context adds later is covered without editing
@@ -80,8 +80,20 @@ async def test_every_guarded_route_is_admitted_or_refused_as_declared(world):
 
 async def test_a_path_nobody_declares_is_refused_for_every_caller(world):
     _, client, headers = world
-    for path in ("/v1/nothing-declared", "/v1/quotesx/AAPL", "/internal/anything"):
+    for path in ("/v1/nothing-declared", "/v1/quotesx/AAPL", "/internal/anything",
+                 "/api/nothing-declared", "/api/signalsx/AAPL"):
         for caller in CALLERS:
             r = await client.get(path, headers=headers[caller])
             assert r.status_code in (401, 403), (path, caller, r.status_code)
             assert r.headers["content-type"] == "application/problem+json"
+
+
+async def test_api_routes_are_guarded_except_the_controllers(world):
+    container, client, headers = world
+    routes = guarded_routes(create_app(container, manage_lifecycle=False))
+    assert any(p.startswith("/api/signals/") for _, p in routes)
+    assert not any(p.startswith(("/api/admin", "/api/health")) for _, p in routes)
+    assert (await client.get("/api/health")).status_code == 200
+    # /api/admin keeps its own check: the operator key, not a user's token.
+    assert (await client.get("/api/admin/jobs", headers=headers["pro"])).status_code == 401
+    assert (await client.get("/api/admin/jobs", headers=headers["operator"])).status_code == 200

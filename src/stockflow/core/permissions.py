@@ -1,6 +1,7 @@
 """Who may call what: the permission names every context declares its routes with, and the
-table the edge compiles from those declarations. Refused by default: a /v1 or /internal path
-that no context declared is refused, never open.
+table the edge compiles from those declarations. Refused by default: a /v1, /internal or /api
+path that no context declared is refused, never open. /api/admin/* (the controller's, behind
+X-API-Key) and /api/health (the public health summary) are the edge's exceptions under /api.
 
 Declarations are path prefixes, not route templates, because the edge decides before routing
 (for the fast path and WebSocket handshakes alike); a prefix also covers the parameterised
@@ -31,7 +32,11 @@ PUBLIC = "public"        # anyone, even with anonymous access off (sign-up, sign
 ACCOUNT = "account"      # a signed-in user, whatever the tier
 OPERATOR = "operator"    # the operator's key (X-API-Key, the controller's key): /internal/*
 
-GUARDED = ("/v1/", "/internal/")
+GUARDED = ("/v1/", "/internal/", "/api/")
+# Under /api (seed 000's ingress sends GET /api/* to the signal engine) the controller keeps its
+# own routes: /api/admin/* checks the operator key itself, /api/health answers everyone.
+UNGUARDED = ("/api/admin/", "/api/health/")
+UNGUARDED_PATHS = frozenset({"/api/admin", "/api/health"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,9 +47,9 @@ class Guard:
     needs: str
 
     def __post_init__(self) -> None:
-        if not self.prefix.startswith(GUARDED) or self.prefix.endswith("/"):
-            raise ValueError(f"guard prefix {self.prefix!r} must start with /v1/ or /internal/ "
-                             "and not end with a slash")
+        if not is_guarded(self.prefix) or self.prefix.endswith("/"):
+            raise ValueError(f"guard prefix {self.prefix!r} must start with /v1/, /internal/ or "
+                             "/api/ (not /api/admin or /api/health) and not end with a slash")
 
 
 class PermissionTable:
@@ -76,4 +81,5 @@ class PermissionTable:
 
 
 def is_guarded(path: str) -> bool:
-    return path.startswith(GUARDED)
+    return (path.startswith(GUARDED) and path not in UNGUARDED_PATHS
+            and not path.startswith(UNGUARDED))
