@@ -149,3 +149,20 @@ async def test_concurrent_claims_never_share_a_row(repo):
     batches = await asyncio.gather(*(repo.claim_due(T0, limit=7) for _ in range(12)))
     ids = [d.id for b in batches for d in b]
     assert len(ids) == len(set(ids)) == 60
+
+
+async def test_the_sms_allowance_is_per_user_and_day_and_never_oversold(repo):
+    import asyncio
+
+    day = T0.date()
+    assert [await repo.take_sms("u1", day, 3) for _ in range(4)] == [True, True, True, False]
+    assert await repo.take_sms("u2", day, 3)                        # another user
+    assert await repo.take_sms("u1", day + timedelta(days=1), 3)    # the next UTC day
+    await repo.give_back_sms("u1", day)
+    assert await repo.take_sms("u1", day, 3)
+    assert not await repo.take_sms("u1", day, 3)
+    assert await repo.sms_sent("u1", day) == 3
+    assert not await repo.take_sms("u3", day, 0)                    # a cap of 0 sends none
+    # Workers taking slots at once (on PostgreSQL each on its own connection): exactly the cap.
+    taken = await asyncio.gather(*(repo.take_sms("u4", day, 5) for _ in range(20)))
+    assert sum(taken) == 5 and await repo.sms_sent("u4", day) == 5

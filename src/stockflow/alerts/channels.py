@@ -24,7 +24,7 @@ from stockflow.alerts.config import AlertsSettings
 from stockflow.alerts.delivery import Channel, ChannelKind
 from stockflow.alerts.ports import Message, Notifier, SendResult
 from stockflow.alerts.repository import SqlAlertRepository
-from stockflow.alerts.service import render_payload
+from stockflow.alerts.service import SmsCap, render_payload
 from stockflow.core.ports import Clock
 from stockflow.core.problems import Problem, not_found
 
@@ -46,6 +46,13 @@ class ChannelService:
         self.notifiers = notifiers   # Mapping[ChannelKind, Notifier], built lazily
         self.clock = clock
         self.settings = settings
+        self.sms = SmsCap(repo, clock, settings.sms_daily_cap)   # test SMS cost the same
+
+    async def _send(self, channel: Channel, message: Message) -> SendResult:
+        notifier = self._notifier(channel.kind)
+        if channel.kind is ChannelKind.SMS:
+            return await self.sms.send(channel.user_id, notifier, message)
+        return await notifier.send(message)
 
     async def list(self, user_id: str) -> list[Channel]:
         return await self.repo.list_channels(user_id)
@@ -100,8 +107,8 @@ class ChannelService:
     async def ping(self, channel: Channel) -> SendResult:
         payload = _test_payload("channel.ping", self.clock.now(), channel_id=channel.id,
                                 title="StockFlow test ping")
-        return await self._notifier(channel.kind).send(
-            render_payload(f"msg_ping_{uuid.uuid4().hex}", payload, channel))
+        return await self._send(channel, render_payload(f"msg_ping_{uuid.uuid4().hex}",
+                                                        payload, channel))
 
     async def test_fire(self, user_id: str, channel_ids: tuple[str, ...], rule: dict[str, Any]
                         ) -> list[dict[str, Any]]:
@@ -114,8 +121,8 @@ class ChannelService:
                 continue
             payload = _test_payload("alert.test", self.clock.now(), **rule,
                                     title=f"Test: {rule.get('name') or 'StockFlow alert'}")
-            result = await self._notifier(channel.kind).send(
-                render_payload(f"msg_test_{uuid.uuid4().hex}", payload, channel))
+            result = await self._send(channel, render_payload(f"msg_test_{uuid.uuid4().hex}",
+                                                              payload, channel))
             results.append({"channel_id": cid, "ok": result.ok, "status": result.status,
                             "error": result.error})
         return results

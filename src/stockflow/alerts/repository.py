@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import asdict
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -18,7 +18,13 @@ from sqlalchemy.dialects import postgresql, sqlite
 from stockflow.alerts.conditions import parse_condition
 from stockflow.alerts.delivery import Channel, ChannelKind, Delivery, DeliveryStatus
 from stockflow.alerts.domain import AlertRule, FiringPolicy, RuleStatus, Trigger
-from stockflow.alerts.tables import alert_channels, alert_deliveries, alert_history, alerts
+from stockflow.alerts.tables import (
+    alert_channels,
+    alert_deliveries,
+    alert_history,
+    alert_sms_usage,
+    alerts,
+)
 from stockflow.core.ports import Database
 
 _DELIVERY_FIELDS = tuple(c.name for c in alert_deliveries.c)
@@ -255,6 +261,38 @@ class SqlAlertRepository:
                                        .where(alert_channels.c.id == delivery.channel_id)
                                        .values(enabled=False, disabled_reason=(
                                            delivery.last_error or "HTTP 410 Gone")))
+
+    # -- the SMS daily cap ----------------------------------------------------------------------
+
+    async def take_sms(self, user_id: str, day: date, cap: int) -> bool:
+        """One SMS of the user's allowance for `day` (UTC); False once `cap` are taken.
+
+        One statement, an upsert whose update only runs below the cap: PostgreSQL locks the
+        row for it and re-checks the condition, so two workers cannot both take the last one.
+        """
+        if cap <= 0:
+            return False
+        t = alert_sms_usage
+        insert = postgresql.insert if self.db.dialect == "postgresql" else sqlite.insert
+        stmt = (insert(t).values(user_id=user_id, day=day, sent=1)
+                .on_conflict_do_update(index_elements=[t.c.user_id, t.c.day],
+                                       set_={"sent": t.c.sent + 1}, where=t.c.sent < cap)
+                .returning(t.c.sent))
+        async with self.db.engine.begin() as conn:
+            return (await conn.execute(stmt)).first() is not None
+
+    async def give_back_sms(self, user_id: str, day: date) -> None:
+        """The provider did not take the message: its slot is free again."""
+        t = alert_sms_usage
+        async with self.db.engine.begin() as conn:
+            await conn.execute(t.update().where(t.c.user_id == user_id, t.c.day == day,
+                                                t.c.sent > 0).values(sent=t.c.sent - 1))
+
+    async def sms_sent(self, user_id: str, day: date) -> int:
+        t = alert_sms_usage
+        stmt = sa.select(t.c.sent).where(t.c.user_id == user_id, t.c.day == day)
+        async with self.db.engine.connect() as conn:
+            return int((await conn.execute(stmt)).scalar() or 0)
 
     async def delivered_count(self) -> int:
         """Deliveries that reached their channel (operators' health view, the benchmark)."""

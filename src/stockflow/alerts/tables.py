@@ -107,3 +107,13 @@ alert_digests = sa.Table(
     sa.Column("deliveries", Json, nullable=False),         # per channel: ok, status, error
     sa.Index("ix_alert_digests_user", "user_id", "sent_at"),
 )
+
+# SMS handed to the provider per user per UTC day, against `sms_daily_cap`: in storage, so the
+# count survives restarts and every delivery worker shares it (one guarded upsert takes a slot).
+alert_sms_usage = sa.Table(
+    "alert_sms_usage",
+    metadata,
+    sa.Column("user_id", Id, primary_key=True),
+    sa.Column("day", sa.Date, primary_key=True),
+    sa.Column("sent", sa.Integer, nullable=False, server_default="0"),
+)
