@@ -36,11 +36,11 @@ alert_channels = sa.Table(
     sa.Column("id", Id, primary_key=True),
     sa.Column("user_id", Id, nullable=False, index=True),
     sa.Column("kind", sa.String(16), nullable=False),
-    sa.Column("target", sa.String(2048), nullable=False),
+    sa.Column("target", sa.Text, nullable=False),           # sealed (alerts/sealing.py)
     sa.Column("verified", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("enabled", sa.Boolean, nullable=False, server_default=sa.true()),
     sa.Column("disabled_reason", sa.String(500), nullable=False, server_default=""),
-    sa.Column("secrets", Json, nullable=False),             # webhook signing secrets
+    sa.Column("secrets", Json, nullable=False),             # signing secrets, each sealed
 )
 
 alert_history = sa.Table(
