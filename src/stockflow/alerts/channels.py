@@ -7,6 +7,8 @@ checks). An e-mail address is verified by a link: the channel keeps the SHA-256 
 token (in its secrets column, never the token), the link carries the token, and posting it to
 `/v1/alerts/channels/{id}/verify` marks the channel verified. SMS and push channels are taken
 as given (the user typed the number or URL; no confirmation flow is built for them).
+An unverified e-mail or webhook channel gets nothing else: deliveries to it fail with the
+reason, and test pings and test-fires to it answer that it is not verified.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from stockflow.alerts.config import AlertsSettings
-from stockflow.alerts.delivery import Channel, ChannelKind
+from stockflow.alerts.delivery import NOT_VERIFIED, Channel, ChannelKind
 from stockflow.alerts.ports import Message, Notifier, SendResult
 from stockflow.alerts.repository import SqlAlertRepository
 from stockflow.alerts.service import SmsCap, render_payload
@@ -48,7 +50,10 @@ class ChannelService:
         self.settings = settings
         self.sms = SmsCap(repo, clock, settings.sms_daily_cap)   # test SMS cost the same
 
-    async def _send(self, channel: Channel, message: Message) -> SendResult:
+    async def _send(self, channel: Channel, message: Message, *, verifying: bool = False
+                    ) -> SendResult:
+        if channel.unverified and not verifying:
+            return SendResult(ok=False, permanent=True, error=NOT_VERIFIED)
         notifier = self._notifier(channel.kind)
         if channel.kind is ChannelKind.SMS:
             return await self.sms.send(channel.user_id, notifier, message)
@@ -78,7 +83,7 @@ class ChannelService:
         """E-mail: a confirmation link; webhook: a signed ping, verified on a 2xx."""
         now = self.clock.now()
         if channel.kind is ChannelKind.WEBHOOK:
-            result = await self.ping(channel)
+            result = await self.ping(channel, verifying=True)
             if result.ok:
                 await self.repo.update_channel(replace(channel, verified=True))
             return result
@@ -104,11 +109,12 @@ class ChannelService:
         await self.repo.update_channel(verified)
         return verified
 
-    async def ping(self, channel: Channel) -> SendResult:
+    async def ping(self, channel: Channel, *, verifying: bool = False) -> SendResult:
+        """A signed test ping; to an unverified channel only as its verification."""
         payload = _test_payload("channel.ping", self.clock.now(), channel_id=channel.id,
                                 title="StockFlow test ping")
         return await self._send(channel, render_payload(f"msg_ping_{uuid.uuid4().hex}",
-                                                        payload, channel))
+                                                        payload, channel), verifying=verifying)
 
     async def test_fire(self, user_id: str, channel_ids: tuple[str, ...], rule: dict[str, Any]
                         ) -> list[dict[str, Any]]:

@@ -16,6 +16,7 @@ from email_validator import EmailNotValidError, validate_email
 from stockflow.alerts.conditions import Source
 from stockflow.alerts.config import AlertsSettings
 from stockflow.alerts.delivery import (
+    NOT_VERIFIED,
     Channel,
     ChannelKind,
     Delivery,
@@ -308,6 +309,8 @@ class DeliverySender:
     async def _send(self, delivery: Delivery, channel: Channel | None) -> SendResult:
         if channel is None or not channel.enabled:
             return SendResult(ok=False, permanent=True, error="the channel is gone or disabled")
+        if channel.unverified:
+            return SendResult(ok=False, permanent=True, error=NOT_VERIFIED)
         notifier = self.notifiers.get(channel.kind)
         if notifier is None:
             return SendResult(ok=False, error=f"no {channel.kind.value} notifier configured")
