@@ -68,6 +68,7 @@ def receiver(port_out: mp.Queue, log_path: str) -> None:
 async def run(n: int, paced: int, rate: float, pg_url: str, port: int) -> float:
     """Seconds for the burst of n firings; then `paced` more at `rate` a second, whose
     arrival latency is the trigger → delivery figure of an alerts worker that keeps up."""
+    from stockflow.alerts.channels import ChannelService
     from stockflow.alerts.schemas import AlertCreate, ChannelCreate
     from stockflow.alerts.service import AlertRules
     from stockflow.bootstrap import bootstrap
@@ -87,6 +88,9 @@ async def run(n: int, paced: int, rate: float, pg_url: str, port: int) -> float:
         rules = container.platform.ports.get(AlertRules)
         channel, _ = await rules.add_channel("bench", ChannelCreate(
             kind="webhook", target=f"http://127.0.0.1:{port}/hook"))
+        # Verified the way a user would: a signed ping the receiver answers with a 2xx.
+        assert (await container.platform.ports.get(ChannelService)
+                .send_verification(channel)).ok
         tickers = [f"B{i}" for i in range(n)] + [f"P{i}" for i in range(paced)]
         for ticker in tickers:
             await rules.create("bench", "enterprise", AlertCreate.model_validate({

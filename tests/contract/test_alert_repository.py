@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -149,3 +150,87 @@ async def test_concurrent_claims_never_share_a_row(repo):
     batches = await asyncio.gather(*(repo.claim_due(T0, limit=7) for _ in range(12)))
     ids = [d.id for b in batches for d in b]
     assert len(ids) == len(set(ids)) == 60
+
+
+async def test_the_sms_allowance_is_per_user_and_day_and_never_oversold(repo):
+    import asyncio
+
+    day = T0.date()
+    assert [await repo.take_sms("u1", day, 3) for _ in range(4)] == [True, True, True, False]
+    assert await repo.take_sms("u2", day, 3)                        # another user
+    assert await repo.take_sms("u1", day + timedelta(days=1), 3)    # the next UTC day
+    await repo.give_back_sms("u1", day)
+    assert await repo.take_sms("u1", day, 3)
+    assert not await repo.take_sms("u1", day, 3)
+    assert await repo.sms_sent("u1", day) == 3
+    assert not await repo.take_sms("u3", day, 0)                    # a cap of 0 sends none
+    # Workers taking slots at once (on PostgreSQL each on its own connection): exactly the cap.
+    taken = await asyncio.gather(*(repo.take_sms("u4", day, 5) for _ in range(20)))
+    assert sum(taken) == 5 and await repo.sms_sent("u4", day) == 5
+
+
+def _keys(n: int) -> list[str]:
+    from cryptography.fernet import Fernet
+
+    return [Fernet.generate_key().decode() for _ in range(n)]
+
+
+async def _raw_channels(repo) -> dict[str, tuple[str, list[str]]]:
+    import sqlalchemy as sa
+
+    from stockflow.alerts.tables import alert_channels as t
+
+    async with repo.db.engine.connect() as conn:
+        rows = (await conn.execute(sa.select(t.c.id, t.c.target, t.c.secrets))).all()
+    return {r.id: (r.target, list(r.secrets)) for r in rows}
+
+
+HOOK = Channel(id="c1", user_id="u1", kind=ChannelKind.WEBHOOK,
+               target="https://hooks.example.com/T0/B0/token-in-the-path",
+               secrets=("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", "whsec_old"))
+PUSH = Channel(id="c2", user_id="u1", kind=ChannelKind.PUSH,
+               target="tgram://123456:bot-token/987654")
+
+
+async def test_channel_targets_and_secrets_are_sealed_at_rest(repo):
+    from stockflow.alerts.sealing import ChannelCipher
+
+    repo.use_cipher(ChannelCipher(_keys(1)))
+    for c in (HOOK, PUSH):
+        await repo.add_channel(c)
+    raw = await _raw_channels(repo)
+    for c in (HOOK, PUSH):
+        target, secrets = raw[c.id]
+        assert target.startswith("fernet:") and "token" not in target
+        assert len(secrets) == len(c.secrets)
+        assert all(s.startswith("fernet:") and "whsec_" not in s for s in secrets)
+    assert await repo.get_channels(["c1", "c2"]) == {"c1": HOOK, "c2": PUSH}
+    assert await repo.update_channel(replace(HOOK, secrets=("whsec_new",), verified=True))
+    assert (await repo.list_channels("u1"))[0].secrets == ("whsec_new",)
+    assert "whsec_new" not in str(await _raw_channels(repo))
+    assert await repo.seal_channels() == 0                       # all under the first key
+
+
+async def test_rows_from_before_sealing_are_sealed_and_keys_rotate(repo):
+    from stockflow.alerts.sealing import ChannelCipher, SealError
+
+    for c in (HOOK, PUSH):          # written by a version without sealing
+        await repo.add_channel(c)
+    assert (await _raw_channels(repo))["c1"][0] == HOOK.target
+    old, new = _keys(2)
+    repo.use_cipher(ChannelCipher([old]))
+    assert await repo.get_channels(["c1"]) == {"c1": HOOK}     # readable before the pass
+    assert await repo.seal_channels(batch=1) == 2              # paged, one row a page
+    sealed = await _raw_channels(repo)
+    assert all(t.startswith("fernet:") for t, _ in sealed.values())
+    assert await repo.get_channels(["c1", "c2"]) == {"c1": HOOK, "c2": PUSH}
+    # Rotation: the new key first, the old one still opens; the pass re-seals under the new.
+    repo.use_cipher(ChannelCipher([new, old]))
+    assert await repo.get_channels(["c1"]) == {"c1": HOOK}
+    assert await repo.seal_channels() == 2
+    assert await repo.seal_channels() == 0
+    repo.use_cipher(ChannelCipher([new]))                       # the old key dropped
+    assert await repo.get_channels(["c1", "c2"]) == {"c1": HOOK, "c2": PUSH}
+    repo.use_cipher(ChannelCipher([old]))                       # only the retired key
+    with pytest.raises(SealError):
+        await repo.get_channels(["c1"])

@@ -229,3 +229,64 @@ async def test_daily_digest_brings_news_of_watched_tickers_once(world, receiver)
     with pytest.raises(JobSkipped):
         await job.run()                   # the same day's digest is not sent twice
     assert len([q for q in receiver.requests if q.path == "/digest"]) == 1
+
+
+async def test_unverified_email_and_webhook_channels_get_no_alerts(world, receiver, smtp_inbox):
+    container, client, users, _ = world
+    inbox, _ = smtp_inbox
+    ent = users["enterprise"]
+    hook = await channel(client, ent, "webhook", receiver.url + "/unverified")
+    mail = await channel(client, ent, "email", "unverified@example.com")
+    mails = len(inbox.mails)                       # the confirmation link was the last one
+    rid = (await client.post("/v1/alerts", headers=ent.headers, json={
+        "name": "ZZUNV over 50", "channel_ids": [hook["id"], mail["id"]],
+        "policy": {"mode": "recurring", "cooldown_seconds": 0},
+        "condition": {"type": "price_above", "ticker": "ZZUNV", "level": 50}})).json()["data"]["id"]
+    index = container.registry.running_workers["alerts"].unit.index
+    await eventually(lambda: rid in index.evaluator.index)
+    bus = container.platform.bus
+
+    async def quote(price: float) -> None:
+        await bus.publish(QUOTE_UPDATED.name, QUOTE_UPDATED.event(
+            {"ticker": "ZZUNV", "price": price}, key="ZZUNV"))
+
+    async def deliveries() -> list[dict]:
+        rows = (await client.get(f"/v1/alerts/{rid}/history", headers=ent.headers)).json()
+        return [d for h in rows["data"] for d in h["deliveries"]]
+
+    async def settled(n: int) -> bool:
+        found = await deliveries()
+        return len(found) == n and all(d["status"] != "pending" for d in found)
+
+    await quote(51.0)
+    await eventually(lambda: settled(2))
+    assert {d["status"] for d in await deliveries()} == {"failed"}
+    assert all("not verified" in d["last_error"] for d in await deliveries())
+    assert not [q for q in receiver.requests if q.path == "/unverified"]
+    assert len(inbox.mails) == mails
+    # Nor do test-fires and test pings reach them.
+    fired = (await client.post(f"/v1/alerts/{rid}/test", headers=ent.headers)).json()["data"]
+    assert [r["ok"] for r in fired] == [False, False]
+    for c in (hook, mail):
+        ping = await client.post(f"/v1/alerts/channels/{c['id']}/test", headers=ent.headers)
+        assert ping.json()["data"]["ok"] is False and "not verified" in ping.json()["data"]["error"]
+    assert not [q for q in receiver.requests if q.path == "/unverified"]
+    assert len(inbox.mails) == mails
+
+    # Verified, both get the next firing.
+    ok = await client.post(f"/v1/alerts/channels/{hook['id']}/verify", headers=ent.headers)
+    assert ok.json()["data"]["verified"] is True
+    link = re.search(r"https?://\S+", email.message_from_bytes(
+        inbox.mails[-1][2], policy=default).get_body(("plain",)).get_content()).group(0)
+    token = parse_qs(urlsplit(link).query)["token"][0]
+    ok = await client.post(f"/v1/alerts/channels/{mail['id']}/verify", json={"token": token},
+                           headers=ent.headers)
+    assert ok.json()["data"]["verified"] is True
+    await quote(49.0)
+    await quote(52.0)
+    await eventually(lambda: settled(4))
+    assert sorted(d["status"] for d in await deliveries()) == ["delivered", "delivered",
+                                                               "failed", "failed"]
+    assert len([q for q in receiver.requests if q.path == "/unverified"
+                and b"alert.triggered" in q.body]) == 1
+    assert inbox.mails[-1][1] == ["unverified@example.com"]

@@ -7,6 +7,8 @@ checks). An e-mail address is verified by a link: the channel keeps the SHA-256 
 token (in its secrets column, never the token), the link carries the token, and posting it to
 `/v1/alerts/channels/{id}/verify` marks the channel verified. SMS and push channels are taken
 as given (the user typed the number or URL; no confirmation flow is built for them).
+An unverified e-mail or webhook channel gets nothing else: deliveries to it fail with the
+reason, and test pings and test-fires to it answer that it is not verified.
 """
 
 from __future__ import annotations
@@ -21,10 +23,10 @@ from typing import Any
 from urllib.parse import urlencode
 
 from stockflow.alerts.config import AlertsSettings
-from stockflow.alerts.delivery import Channel, ChannelKind
+from stockflow.alerts.delivery import NOT_VERIFIED, Channel, ChannelKind
 from stockflow.alerts.ports import Message, Notifier, SendResult
 from stockflow.alerts.repository import SqlAlertRepository
-from stockflow.alerts.service import render_payload
+from stockflow.alerts.service import SmsCap, render_payload
 from stockflow.core.ports import Clock
 from stockflow.core.problems import Problem, not_found
 
@@ -46,6 +48,16 @@ class ChannelService:
         self.notifiers = notifiers   # Mapping[ChannelKind, Notifier], built lazily
         self.clock = clock
         self.settings = settings
+        self.sms = SmsCap(repo, clock, settings.sms_daily_cap)   # test SMS cost the same
+
+    async def _send(self, channel: Channel, message: Message, *, verifying: bool = False
+                    ) -> SendResult:
+        if channel.unverified and not verifying:
+            return SendResult(ok=False, permanent=True, error=NOT_VERIFIED)
+        notifier = self._notifier(channel.kind)
+        if channel.kind is ChannelKind.SMS:
+            return await self.sms.send(channel.user_id, notifier, message)
+        return await notifier.send(message)
 
     async def list(self, user_id: str) -> list[Channel]:
         return await self.repo.list_channels(user_id)
@@ -71,7 +83,7 @@ class ChannelService:
         """E-mail: a confirmation link; webhook: a signed ping, verified on a 2xx."""
         now = self.clock.now()
         if channel.kind is ChannelKind.WEBHOOK:
-            result = await self.ping(channel)
+            result = await self.ping(channel, verifying=True)
             if result.ok:
                 await self.repo.update_channel(replace(channel, verified=True))
             return result
@@ -97,11 +109,12 @@ class ChannelService:
         await self.repo.update_channel(verified)
         return verified
 
-    async def ping(self, channel: Channel) -> SendResult:
+    async def ping(self, channel: Channel, *, verifying: bool = False) -> SendResult:
+        """A signed test ping; to an unverified channel only as its verification."""
         payload = _test_payload("channel.ping", self.clock.now(), channel_id=channel.id,
                                 title="StockFlow test ping")
-        return await self._notifier(channel.kind).send(
-            render_payload(f"msg_ping_{uuid.uuid4().hex}", payload, channel))
+        return await self._send(channel, render_payload(f"msg_ping_{uuid.uuid4().hex}",
+                                                        payload, channel), verifying=verifying)
 
     async def test_fire(self, user_id: str, channel_ids: tuple[str, ...], rule: dict[str, Any]
                         ) -> list[dict[str, Any]]:
@@ -114,8 +127,8 @@ class ChannelService:
                 continue
             payload = _test_payload("alert.test", self.clock.now(), **rule,
                                     title=f"Test: {rule.get('name') or 'StockFlow alert'}")
-            result = await self._notifier(channel.kind).send(
-                render_payload(f"msg_test_{uuid.uuid4().hex}", payload, channel))
+            result = await self._send(channel, render_payload(f"msg_test_{uuid.uuid4().hex}",
+                                                              payload, channel))
             results.append({"channel_id": cid, "ok": result.ok, "status": result.status,
                             "error": result.error})
         return results

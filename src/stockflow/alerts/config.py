@@ -3,10 +3,13 @@ channels (`STOCKFLOW_NOTIFY__*`); the platform mounts both on its settings tree.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from email_validator import EmailNotValidError, validate_email
 from pydantic import BaseModel, Field, SecretStr, field_validator
 
 from stockflow.alerts.delivery import STANDARD_SCHEDULE
+from stockflow.alerts.sealing import check_key
 from stockflow.alerts.ssrf import DEFAULT_PORTS, is_network
 
 
@@ -49,9 +52,23 @@ class AlertsSettings(BaseModel):
     news_retention_days: int = Field(8, ge=1, description=(
         "How long headlines seen are kept for digests (a weekly digest needs 7 days)."))
     sms_daily_cap: int = Field(50, ge=0, description="SMS per user per UTC day.")
+    channel_keys: list[SecretStr] = Field(default_factory=list, description=(
+        "Fernet keys sealing channel secrets and targets at rest; the first seals, all open "
+        "(rotation: new key first, restart, then drop the old one). Unset and no key file: "
+        "a key generated into the data folder (development; several hosts must share keys)."))
+    channel_keys_file: Path | None = Field(None, description=(
+        "A file of Fernet keys, one a line, first seals (e.g. a mounted secret); read after "
+        "channel_keys."))
     apprise_schemes: list[str] = Field(default_factory=lambda: [
         "ntfy", "ntfys", "tgram", "slack", "discord", "msteams", "pover", "gotify", "gotifys",
         "matrix", "matrixs", "json", "jsons"])
+
+    @field_validator("channel_keys")
+    @classmethod
+    def _keys(cls, value: list[SecretStr]) -> list[SecretStr]:
+        for key in value:
+            check_key(key.get_secret_value())
+        return value
 
     @field_validator("webhook_allowed_hosts")
     @classmethod

@@ -27,6 +27,8 @@ _E164 = re.compile(r"\+[1-9][0-9]{6,14}")
 # Seconds after each failed attempt (attempt 1 is immediate, at trigger time).
 STANDARD_SCHEDULE: tuple[float, ...] = (5, 300, 1800, 7200, 18000, 36000, 36000)
 MAX_ERROR_CHARS = 500
+NOT_VERIFIED = ("not sent: the channel is not verified (POST /v1/alerts/channels/{id}/verify: "
+                "the e-mail link's token, or a webhook's signed ping answered with a 2xx)")
 
 
 class DeliveryStatus(StrEnum):
@@ -54,6 +56,12 @@ class Channel:
     enabled: bool = True
     disabled_reason: str = ""
     secrets: tuple[str, ...] = ()
+
+    @property
+    def unverified(self) -> bool:
+        """An e-mail or webhook channel not yet confirmed: it gets nothing but its verification
+        (the link, the signed ping). SMS and push have no confirmation flow."""
+        return self.kind in (ChannelKind.EMAIL, ChannelKind.WEBHOOK) and not self.verified
 
     def disabled(self, reason: str) -> Channel:
         return replace(self, enabled=False, disabled_reason=reason[:MAX_ERROR_CHARS])

@@ -11,10 +11,12 @@ what a handler needs is skipped, not dead-lettered, since no rule could match it
 - `news.article.published` / `news.sentiment.analyzed`: `ticker` and `tickers` (a list, or
   {ticker: {"score"}}), the sentiment from `tickers[t].score`, else `sentiment` or `score`;
   optional `event_types`; `title` and `url` for digests.
-- `financials.updated`: `ticker`, numbers by metric name in `metrics` (or at the top level).
-- `prediction.generated`: `ticker`, `horizon`, `forecast_move_pct` (or in `metrics`).
+- `financials.updated`: `ticker`, numbers by metric name in `metrics` (or at the top level):
+  the analysis context sends its ratio names and line-item names of the newest period.
+- `prediction.generated`: `ticker`, `horizon`, `forecast_move_pct` (or in `metrics`), and
+  `forecast_move_pct_by_horizon` ({"1d": …, "7d": …}: what the predict context sends).
 - `risk.threshold.exceeded`: `ticker`, `horizon` (default 1d), `var_pct`, or `var` as a
-  fraction (what the predict context sends).
+  fraction.
 - `signal.generated`: `ticker`, `strategy` and `action` (buy / sell / hold: a rule's long /
   short), or `name` and `direction`; optional `indicators`
   (numbers by the canonical metric, e.g. `rsi(length=14)@1d`) for indicator rules.
@@ -109,7 +111,13 @@ def _horizon(d: Mapping[str, Any]) -> str:
 
 
 def _forecasts(d: Mapping[str, Any]) -> dict[str, float]:
-    return _numbers(d, names=("forecast_move_pct",), suffix=_horizon(d))
+    found = _numbers(d, names=("forecast_move_pct",), suffix=_horizon(d))
+    by_horizon = d.get("forecast_move_pct_by_horizon")
+    for horizon, value in by_horizon.items() if isinstance(by_horizon, dict) else ():
+        number = _number(value)
+        if isinstance(horizon, str) and number is not None:
+            found.setdefault(f"forecast_move_pct@{horizon}", number)
+    return found
 
 
 def _risks(d: Mapping[str, Any]) -> dict[str, float]:

@@ -60,23 +60,16 @@ class Slots:
         self.keys.insert(i, key)
         self.ids.insert(i, rule_id)
 
-    def discard(self, key: float, rule_id: str) -> None:
+    def discard(self, key: float, rule_id: str) -> bool:
         keys, ids = self.keys, self.ids
         i = bisect_left(keys, key)
         while i < len(keys) and keys[i] == key:
             if ids[i] == rule_id:
                 del keys[i]
                 del ids[i]
-                return
+                return True
             i += 1
-
-    def first_at_or_above(self, value: float) -> float:
-        i = bisect_left(self.keys, value)
-        return self.keys[i] if i < len(self.keys) else _INF
-
-    def last_at_or_below(self, value: float) -> float:
-        i = bisect_right(self.keys, value)
-        return self.keys[i - 1] if i else -_INF
+        return False
 
     def at_or_below(self, value: float) -> list[str]:
         return self.ids[:bisect_right(self.keys, value)]
@@ -86,6 +79,32 @@ class Slots:
 
     def between(self, low: float, high: float) -> list[str]:
         return self.ids[bisect_left(self.keys, low):bisect_right(self.keys, high)]
+
+
+class Bounds:
+    """The sort values of several arrays merged (values only): the gap around a value is then
+    two bisections, not two per array. Equal values are interchangeable, so a discard takes
+    any one of them."""
+
+    __slots__ = ("keys",)
+
+    def __init__(self) -> None:
+        self.keys = array("d")
+
+    def add(self, key: float) -> None:
+        self.keys.insert(bisect_right(self.keys, key), key)
+
+    def discard(self, key: float) -> None:
+        i = bisect_left(self.keys, key)
+        if i < len(self.keys) and self.keys[i] == key:
+            del self.keys[i]
+
+
+# The arrays whose values bound the no-change gap from above and from below. A crossing level
+# bounds it on both sides: a value may pass it going one way (no candidate) and come back the
+# other (a firing).
+_UPPER = frozenset(("fire_above", "rearm_below", "cross_above", "cross_below"))
+_LOWER = frozenset(("fire_below", "rearm_above", "cross_below", "cross_above"))
 
 
 @dataclass(slots=True)
@@ -99,6 +118,8 @@ class Stream:
     rearm_above: Slots = field(default_factory=Slots)
     rearm_below: Slots = field(default_factory=Slots)
     pending: dict[str, None] = field(default_factory=dict)
+    upper: Bounds = field(default_factory=Bounds)    # values of the _UPPER arrays
+    lower: Bounds = field(default_factory=Bounds)    # values of the _LOWER arrays
     # The gap (lo, hi) between sort values in which no rule changes: a value inside it, coming
     # from inside it, costs two comparisons. Recomputed after any rule of the stream moved.
     lo: float = _INF
@@ -113,13 +134,27 @@ class Stream:
                 + len(self.pending))
 
     def _band(self, at: float) -> None:
-        # A crossing level bounds the gap on both sides: a value may pass it going one way
-        # (no candidate) and come back the other (a firing).
-        self.hi = min(s.first_at_or_above(at) for s in (
-            self.fire_above, self.rearm_below, self.cross_above, self.cross_below))
-        self.lo = max(s.last_at_or_below(at) for s in (
-            self.fire_below, self.rearm_above, self.cross_below, self.cross_above))
+        upper, lower = self.upper.keys, self.lower.keys
+        i = bisect_left(upper, at)
+        self.hi = upper[i] if i < len(upper) else _INF
+        j = bisect_right(lower, at)
+        self.lo = lower[j - 1] if j else -_INF
         self.band_ok = True
+
+    def put(self, bucket: str, slot: float, rule_id: str) -> None:
+        getattr(self, bucket).add(slot, rule_id)
+        if bucket in _UPPER:
+            self.upper.add(slot)
+        if bucket in _LOWER:
+            self.lower.add(slot)
+
+    def take(self, bucket: str, slot: float, rule_id: str) -> None:
+        if not getattr(self, bucket).discard(slot, rule_id):
+            return
+        if bucket in _UPPER:
+            self.upper.discard(slot)
+        if bucket in _LOWER:
+            self.lower.discard(slot)
 
     def candidates(self, previous: float | None, value: float) -> list[str]:
         if previous is not None and not self.pending:
@@ -203,7 +238,7 @@ class RuleIndex:
         if bucket == "pending":
             stream.pending[rule_id] = None
         elif bucket:
-            getattr(stream, bucket).add(slot, rule_id)
+            stream.put(bucket, slot, rule_id)
 
     def remove(self, rule_id: str) -> None:
         rule = self._rules.pop(rule_id, None)
@@ -228,6 +263,6 @@ class RuleIndex:
         if rule.bucket == "pending":
             stream.pending.pop(rule.rule_id, None)
         elif rule.bucket:
-            getattr(stream, rule.bucket).discard(rule.slot, rule.rule_id)
+            stream.take(rule.bucket, rule.slot, rule.rule_id)
         stream.band_ok = False
         rule.bucket, rule.slot = "", 0.0

@@ -54,10 +54,22 @@ def build(p: Platform, plan: Plan) -> ContextParts:
         # its events' redelivery counts climb (a slow start looks like a dead consumer).
         await worker().unit.index.start()
 
+    async def load_channel_keys() -> None:
+        # Every process shape reads or writes channels, so every one needs the keys.
+        from stockflow.alerts.sealing import load_cipher
+
+        repo.use_cipher(load_cipher([k.get_secret_value() for k in s.channel_keys],
+                                    s.channel_keys_file, p.settings.data_dir))
+
+    async def seal_channels() -> None:
+        # Rows from before sealing or under a rotated-out key, sealed under the first key.
+        await repo.seal_channels()
+
     parts = ContextParts(
         "alerts", ports={AlertRules: rules, ChannelService: chans, Digests: digests},
         jobs=tasks.jobs(sender, digests), workers={WORKER: worker},
-        on_start=[index_rules] if plan.runs(WORKER) else [], on_stop=[notifiers.close])
+        on_start=[load_channel_keys, *([seal_channels, index_rules] if plan.runs(WORKER)
+                                       else [])], on_stop=[notifiers.close])
     if plan.serves(SERVICE):
         from stockflow.alerts import api
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import asdict
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -18,7 +18,14 @@ from sqlalchemy.dialects import postgresql, sqlite
 from stockflow.alerts.conditions import parse_condition
 from stockflow.alerts.delivery import Channel, ChannelKind, Delivery, DeliveryStatus
 from stockflow.alerts.domain import AlertRule, FiringPolicy, RuleStatus, Trigger
-from stockflow.alerts.tables import alert_channels, alert_deliveries, alert_history, alerts
+from stockflow.alerts.sealing import ChannelCipher
+from stockflow.alerts.tables import (
+    alert_channels,
+    alert_deliveries,
+    alert_history,
+    alert_sms_usage,
+    alerts,
+)
 from stockflow.core.ports import Database
 
 _DELIVERY_FIELDS = tuple(c.name for c in alert_deliveries.c)
@@ -41,10 +48,6 @@ def _rule(row: Any) -> AlertRule:
                      created_at=row.created_at, updated_at=row.updated_at)
 
 
-def _channel(row: Any) -> Channel:
-    return Channel(id=row.id, user_id=row.user_id, kind=ChannelKind(row.kind), target=row.target,
-                   verified=row.verified, enabled=row.enabled,
-                   disabled_reason=row.disabled_reason, secrets=tuple(row.secrets))
 
 
 def _delivery_values(d: Delivery) -> dict[str, Any]:
@@ -62,8 +65,27 @@ def _delivery(row: Any) -> Delivery:
 
 
 class SqlAlertRepository:
-    def __init__(self, db: Database) -> None:
+    """`cipher` seals channel targets and secrets (alerts/sealing.py); the module sets it at
+    start (`use_cipher`). Without one they are stored as given: tests and tools only."""
+
+    def __init__(self, db: Database, cipher: ChannelCipher | None = None) -> None:
         self.db = db
+        self.cipher = cipher
+
+    def use_cipher(self, cipher: ChannelCipher) -> None:
+        self.cipher = cipher
+
+    def _seal(self, text: str) -> str:
+        return text if self.cipher is None else self.cipher.seal(text)
+
+    def _open(self, stored: str) -> str:
+        return stored if self.cipher is None else self.cipher.open(stored)
+
+    def _channel(self, row: Any) -> Channel:
+        return Channel(id=row.id, user_id=row.user_id, kind=ChannelKind(row.kind),
+                       target=self._open(row.target), verified=row.verified,
+                       enabled=row.enabled, disabled_reason=row.disabled_reason,
+                       secrets=tuple(self._open(x) for x in row.secrets))
 
     # -- rules ---------------------------------------------------------------------------------
 
@@ -148,7 +170,8 @@ class SqlAlertRepository:
     async def add_channel(self, channel: Channel) -> None:
         values = asdict(channel)
         values["kind"] = channel.kind.value
-        values["secrets"] = list(channel.secrets)
+        values["target"] = self._seal(channel.target)
+        values["secrets"] = [self._seal(x) for x in channel.secrets]
         async with self.db.engine.begin() as conn:
             await conn.execute(alert_channels.insert().values(**values))
 
@@ -157,22 +180,47 @@ class SqlAlertRepository:
             return {}
         stmt = sa.select(alert_channels).where(alert_channels.c.id.in_(channel_ids))
         async with self.db.engine.connect() as conn:
-            return {r.id: _channel(r) for r in (await conn.execute(stmt)).all()}
+            return {r.id: self._channel(r) for r in (await conn.execute(stmt)).all()}
 
     async def list_channels(self, user_id: str) -> list[Channel]:
         stmt = (sa.select(alert_channels).where(alert_channels.c.user_id == user_id)
                 .order_by(alert_channels.c.id))
         async with self.db.engine.connect() as conn:
-            return [_channel(r) for r in (await conn.execute(stmt)).all()]
+            return [self._channel(r) for r in (await conn.execute(stmt)).all()]
 
     async def update_channel(self, channel: Channel) -> bool:
         """Target, verification, enabled flag and secrets of one of the user's channels."""
         t = alert_channels
         stmt = t.update().where(t.c.id == channel.id, t.c.user_id == channel.user_id).values(
-            target=channel.target, verified=channel.verified, enabled=channel.enabled,
-            disabled_reason=channel.disabled_reason, secrets=list(channel.secrets))
+            target=self._seal(channel.target), verified=channel.verified,
+            enabled=channel.enabled, disabled_reason=channel.disabled_reason,
+            secrets=[self._seal(x) for x in channel.secrets])
         async with self.db.engine.begin() as conn:
             return (await conn.execute(stmt)).rowcount == 1
+
+    async def seal_channels(self, *, batch: int = 500) -> int:
+        """Seal what is not sealed under the first key yet (rows from before sealing, or from
+        before a key rotation); returns how many rows were rewritten. Each page is read and
+        rewritten in one transaction, its rows locked on PostgreSQL, so a concurrent change
+        of a channel is not overwritten with its old values."""
+        cipher, t, after, done = self.cipher, alert_channels, "", 0
+        if cipher is None:
+            return 0
+        while True:
+            async with self.db.engine.begin() as conn:
+                rows = (await conn.execute(
+                    sa.select(t.c.id, t.c.target, t.c.secrets).where(t.c.id > after)
+                    .order_by(t.c.id).limit(batch).with_for_update())).all()
+                if not rows:
+                    return done
+                after = rows[-1].id
+                for r in rows:
+                    if cipher.is_current(r.target) and all(map(cipher.is_current, r.secrets)):
+                        continue
+                    await conn.execute(t.update().where(t.c.id == r.id).values(
+                        target=cipher.reseal(r.target),
+                        secrets=[cipher.reseal(x) for x in r.secrets]))
+                    done += 1
 
     async def delete_channel(self, user_id: str, channel_id: str) -> bool:
         t = alert_channels
@@ -255,6 +303,38 @@ class SqlAlertRepository:
                                        .where(alert_channels.c.id == delivery.channel_id)
                                        .values(enabled=False, disabled_reason=(
                                            delivery.last_error or "HTTP 410 Gone")))
+
+    # -- the SMS daily cap ----------------------------------------------------------------------
+
+    async def take_sms(self, user_id: str, day: date, cap: int) -> bool:
+        """One SMS of the user's allowance for `day` (UTC); False once `cap` are taken.
+
+        One statement, an upsert whose update only runs below the cap: PostgreSQL locks the
+        row for it and re-checks the condition, so two workers cannot both take the last one.
+        """
+        if cap <= 0:
+            return False
+        t = alert_sms_usage
+        insert = postgresql.insert if self.db.dialect == "postgresql" else sqlite.insert
+        stmt = (insert(t).values(user_id=user_id, day=day, sent=1)
+                .on_conflict_do_update(index_elements=[t.c.user_id, t.c.day],
+                                       set_={"sent": t.c.sent + 1}, where=t.c.sent < cap)
+                .returning(t.c.sent))
+        async with self.db.engine.begin() as conn:
+            return (await conn.execute(stmt)).first() is not None
+
+    async def give_back_sms(self, user_id: str, day: date) -> None:
+        """The provider did not take the message: its slot is free again."""
+        t = alert_sms_usage
+        async with self.db.engine.begin() as conn:
+            await conn.execute(t.update().where(t.c.user_id == user_id, t.c.day == day,
+                                                t.c.sent > 0).values(sent=t.c.sent - 1))
+
+    async def sms_sent(self, user_id: str, day: date) -> int:
+        t = alert_sms_usage
+        stmt = sa.select(t.c.sent).where(t.c.user_id == user_id, t.c.day == day)
+        async with self.db.engine.connect() as conn:
+            return int((await conn.execute(stmt)).scalar() or 0)
 
     async def delivered_count(self) -> int:
         """Deliveries that reached their channel (operators' health view, the benchmark)."""

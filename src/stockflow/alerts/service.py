@@ -8,7 +8,7 @@ import asyncio
 import html
 import uuid
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
@@ -16,6 +16,7 @@ from email_validator import EmailNotValidError, validate_email
 from stockflow.alerts.conditions import Source
 from stockflow.alerts.config import AlertsSettings
 from stockflow.alerts.delivery import (
+    NOT_VERIFIED,
     Channel,
     ChannelKind,
     Delivery,
@@ -239,6 +240,26 @@ def render_payload(message_id: str, payload: dict[str, Any], channel: Channel) -
                    text=str(text), html=body, payload=payload, secrets=channel.secrets)
 
 
+class SmsCap:
+    """The per-user daily SMS cap (`sms_daily_cap`, UTC days) around a send. A slot is taken in
+    storage before the provider is called (so restarts and other workers see it) and given
+    back when the provider did not take the message. A capped message fails for good."""
+
+    def __init__(self, repo: SqlAlertRepository, clock: Clock, cap: int) -> None:
+        self.repo, self.clock, self.cap = repo, clock, cap
+
+    async def send(self, user_id: str, notifier: Notifier, message: Message) -> SendResult:
+        day = self.clock.now().astimezone(UTC).date()
+        if not await self.repo.take_sms(user_id, day, self.cap):
+            return SendResult(ok=False, permanent=True, error=(
+                f"not sent: the daily SMS cap of {self.cap} per user is reached "
+                "(it resets at 00:00 UTC)"))
+        result = await notifier.send(message)
+        if not result.ok:
+            await self.repo.give_back_sms(user_id, day)
+        return result
+
+
 class DeliverySender:
     """Claims due outbox rows, sends each through its channel's notifier, records the outcome,
     and publishes `alert.delivered` or `alert.failed` (after the row is saved: a crash before
@@ -252,6 +273,7 @@ class DeliverySender:
         self.settings = settings
         self.bus = bus
         self.policy = RetryPolicy(tuple(settings.retry_delays_seconds), settings.retry_jitter)
+        self.sms = SmsCap(repo, clock, settings.sms_daily_cap)
 
     async def run_once(self, *, retries_only: bool = False) -> dict[str, int]:
         now = self.clock.now()
@@ -287,9 +309,13 @@ class DeliverySender:
     async def _send(self, delivery: Delivery, channel: Channel | None) -> SendResult:
         if channel is None or not channel.enabled:
             return SendResult(ok=False, permanent=True, error="the channel is gone or disabled")
+        if channel.unverified:
+            return SendResult(ok=False, permanent=True, error=NOT_VERIFIED)
         notifier = self.notifiers.get(channel.kind)
         if notifier is None:
             return SendResult(ok=False, error=f"no {channel.kind.value} notifier configured")
+        if channel.kind is ChannelKind.SMS:
+            return await self.sms.send(delivery.user_id, notifier, render(delivery, channel))
         return await notifier.send(render(delivery, channel))
 
 

@@ -36,11 +36,11 @@ alert_channels = sa.Table(
     sa.Column("id", Id, primary_key=True),
     sa.Column("user_id", Id, nullable=False, index=True),
     sa.Column("kind", sa.String(16), nullable=False),
-    sa.Column("target", sa.String(2048), nullable=False),
+    sa.Column("target", sa.Text, nullable=False),           # sealed (alerts/sealing.py)
     sa.Column("verified", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("enabled", sa.Boolean, nullable=False, server_default=sa.true()),
     sa.Column("disabled_reason", sa.String(500), nullable=False, server_default=""),
-    sa.Column("secrets", Json, nullable=False),             # webhook signing secrets
+    sa.Column("secrets", Json, nullable=False),             # signing secrets, each sealed
 )
 
 alert_history = sa.Table(
@@ -106,4 +106,14 @@ alert_digests = sa.Table(
     sa.Column("summary", Json, nullable=False),
     sa.Column("deliveries", Json, nullable=False),         # per channel: ok, status, error
     sa.Index("ix_alert_digests_user", "user_id", "sent_at"),
+)
+
+# SMS handed to the provider per user per UTC day, against `sms_daily_cap`: in storage, so the
+# count survives restarts and every delivery worker shares it (one guarded upsert takes a slot).
+alert_sms_usage = sa.Table(
+    "alert_sms_usage",
+    metadata,
+    sa.Column("user_id", Id, primary_key=True),
+    sa.Column("day", sa.Date, primary_key=True),
+    sa.Column("sent", sa.Integer, nullable=False, server_default="0"),
 )

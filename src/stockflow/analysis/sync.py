@@ -4,14 +4,20 @@ store them, and publish `financials.updated` for what changed and
 
 The daily job (tasks.py) and the offline first-start load both run `sync_all`; a ticker that
 fails costs only itself (its error is in the result, the others are still synced).
+
+`financials.updated` carries the newest period's ratios and line items by name (`metrics`):
+consumers compare them (the alerts context's fundamental rules) without asking us back. TTM
+when the quarters allow it, else the latest annual period; a value not known is left out.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from stockflow.analysis.domain import PeriodType
 from stockflow.analysis.service import AnalysisService, SyncResult
 from stockflow.core.catalogue import FINANCIALS_ANOMALY, FINANCIALS_UPDATED
 from stockflow.core.ports import EventBus
@@ -41,12 +47,32 @@ class StatementSync:
         return [i.ticker for i in self.analysis.market.universe
                 if i.asset_class is AssetClass.EQUITY and self.analysis.source.supports(i.ticker)]
 
+    async def metrics(self, ticker: str) -> dict[str, Any]:
+        """`period`, `period_end` and `metrics` of the newest period; {} when none is known."""
+        for period in (PeriodType.TTM, PeriodType.ANNUAL):
+            try:
+                found = await self.analysis.ratios(ticker, period)
+            except Problem:
+                return {}   # the update is still announced, only without values
+            if found:
+                break
+        else:
+            return {}
+        latest = found[0]
+        values = {r.name: float(r.value) for r in latest.ratios if _finite(r.value)}
+        for statement in latest.period.statements.values():
+            for name, value in statement.items.items():
+                if _finite(value):
+                    values.setdefault(name, float(value))  # type: ignore[arg-type]
+        return {"period": latest.period.period.value, "period_end": latest.period.end.isoformat(),
+                "metrics": values}
+
     async def announce(self, result: SyncResult) -> None:
         if result.changed:
             ends = sorted({k[1].isoformat() for k in result.changed})
             await self.bus.publish(FINANCIALS_UPDATED.name, FINANCIALS_UPDATED.event(
-                {"ticker": result.ticker, "changed": len(result.changed), "period_ends": ends},
-                key=result.ticker))
+                {"ticker": result.ticker, "changed": len(result.changed), "period_ends": ends,
+                 **await self.metrics(result.ticker)}, key=result.ticker))
         for a in result.anomalies:
             await self.bus.publish(FINANCIALS_ANOMALY.name, FINANCIALS_ANOMALY.event(
                 {"ticker": a.ticker, "kind": a.kind, "period": a.period.value,
@@ -70,3 +96,7 @@ class StatementSync:
             report.anomalies += len(result.anomalies)
             await self.announce(result)
         return report
+
+
+def _finite(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)

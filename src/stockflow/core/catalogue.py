@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from stockflow.core.events import Event, make_event
 
@@ -135,6 +135,44 @@ class IntelReportGenerated(Payload):
     facts_version: str
 
 
+class FinancialsUpdated(Payload):
+    """A company's statements changed (analysis context). `metrics` are the newest period's
+    ratios and line items by name (`period`, `period_end` say which); one not known is absent."""
+
+    ticker: str
+    changed: int
+    period_ends: list[str]
+    period: str | None = None  # ttm | annual: what `metrics` were computed on
+    period_end: str | None = None
+    metrics: dict[str, float] = Field(default_factory=dict)
+
+
+class PredictionGenerated(Payload):
+    """A ticker's daily batch forecasts (predict context). Moves are percent from the last close
+    the forecast started at, by horizon ("1d" … "7d"); `horizon` / `forecast_move_pct` repeat
+    the next day's. A move not known is absent."""
+
+    ticker: str
+    model_version: str
+    generated_at: str
+    predictions: list[dict[str, Any]]
+    last_close: float | None = None
+    horizon: str = "1d"
+    forecast_move_pct: float | None = None
+    forecast_move_pct_by_horizon: dict[str, float] = Field(default_factory=dict)
+
+
+class RiskThresholdExceeded(Payload):
+    """A ticker's 99 % VaR crossed above its configured threshold (predict context)."""
+
+    ticker: str
+    measure: str
+    var: float  # a fraction: 0.05 = 5 %
+    var_pct: float
+    threshold: float
+    horizon: str = "1d"
+
+
 class Anything(Payload):
     pass
 
@@ -155,12 +193,13 @@ TICK_REJECTED = Topic("pipeline.tick.rejected", TickRejected,
 NEWS_PUBLISHED = Topic("news.article.published", TickerEvent, "a new news article")
 NEWS_SENTIMENT = Topic("news.sentiment.analyzed", TickerEvent, "an article's sentiment")
 NEWS_EVENT = Topic("news.event.detected", TickerEvent, "a corporate event found in the news")
-FINANCIALS_UPDATED = Topic("financials.updated", TickerEvent, "new financial statements")
+FINANCIALS_UPDATED = Topic("financials.updated", FinancialsUpdated, "new financial statements")
 FINANCIALS_ANOMALY = Topic("financials.anomaly.detected", TickerEvent,
                            "a red flag in financial statements")
-PREDICTION_GENERATED = Topic("prediction.generated", TickerEvent, "a stored forecast")
+PREDICTION_GENERATED = Topic("prediction.generated", PredictionGenerated, "a stored forecast")
 ANOMALY_DETECTED = Topic("anomaly.detected", TickerEvent, "an anomaly in a ticker's history")
-RISK_THRESHOLD = Topic("risk.threshold.exceeded", TickerEvent, "a VaR crossed its threshold")
+RISK_THRESHOLD = Topic("risk.threshold.exceeded", RiskThresholdExceeded,
+                       "a VaR crossed its threshold")
 ALERT_TRIGGERED = Topic("alert.triggered", Anything, "an alert rule fired")
 ALERT_DELIVERED = Topic("alert.delivered", Anything, "a notification reached its channel")
 ALERT_FAILED = Topic("alert.failed", Anything, "a notification failed for good")

@@ -5,6 +5,7 @@ predictions, caches them per ticker and publishes what it found on the bus."""
 from __future__ import annotations
 
 import asyncio
+import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -74,13 +75,17 @@ class Lifecycle:
         by_ticker: dict[str, list[Prediction]] = {}
         for p in rows:
             by_ticker.setdefault(p.ticker, []).append(p)
+        # The closes the forecasts start from: consumers compare moves, not price levels.
+        closes = {t: float(s.close[-1])
+                  for t, s in (await self.service.many(list(by_ticker))).items()}
         events = []
         for ticker, mine in by_ticker.items():
             wire = [prediction_wire(p) for p in mine]
             await self.cache.set(BATCH_KEY.format(ticker=ticker), orjson.dumps(wire), ttl=DAY)
             events.append(PREDICTION_GENERATED.event(
                 {"ticker": ticker, "model_version": mine[0].model_version,
-                 "generated_at": wire[0]["generated_at"], "predictions": wire}, key=ticker))
+                 "generated_at": wire[0]["generated_at"], "predictions": wire,
+                 **forecast_moves(mine, closes.get(ticker))}, key=ticker))
         await self.bus.publish_many(PREDICTION_GENERATED.name, events)
         breached = await self.thresholds()
         unusual = await self.anomalies(tickers)
@@ -122,7 +127,21 @@ class Lifecycle:
         return [e.key or "" for e in found]
 
 
+def forecast_moves(mine: Sequence[Prediction], last_close: float | None) -> dict[str, Any]:
+    """Percent moves of the price forecasts from the last close, by horizon ("1d" …); the next
+    day's also as `forecast_move_pct`. A forecast without a value has no move (left out)."""
+    if last_close is None or not last_close > 0:
+        return {}
+    moves = {f"{p.horizon}d": (p.value / last_close - 1.0) * 100.0 for p in mine
+             if p.kind == "price" and p.value is not None and math.isfinite(p.value)}
+    out: dict[str, Any] = {"last_close": last_close, "horizon": "1d",
+                           "forecast_move_pct_by_horizon": moves}
+    if "1d" in moves:
+        out["forecast_move_pct"] = moves["1d"]
+    return out
+
+
 def threshold_event(ticker: str, answer: dict[str, Any]) -> dict[str, Any]:
     var = answer["var_es"]["historical"]["99"]["1d"]["var"]
-    return {"ticker": ticker, "measure": "historical VaR 99% 1d", "var": var,
-            "threshold": answer["threshold"]["value"]}
+    return {"ticker": ticker, "measure": "historical VaR 99% 1d", "horizon": "1d", "var": var,
+            "var_pct": var * 100.0, "threshold": answer["threshold"]["value"]}

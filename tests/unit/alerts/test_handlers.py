@@ -44,6 +44,11 @@ CASES = [
     (c.PREDICTION_GENERATED, {"ticker": "AAPL", "horizon": "5d", "forecast_move_pct": -6.5},
      {"type": "prediction", "ticker": "AAPL", "metric": "forecast_move_pct", "horizon": "5d",
       "op": "<", "value": -5}),
+    # The predict context's: a move per horizon beside the next day's.
+    (c.PREDICTION_GENERATED, {"ticker": "AAPL", "horizon": "1d", "forecast_move_pct": 0.4,
+                              "forecast_move_pct_by_horizon": {"1d": 0.4, "5d": 3.5}},
+     {"type": "prediction", "ticker": "AAPL", "metric": "forecast_move_pct", "horizon": "5d",
+      "op": ">", "value": 3}),
     (c.RISK_THRESHOLD, {"ticker": "AAPL", "horizon": "1d", "var_pct": 7.2},
      {"type": "prediction", "ticker": "AAPL", "metric": "var_pct", "op": ">=", "value": 5}),
     (c.SIGNAL_GENERATED, {"ticker": "AAPL", "strategy": "trend", "action": "buy",

@@ -3,6 +3,7 @@ a 410 disables the channel, and users never see each other's rules."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
@@ -30,6 +31,8 @@ async def setup(rules, repo, notifier_results=()):
     channel, secret = await rules.add_channel(
         "u1", ChannelCreate(kind=ChannelKind.WEBHOOK, target="https://hooks.example.com/x"))
     assert secret.startswith("whsec_")
+    channel = replace(channel, verified=True)       # as its signed ping would have
+    await repo.update_channel(channel)
     rule = await rules.create("u1", "pro", AlertCreate.model_validate({
         "name": "AAPL breakout", "channel_ids": [channel.id],
         "condition": {"type": "crosses_above", "ticker": "AAPL", "level": 200}}))
@@ -126,6 +129,7 @@ async def test_quote_to_a_signed_webhook_at_a_local_receiver(repo):
         rules = AlertRules(repo, AlertsSettings(), FakeClock(T0), guard)
         channel, secret = await rules.add_channel(
             "u1", ChannelCreate(kind=ChannelKind.WEBHOOK, target=rx.url + "/stockflow"))
+        await repo.update_channel(replace(channel, verified=True))
         rule = await rules.create("u1", "enterprise", AlertCreate.model_validate({
             "channel_ids": [channel.id],
             "condition": {"type": "price_below", "ticker": "BTC-USD", "level": 90_000}}))
