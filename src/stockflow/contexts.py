@@ -17,6 +17,7 @@ CONTEXTS = (
     "stockflow.predict.module",
     "stockflow.search.module",
     "stockflow.alerts.module",
+    "stockflow.intel.module",
     "stockflow.jobs.module",
     "stockflow.control.module",
 )

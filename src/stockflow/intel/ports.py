@@ -1,0 +1,52 @@
+"""Ports of the intel context: what it reads signals from (the signals context, wired where
+both run), what writes a brief's text (an OpenAI-compatible server), where deliveries of the
+watchlist briefs are recorded; each with an in-memory adapter."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Protocol, runtime_checkable
+
+from stockflow.adapters.llm.openai_compat import Completion
+
+
+@runtime_checkable
+class SignalReader(Protocol):
+    async def current(self, ticker: str) -> dict:
+        """The body of GET /v1/signals/{ticker}: ticker, as_of, interval,
+        signals: [{strategy, action, strength, confidence, reasons}], ensemble."""
+
+
+class InMemorySignals:
+    def __init__(self, answers: dict[str, dict] | None = None) -> None:
+        self.answers = dict(answers or {})
+
+    async def current(self, ticker: str) -> dict:
+        return self.answers[ticker]
+
+
+@runtime_checkable
+class Writer(Protocol):
+    model: str
+
+    async def complete(self, messages: Sequence[dict[str, str]]) -> Completion: ...
+    async def close(self) -> None: ...
+
+
+@runtime_checkable
+class DeliveryLog(Protocol):
+    """Watchlist briefs sent, one row per (user, watchlist, market, day): a rerun sends none twice."""
+
+    async def sent(self, delivery_id: str) -> bool: ...
+    async def record(self, row: dict[str, Any]) -> None: ...
+
+
+class InMemoryDeliveryLog:
+    def __init__(self) -> None:
+        self.rows: dict[str, dict[str, Any]] = {}
+
+    async def sent(self, delivery_id: str) -> bool:
+        return delivery_id in self.rows
+
+    async def record(self, row: dict[str, Any]) -> None:
+        self.rows[row["id"]] = row
