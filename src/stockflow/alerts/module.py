@@ -20,6 +20,7 @@ def build(p: Platform, plan: Plan) -> ContextParts:
     from stockflow.alerts.digest_repository import SqlDigestStore
     from stockflow.alerts.digests import Digests
     from stockflow.alerts.notifiers import Notifiers
+    from stockflow.alerts.ports import Deliveries
     from stockflow.alerts.repository import SqlAlertRepository
     from stockflow.alerts.service import AlertRules, DeliverySender
     from stockflow.alerts.ssrf import WebhookGuard
@@ -55,7 +56,8 @@ def build(p: Platform, plan: Plan) -> ContextParts:
         await worker().unit.index.start()
 
     parts = ContextParts(
-        "alerts", ports={AlertRules: rules, ChannelService: chans, Digests: digests},
+        "alerts", ports={AlertRules: rules, ChannelService: chans, Digests: digests,
+                         Deliveries: digests},
         jobs=tasks.jobs(sender, digests), workers={WORKER: worker},
         on_start=[index_rules] if plan.runs(WORKER) else [], on_stop=[notifiers.close])
     if plan.serves(SERVICE):

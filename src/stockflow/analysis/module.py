@@ -19,7 +19,12 @@ def build(p: Platform, plan: Plan) -> ContextParts:
     from stockflow.analysis import handlers, tasks
     from stockflow.analysis.compare import CompareService
     from stockflow.analysis.metrics_cache import CachedRatios
-    from stockflow.analysis.ports import NoSource
+    from stockflow.analysis.ports import (
+        IndicatorReader,
+        NoSource,
+        RatioReader,
+        ValuationReader,
+    )
     from stockflow.analysis.repository import SqlStatementStore
     from stockflow.analysis.service import AnalysisService
     from stockflow.analysis.sync import StatementSync
@@ -59,11 +64,13 @@ def build(p: Platform, plan: Plan) -> ContextParts:
         return Worker(WORKER, handlers=handlers.handlers(ratios, compare),
                       loops=[first] if s.preload else [], unit=first)
 
+    valuation, technical = ValuationService(analysis, s), TechnicalService(market, p.clock)
     parts = ContextParts(
         "analysis",
-        ports={AnalysisService: analysis, ValuationService: ValuationService(analysis, s),
-               TechnicalService: TechnicalService(market, p.clock), CompareService: compare,
-               CachedRatios: ratios, StatementSync: sync},
+        ports={AnalysisService: analysis, ValuationService: valuation,
+               TechnicalService: technical, CompareService: compare,
+               CachedRatios: ratios, StatementSync: sync, IndicatorReader: technical,
+               RatioReader: analysis, ValuationReader: valuation},
         jobs=tasks.jobs(sync, s.sync_cron), health={"fundamentals": health},
         workers={WORKER: worker}, on_stop=[lambda: close_chain(chain)])
     if plan.serves(SERVICE):

@@ -17,17 +17,21 @@ from stockflow.intel.config import IntelSettings
 from stockflow.intel.domain import MARKET, TICKER, Fact, FactsBundle
 from stockflow.intel.ports import SignalReader
 
-INDICATORS = (("rsi", {"timeperiod": 14}, {"real": ("rsi_14", "RSI 14", "index")}),
-              ("sma", {"timeperiod": 20}, {"real": ("sma_20", "SMA 20", "price")}),
-              ("sma", {"timeperiod": 50}, {"real": ("sma_50", "SMA 50", "price")}),
-              ("macd", {}, {"macd": ("macd", "MACD 12 26", "price"),
-                            "macdsignal": ("macd_signal", "MACD signal 9", "price"),
-                            "macdhist": ("macd_hist", "MACD histogram", "price")}),
-              ("bbands", {"timeperiod": 20}, {"upperband": ("bb_upper", "Bollinger upper 20",
-                                                            "price"),
-                                              "lowerband": ("bb_lower", "Bollinger lower 20",
-                                                            "price")}),
-              ("atr", {"timeperiod": 14}, {"real": ("atr_14", "ATR 14", "price")}))
+# (indicators, parameters, {(indicator, output): (fact id, name, unit)}), one call each: a
+# name appears once per call, so the second SMA has its own.
+INDICATORS = (
+    ("rsi,sma,macd,bbands,atr",
+     {"rsi.timeperiod": 14, "sma.timeperiod": 20, "bbands.timeperiod": 20, "atr.timeperiod": 14},
+     {("rsi", "real"): ("rsi_14", "RSI 14", "index"),
+      ("sma", "real"): ("sma_20", "SMA 20", "price"),
+      ("macd", "macd"): ("macd", "MACD 12 26", "price"),
+      ("macd", "macdsignal"): ("macd_signal", "MACD signal 9", "price"),
+      ("macd", "macdhist"): ("macd_hist", "MACD histogram", "price"),
+      ("bbands", "upperband"): ("bb_upper", "Bollinger upper 20", "price"),
+      ("bbands", "lowerband"): ("bb_lower", "Bollinger lower 20", "price"),
+      ("atr", "real"): ("atr_14", "ATR 14", "price")}),
+    ("sma", {"sma.timeperiod": 50}, {("sma", "real"): ("sma_50", "SMA 50", "price")}),
+)
 RATIOS = ("price_to_earnings", "price_to_book", "price_to_sales", "ev_to_ebitda",
           "dividend_yield", "gross_margin", "operating_margin", "net_margin",
           "return_on_equity", "current_ratio")
@@ -160,20 +164,20 @@ class FactsAssembler:
                 for k, name, unit in QUOTE_FIELDS if (v := _num(q.get(k))) is not None]
 
     async def _indicators(self, t: str) -> list[Fact]:
-        from stockflow.analysis.technical.params import build_request
-
-        requests = [build_request(name, params) for name, params, _ in INDICATORS]
-        series = await self.technical.indicators(t, requests, limit=1)
-        if not series.times:
-            return []
-        at = series.times[-1]
         out = []
-        for (name, _, outputs), result in zip(INDICATORS, series.results, strict=True):
-            for key, (fid, label, unit) in outputs.items():
-                v = _num(result.outputs[key][-1])
-                if v is not None:
-                    out.append(Fact(f"ind.{fid}", label, v, unit, f"analysis.technical {name}",
-                                    at))
+        for names, query, wanted in INDICATORS:
+            series = await self.technical.from_query(t, names, query, limit=1)
+            if not series.times:
+                continue
+            at = series.times[-1]
+            for r in series.results:
+                for key, values in r.outputs.items():
+                    found = wanted.get((r.name.lower(), key))
+                    v = _num(values[-1]) if found else None
+                    if found and v is not None:
+                        fid, label, unit = found
+                        out.append(Fact(f"ind.{fid}", label, v, unit,
+                                        f"analysis.technical {r.name.lower()}", at))
         return out
 
     async def _ratios(self, t: str) -> list[Fact]:

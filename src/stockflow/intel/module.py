@@ -19,20 +19,18 @@ OpenAIKey = Annotated[SecretStr | None, Field(validation_alias="OPENAI_API_KEY")
 def _writer(s: IntelSettings) -> Any:
     if s.base_url is None and s.api_key is None:
         return None
-    from stockflow.adapters.llm.openai_compat import OpenAICompatible
+    from stockflow.core.registry import build as build_adapter
 
-    return OpenAICompatible(
-        s.base_url or OPENAI_URL, api_key=s.api_key.get_secret_value() if s.api_key else None,
+    return build_adapter(
+        "llm", s.base_url or OPENAI_URL, api_key=s.api_key.get_secret_value() if s.api_key else None,
         model=s.model, timeout=s.timeout_seconds, retries=s.retries, stream=s.stream,
         max_tokens=s.max_tokens, temperature=s.temperature,
         backoff_base=s.backoff_base_seconds)
 
 
 def build(p: Platform, plan: Plan) -> ContextParts:
-    from stockflow.alerts.digests import Digests
-    from stockflow.analysis.service import AnalysisService
-    from stockflow.analysis.technical_service import TechnicalService
-    from stockflow.analysis.valuation_service import ValuationService
+    from stockflow.alerts.ports import Deliveries
+    from stockflow.analysis.ports import IndicatorReader, RatioReader, ValuationReader
     from stockflow.core.health import DEGRADED, OK
     from stockflow.core.resilience import CircuitBreaker
     from stockflow.intel import tasks
@@ -41,24 +39,24 @@ def build(p: Platform, plan: Plan) -> ContextParts:
     from stockflow.intel.ports import SignalReader
     from stockflow.intel.repository import SqlDeliveryLog
     from stockflow.intel.service import IntelService
-    from stockflow.market.service import MarketDataService
-    from stockflow.news.queries import NewsQueries
-    from stockflow.predict.service import PredictService
+    from stockflow.market.ports import QuoteReader
+    from stockflow.news.ports import NewsReader
+    from stockflow.predict.ports import ForecastReader
     from stockflow.users.ports import Watchlists
 
     s = p.settings.intel
     find = p.ports.find
     facts = FactsAssembler(
-        market=p.ports.get(MarketDataService), clock=p.clock, settings=s,
-        technical=find(TechnicalService), analysis=find(AnalysisService),
-        valuation=find(ValuationService), news=find(NewsQueries), predict=find(PredictService),
+        market=p.ports.get(QuoteReader), clock=p.clock, settings=s,
+        technical=find(IndicatorReader), analysis=find(RatioReader),
+        valuation=find(ValuationReader), news=find(NewsReader), predict=find(ForecastReader),
         signals=find(SignalReader))
     writer = _writer(s)
     breaker = CircuitBreaker("intel-llm", failure_threshold=s.breaker_failures,
                              reset_timeout=s.breaker_reset_seconds, clock=p.clock)
     intel = IntelService(facts, writer=writer, breaker=breaker, cache=p.cache, bus=p.bus,
                          clock=p.clock, metrics=IntelMetrics(p.metrics.registry), settings=s)
-    briefs = tasks.WatchlistBriefs(intel, find(Digests), find(Watchlists), SqlDeliveryLog(p.db),
+    briefs = tasks.WatchlistBriefs(intel, find(Deliveries), find(Watchlists), SqlDeliveryLog(p.db),
                                    p.clock, s.watchlist_max_tickers)
 
     async def health() -> tuple[str, Any]:

@@ -5,9 +5,8 @@ watchlist briefs are recorded; each with an in-memory adapter."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
-
-from stockflow.adapters.llm.openai_compat import Completion
 
 
 @runtime_checkable
@@ -23,6 +22,33 @@ class InMemorySignals:
 
     async def current(self, ticker: str) -> dict:
         return self.answers[ticker]
+
+
+@dataclass(frozen=True, slots=True)
+class Completion:
+    text: str
+    model: str
+    prompt_tokens: int
+    completion_tokens: int
+    finish_reason: str | None
+    streamed: bool
+
+
+class LlmError(Exception):
+    """A model call that failed, typed for the caller: retry, breaker, operator (see
+    stockflow.adapters.llm.openai_compat for how each vendor answer maps)."""
+
+    def __init__(self, code: str, message: str, *, status: int | None = None,
+                 retryable: bool = False, counts: bool = True, operator: bool = False,
+                 retry_after: float | None = None) -> None:
+        super().__init__(f"{code}: {message}")
+        self.code = code
+        self.message = message
+        self.status = status
+        self.retryable = retryable
+        self.counts = counts        # says something about the server's health (breaker)
+        self.operator = operator    # only an operator can fix it (key, quota, model name)
+        self.retry_after = retry_after
 
 
 @runtime_checkable

@@ -11,7 +11,6 @@ from typing import Any
 
 import orjson
 
-from stockflow.adapters.llm.openai_compat import Completion, LlmError
 from stockflow.core.catalogue import INTEL_REPORT
 from stockflow.core.ports import Cache, Clock, EventBus
 from stockflow.core.resilience import CircuitBreaker, CircuitOpenError
@@ -29,7 +28,7 @@ from stockflow.intel.domain import (
 )
 from stockflow.intel.facts import FactsAssembler
 from stockflow.intel.metrics import IntelMetrics
-from stockflow.intel.ports import Writer
+from stockflow.intel.ports import Completion, LlmError, Writer
 from stockflow.intel.template import brief_text
 
 ATTEMPTS = 2   # the first answer and one regeneration

@@ -38,6 +38,7 @@ def build(p: Platform, plan: Plan) -> ContextParts:
     from stockflow.news.handlers import ArticleAnalysis
     from stockflow.news.ingest import Intake, NewsIngestor
     from stockflow.news.neardup import NearDuplicateIndex
+    from stockflow.news.ports import NewsReader
     from stockflow.news.queries import NewsQueries
     from stockflow.news.repository import SqlArticleStore
     from stockflow.news.service import NewsService
@@ -68,7 +69,8 @@ def build(p: Platform, plan: Plan) -> ContextParts:
         return Worker(WORKER, handlers=analysis.handlers(), loops=[refill, loop], unit=analysis)
 
     parts = ContextParts(
-        "news", ports={NewsService: news, NewsQueries: queries, NewsIngestor: ingestor},
+        "news", ports={NewsService: news, NewsQueries: queries, NewsIngestor: ingestor,
+                       NewsReader: queries},
         jobs=tasks.jobs(store, p.clock, retention_days=s.retention_days, cron=s.cleanup_cron),
         health={"news": health}, workers={WORKER: worker},
         on_stop=[*(_closers(ingestor))])

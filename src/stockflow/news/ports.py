@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 from stockflow.news.domain import Article, ArticleQuery, matches
 
@@ -58,3 +58,10 @@ class InMemoryArticleStore:
             if self._by_hash.get(a.content_hash) == a.id:
                 del self._by_hash[a.content_hash]
         return len(old)
+
+
+@runtime_checkable
+class NewsReader(Protocol):
+    """A page of articles, newest first, as a tier sees them, and whether more follow."""
+
+    async def page(self, query: ArticleQuery, *, full: bool) -> tuple[list[Any], bool]: ...

@@ -18,37 +18,14 @@ from __future__ import annotations
 import asyncio
 import random
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import httpx
 import orjson
 
+from stockflow.intel.ports import Completion, LlmError
+
 Sleep = Callable[[float], Awaitable[None]]
-
-
-@dataclass(frozen=True, slots=True)
-class Completion:
-    text: str
-    model: str
-    prompt_tokens: int
-    completion_tokens: int
-    finish_reason: str | None
-    streamed: bool
-
-
-class LlmError(Exception):
-    def __init__(self, code: str, message: str, *, status: int | None = None,
-                 retryable: bool = False, counts: bool = True, operator: bool = False,
-                 retry_after: float | None = None) -> None:
-        super().__init__(f"{code}: {message}")
-        self.code = code
-        self.message = message
-        self.status = status
-        self.retryable = retryable
-        self.counts = counts        # says something about the server's health (breaker)
-        self.operator = operator    # only an operator can fix it (key, quota, model name)
-        self.retry_after = retry_after
 
 
 def classify(status: int, body: bytes, headers: httpx.Headers | None = None) -> LlmError:
@@ -191,3 +168,8 @@ async def parse_stream(lines: Any, model: str) -> Completion:
         raise LlmError("stream_cut", "the stream ended before its last event", retryable=True)
     return Completion("".join(parts), seen_model, int(usage.get("prompt_tokens") or 0),
                       int(usage.get("completion_tokens") or 0), finish, streamed=True)
+
+
+def make_writer(url: str, **options: Any) -> OpenAICompatible:
+    """The registry's factory: `url` is the server's /v1 base URL."""
+    return OpenAICompatible(url, **options)
