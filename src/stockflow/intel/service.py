@@ -101,7 +101,7 @@ class IntelService:
             except LlmError as e:
                 return self.template(bundle, f"language model error {e.code}", attempt,
                                      rejected, usage)
-            usage = usage + self._account(answer)
+            usage = usage + self.account(answer)
             verdict = check(answer.text, bundle)
             if verdict.ok:
                 return Brief(uuid.uuid4().hex, bundle.scope, bundle.subject,
@@ -141,7 +141,7 @@ class IntelService:
         self.metrics.calls.labels(model, "ok").inc()
         return answer
 
-    def _account(self, c: Completion) -> Usage:
+    def account(self, c: Completion) -> Usage:
         cost = (c.prompt_tokens * self.s.price_input_per_million
                 + c.completion_tokens * self.s.price_output_per_million) / 1e6
         self.metrics.tokens.labels(c.model, "prompt").inc(c.prompt_tokens)
