@@ -169,3 +169,36 @@ async def test_watchlist_briefs_job_delivers_once_per_market_and_day(world) -> N
     rows = await log.of_user("u-brief")
     assert sorted(r["market"] for r in rows) == ["in", "us"]
     assert all(r["deliveries"][0]["ok"] for r in rows)
+
+
+SIGNALS = {"ticker": "AAPL", "as_of": "2025-11-21T15:00:00+00:00", "interval": "1d",
+           "signals": [{"strategy": "trend", "action": "buy", "strength": 0.62,
+                        "confidence": 0.7, "reasons": [{"rule": "sma_cross", "value": 1.2}]},
+                       {"strategy": "mean_reversion", "action": "hold", "strength": 0.1,
+                        "confidence": 0.4, "reasons": []}],
+           "ensemble": {"action": "buy", "votes": {"buy": 1, "hold": 1}}}
+
+
+async def test_signal_facts_come_from_the_signal_reader(world) -> None:
+    """The signals context is not in this build: an in-memory reader stands in for it."""
+    from stockflow.intel.facts import FactsAssembler
+    from stockflow.intel.ports import InMemorySignals
+    from stockflow.intel.template import brief_text
+    from stockflow.market.ports import QuoteReader
+
+    container, _, _, _, _ = world
+    svc: IntelService = container.port(IntelService)
+    facts = FactsAssembler(market=container.port(QuoteReader), clock=container.clock,
+                           settings=svc.s, signals=InMemorySignals({"AAPL": SIGNALS}))
+    bundle = await facts.ticker("AAPL")
+    got = bundle.by_id()
+    assert got["sig.trend.action"].value == "buy" and got["sig.trend.strength"].value == 0.62
+    assert got["sig.mean_reversion.confidence"].value == 0.4
+    assert got["sig.ensemble.action"].value == "buy"
+    assert got["sig.trend.action"].as_of.isoformat() == SIGNALS["as_of"]
+    text, cites = brief_text(bundle)
+    assert "sig.ensemble.action" in cites and check(text, bundle).ok
+    without = await FactsAssembler(market=container.port(QuoteReader), clock=container.clock,
+                                   settings=svc.s).ticker("AAPL")
+    assert not any(f.id.startswith("sig.") for f in without.facts)
+    assert "signals: not available in this process" in without.missing
