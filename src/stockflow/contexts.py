@@ -19,6 +19,7 @@ CONTEXTS = (
     "stockflow.search.module",
     "stockflow.alerts.module",
     "stockflow.signals.module",
+    "stockflow.intel.module",
     "stockflow.mcp.module",
     "stockflow.jobs.module",
     "stockflow.control.module",

@@ -82,24 +82,37 @@ class Digests:
         summary = await self.summary(user_id, since, now)
         if not (summary["triggered"] or summary["moves_pct"] or summary["news"]):
             return "empty"
-        kinds = set(self.settings.digest_kinds)
-        channels = [c for c in await self.repo.list_channels(user_id)
-                    if c.enabled and c.kind.value in kinds and c.kind in self.notifiers]
-        if not channels:
-            return "no_channel"
         subject = f"Your StockFlow {period} digest"
-        text = render_text(subject, summary)
-        results = []
-        for c in channels:
-            message = message_for(c, subject, text, now, f"digest_{uuid.uuid4().hex}",
-                                  period=period, summary=summary)
-            r = await self.notifiers[c.kind].send(message)
-            results.append({"channel_id": c.id, "ok": r.ok, "status": r.status,
-                            "error": r.error})
+        results = await self.deliver(user_id, subject, render_text(subject, summary), now,
+                                     "digest", period=period, summary=summary)
+        if not results:
+            return "no_channel"
         await self.store.record({"id": digest_id, "user_id": user_id, "period": period,
                                  "period_start": since, "sent_at": now, "summary": summary,
                                  "deliveries": results})
         return "sent"
+
+
+    async def recipients(self) -> list[str]:
+        """Users with an enabled channel: whom a scheduled message can reach."""
+        return await self.store.users_with_channels()
+
+    async def deliver(self, user_id: str, subject: str, text: str, now: datetime,
+                      kind: str = "digest", **data: Any) -> list[dict[str, Any]]:
+        """Send a finished text (a digest, an intel brief) through the user's enabled channels
+        of the digest kinds; one result per channel, none when the user has no such channel.
+        An unverified e-mail or webhook channel gets nothing but its verification (as alerts)."""
+        kinds = set(self.settings.digest_kinds)
+        channels = [c for c in await self.repo.list_channels(user_id)
+                    if c.enabled and not c.unverified and c.kind.value in kinds
+                    and c.kind in self.notifiers]
+        results = []
+        for c in channels:
+            message = message_for(c, subject, text, now, f"{kind}_{uuid.uuid4().hex}", **data)
+            r = await self.notifiers[c.kind].send(message)
+            results.append({"channel_id": c.id, "ok": r.ok, "status": r.status,
+                            "error": r.error})
+        return results
 
 
 def render_text(subject: str, s: dict[str, Any]) -> str:

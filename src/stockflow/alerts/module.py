@@ -20,6 +20,7 @@ def build(p: Platform, plan: Plan) -> ContextParts:
     from stockflow.alerts.digest_repository import SqlDigestStore
     from stockflow.alerts.digests import Digests
     from stockflow.alerts.notifiers import Notifiers
+    from stockflow.alerts.ports import Deliveries
     from stockflow.alerts.repository import SqlAlertRepository
     from stockflow.alerts.service import AlertRules, DeliverySender
     from stockflow.alerts.ssrf import WebhookGuard
@@ -66,7 +67,8 @@ def build(p: Platform, plan: Plan) -> ContextParts:
         await repo.seal_channels()
 
     parts = ContextParts(
-        "alerts", ports={AlertRules: rules, ChannelService: chans, Digests: digests},
+        "alerts", ports={AlertRules: rules, ChannelService: chans, Digests: digests,
+                         Deliveries: digests},
         jobs=tasks.jobs(sender, digests), workers={WORKER: worker},
         on_start=[load_channel_keys, *([seal_channels, index_rules] if plan.runs(WORKER)
                                        else [])], on_stop=[notifiers.close])

@@ -96,3 +96,12 @@ class InMemoryNotifier:
     async def send(self, message: Message) -> SendResult:
         self.sent.append(message)
         return self._results.pop(0) if self._results else SendResult(ok=True)
+
+
+@runtime_checkable
+class Deliveries(Protocol):
+    """Sending a finished text through a user's enabled digest channels (alerts/digests.py)."""
+
+    async def recipients(self) -> list[str]: ...
+    async def deliver(self, user_id: str, subject: str, text: str, now: Any,
+                      kind: str = "digest", **data: Any) -> list[dict[str, Any]]: ...

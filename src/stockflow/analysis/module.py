@@ -20,7 +20,14 @@ def build(p: Platform, plan: Plan) -> ContextParts:
     from stockflow.analysis.compare import CompareService
     from stockflow.analysis.figures import StoredFigures
     from stockflow.analysis.metrics_cache import CachedRatios
-    from stockflow.analysis.ports import KeyFiguresReader, NoSource, QuarterlyResults
+    from stockflow.analysis.ports import (
+        IndicatorReader,
+        KeyFiguresReader,
+        NoSource,
+        QuarterlyResults,
+        RatioReader,
+        ValuationReader,
+    )
     from stockflow.analysis.repository import SqlStatementStore
     from stockflow.analysis.service import AnalysisService
     from stockflow.analysis.sync import StatementSync
@@ -61,12 +68,14 @@ def build(p: Platform, plan: Plan) -> ContextParts:
         return Worker(WORKER, handlers=handlers.handlers(ratios, compare),
                       loops=[first] if s.preload else [], unit=first)
 
+    valuation, technical = ValuationService(analysis, s), TechnicalService(market, p.clock)
     parts = ContextParts(
         "analysis",
-        ports={AnalysisService: analysis, ValuationService: ValuationService(analysis, s),
-               TechnicalService: TechnicalService(market, p.clock), CompareService: compare,
+        ports={AnalysisService: analysis, ValuationService: valuation,
+               TechnicalService: technical, CompareService: compare,
                CachedRatios: ratios, StatementSync: sync, KeyFiguresReader: figures,
-               QuarterlyResults: figures},
+               QuarterlyResults: figures, IndicatorReader: technical,
+               RatioReader: analysis, ValuationReader: valuation},
         jobs=tasks.jobs(sync, s.sync_cron), health={"fundamentals": health},
         workers={WORKER: worker}, on_stop=[lambda: close_chain(chain)])
     if plan.serves(SERVICE):

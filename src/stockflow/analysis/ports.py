@@ -3,9 +3,9 @@ contexts may read of them (key figures per company, quarterly results)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 from stockflow.analysis import codec
 from stockflow.analysis.accounts import StatementType
@@ -162,3 +162,25 @@ class InMemoryStatementStore:
 
     async def tickers(self) -> list[str]:
         return sorted({k[0] for k in self._rows})
+
+
+@runtime_checkable
+class IndicatorReader(Protocol):
+    """Indicators on stored bars by name and dotted parameters ("rsi", {"rsi.timeperiod": 14})."""
+
+    async def from_query(self, ticker: str, indicators: str, query: Mapping[str, Any],
+                         **window: Any) -> Any: ...
+
+
+@runtime_checkable
+class RatioReader(Protocol):
+    """Ratios of the newest periods (TTM by default), valuation ones at the latest close."""
+
+    async def ratios(self, ticker: str) -> list[Any]: ...
+
+
+@runtime_checkable
+class ValuationReader(Protocol):
+    """A DCF, a DDM and peer multiples for one company."""
+
+    async def valuation(self, ticker: str) -> Any: ...

@@ -60,6 +60,11 @@ ADAPTERS: dict[str, dict[str, str]] = {
         "processes": "stockflow.adapters.executor.processes.executor:make_executor",
         "tcp": "stockflow.adapters.executor.dask.executor:make_executor",
     },
+    # The intel context's writer: any OpenAI-compatible chat-completions server.
+    "llm": {
+        "http": "stockflow.adapters.llm.openai_compat:make_writer",
+        "https": "stockflow.adapters.llm.openai_compat:make_writer",
+    },
     # The search index, by the scheme of the database it lives in (factory(url, database=db)).
     "search": {
         "sqlite": "stockflow.adapters.search.sqlite_fts:make_index",

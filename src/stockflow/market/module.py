@@ -30,6 +30,7 @@ def build(p: Platform, plan: Plan) -> ContextParts:
         FxRates,
         MarketReader,
         MarketStore,
+        QuoteReader,
         QuoteSink,
         TickPlanner,
     )
@@ -62,6 +63,7 @@ def build(p: Platform, plan: Plan) -> ContextParts:
     parts = ContextParts(
         "market",
         ports={MarketDataService: market, MarketReader: market, QuoteSink: market,
+               QuoteReader: market,
                MarketStore: store, CalendarsPort: calendars, CryptoRates: rates,
                MarketSources: sources, Backfill: backfill, TickPlanner: ticks, FxRates: fx},
         jobs=jobs(backfill, calendars, ticks, market, s),

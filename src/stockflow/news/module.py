@@ -38,7 +38,7 @@ def build(p: Platform, plan: Plan) -> ContextParts:
     from stockflow.news.handlers import ArticleAnalysis
     from stockflow.news.ingest import Intake, NewsIngestor
     from stockflow.news.neardup import NearDuplicateIndex
-    from stockflow.news.ports import ArticleReader, ArticleViews
+    from stockflow.news.ports import ArticleReader, ArticleViews, NewsReader
     from stockflow.news.queries import NewsQueries
     from stockflow.news.repository import SqlArticleStore
     from stockflow.news.service import NewsService
@@ -70,7 +70,7 @@ def build(p: Platform, plan: Plan) -> ContextParts:
 
     parts = ContextParts(
         "news", ports={NewsService: news, NewsQueries: queries, NewsIngestor: ingestor,
-                       ArticleReader: store, ArticleViews: queries},
+                       ArticleReader: store, ArticleViews: queries, NewsReader: queries},
         jobs=tasks.jobs(store, p.clock, retention_days=s.retention_days, cron=s.cleanup_cron),
         health={"news": health}, workers={WORKER: worker},
         on_stop=[*(_closers(ingestor))])

@@ -91,3 +91,10 @@ class InMemoryArticleStore:
 
     async def count(self) -> int:
         return len(self._by_id)
+
+
+@runtime_checkable
+class NewsReader(Protocol):
+    """A page of articles, newest first, as a tier sees them, and whether more follow."""
+
+    async def page(self, query: ArticleQuery, *, full: bool) -> tuple[list[Any], bool]: ...

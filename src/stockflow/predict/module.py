@@ -35,6 +35,7 @@ def build(p: Platform, plan: Plan) -> ContextParts:
     from stockflow.predict import handlers, tasks
     from stockflow.predict.history import MarketStoreHistory
     from stockflow.predict.lifecycle import Lifecycle
+    from stockflow.predict.ports import ForecastReader
     from stockflow.predict.registry import ModelRegistry
     from stockflow.predict.repository import SqlPredictionStore
     from stockflow.predict.service import PredictService
@@ -54,7 +55,7 @@ def build(p: Platform, plan: Plan) -> ContextParts:
     live = handlers.LiveBars(service, p.bus)
 
     parts = ContextParts(
-        "predict", ports={PredictService: service, Lifecycle: lifecycle},
+        "predict", ports={PredictService: service, Lifecycle: lifecycle, ForecastReader: service},
         jobs=tasks.jobs(lifecycle),
         workers={WORKER: lambda: Worker(WORKER, handlers=handlers.handlers(live), unit=live)},
         on_stop=[executor.close])

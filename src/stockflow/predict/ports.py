@@ -107,3 +107,11 @@ class InlineExecutor:
 
     async def close(self) -> None:
         return None
+
+
+@runtime_checkable
+class ForecastReader(Protocol):
+    """A price forecast of 1-7 days with intervals, and risk figures, for other contexts."""
+
+    async def price(self, ticker: str, days: int) -> dict: ...
+    async def risk(self, ticker: str, benchmark: str | None = None) -> dict: ...

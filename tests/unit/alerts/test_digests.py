@@ -80,3 +80,24 @@ async def test_daily_digest_content_and_once_per_day(repo):
     (row,) = await store.digests_of("u1")
     assert row["deliveries"] == [{"channel_id": push.id, "ok": True, "status": None,
                                   "error": ""}]
+
+
+async def test_a_digest_skips_an_unverified_email_channel(repo):
+    clock = FakeClock(NOW - timedelta(hours=2))
+    rules = AlertRules(repo, AlertsSettings(), clock, WebhookGuard(StaticResolver({})))
+    email, _ = await rules.add_channel("u1", ChannelCreate(kind=ChannelKind.EMAIL,
+                                                           target="me@example.com"))
+    push, _ = await rules.add_channel("u1", ChannelCreate(kind=ChannelKind.PUSH,
+                                                          target="ntfy://ntfy.sh/d"))
+    assert (await repo.get_channels([email.id]))[email.id].unverified
+    store = SqlDigestStore(repo.db)
+    await store.remember_news([{"event_id": "n1:AAPL", "ticker": "AAPL", "title": "Strong",
+                                "url": "", "sentiment": 0.9, "seen_at": clock.now()}])
+    mail, ntfy = InMemoryNotifier("email"), InMemoryNotifier("push")
+    digests = Digests(store, repo, {ChannelKind.EMAIL: mail, ChannelKind.PUSH: ntfy},
+                      Lists({"u1": ["AAPL"]}), Closes({"AAPL": []}), FakeClock(NOW),
+                      AlertsSettings())
+    assert (await digests.run("daily"))["sent"] == 1
+    assert mail.sent == [] and len(ntfy.sent) == 1
+    (row,) = await store.digests_of("u1")
+    assert [d["channel_id"] for d in row["deliveries"]] == [push.id]
