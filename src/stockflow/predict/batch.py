@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import functools
 from dataclasses import asdict, dataclass
+from typing import Any
 
 import numpy as np
 
 from stockflow.predict.forecast import MAX_DAYS, ForecastConfig, forecast
 from stockflow.predict.gbm import FittedGbm, GbmForecaster
 from stockflow.predict.jsonsafe import clean
-from stockflow.predict.models import Path
+from stockflow.predict.models import Path, describe, select, specified
 from stockflow.predict.series import DailySeries
 from stockflow.predict.volatility import fit_garch, garch_path
 
@@ -43,6 +44,7 @@ def single_threaded(fn):
 
 
 GBM_FILE = "lightgbm.txt"
+SELECTED = ("arima", "ets")      # models whose order search training does once a week
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,29 +73,41 @@ def train(job: Job) -> Trained:
     fitted: dict = {}
     out = forecast(job.series, MAX_DAYS, job.config, keep=fitted)
     gbm = fitted.get(GbmForecaster.name)
+    models: dict[str, dict] = {}
+    if gbm is not None:
+        models[GbmForecaster.name] = {"file": GBM_FILE, **gbm.meta()}
+    for name in SELECTED:
+        if out["weights"].get(name, 0.0) > 0 and (spec := select(name, job.series)):
+            models[name] = spec
     metrics = clean({"ticker": job.ticker, "weights": out["weights"],
                      "backtest": out["backtest"], "skill": out["skill"], "mase": out["mase"],
                      "fitting": out["fitting"], "config": asdict(job.config),
-                     "models": {GbmForecaster.name: {"file": GBM_FILE, **gbm.meta()}}
-                     if gbm is not None else {}})
+                     "models": models})
     return Trained(metrics, {GBM_FILE: gbm.to_bytes()} if gbm is not None else {})
 
 
-def stored_models(stored: Stored) -> dict[str, FittedGbm]:
-    """The registered fitted models that can be applied as they are (the booster)."""
+def stored_models(stored: Stored) -> dict[str, Any]:
+    """What of the registered models serves again: the booster as it was trained, and the
+    ARIMA order / ETS components training selected (re-estimated on the latest bars)."""
+    out: dict[str, Any] = {name: specified(name, stored.models[name])
+                           for name in SELECTED if name in stored.models}
     meta = stored.models.get(GbmForecaster.name)
     data = stored.files.get(GBM_FILE)
-    if meta is None or data is None:
-        return {}
-    return {GbmForecaster.name: FittedGbm.from_stored(data, meta)}
+    if meta is not None and data is not None:
+        out[GbmForecaster.name] = FittedGbm.from_stored(data, meta)
+    return out
+
+
+def reuse_notes(stored: Stored, reused: list[str]) -> dict[str, str]:
+    return {name: "booster as trained" if name == GbmForecaster.name
+            else describe(name, stored.models[name]) for name in reused}
 
 
 def refit(series: DailySeries, days: int, weights: dict[str, float],
-          fitted: dict[str, FittedGbm] | None = None) -> tuple[Path, list[str]]:
-    """Blend the registered models with the registered weights on the latest bars: a stored
-    fit (the booster) is applied to the latest features, the others are fitted again (they
-    are cheap, and a statistical model's state is its fit to the latest bars). → the path and
-    the names of the models that were reused, not refitted."""
+          fitted: dict[str, Any] | None = None) -> tuple[Path, list[str]]:
+    """Blend the registered models with the registered weights on the latest bars: what
+    training stored serves (`stored_models`), the other models are fitted again in full.
+    → the path and the names of the models that used what was stored."""
     from stockflow.predict.forecast import default_models
 
     fitted = fitted or {}

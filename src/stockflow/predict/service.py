@@ -105,7 +105,7 @@ class PredictService:
                            "hi_80": path.hi80[k], "lo_95": path.lo95[k], "hi_95": path.hi95[k],
                            "change_pct": (path.mean[k] / last - 1) * 100}
                           for k in range(MAX_DAYS)])
-            cached_value = {"rows": rows, "reused": reused}
+            cached_value = {"rows": rows, "reused": batch.reuse_notes(stored, reused)}
             if self.cache is not None:
                 await self.cache.set(key, orjson.dumps(cached_value),
                                      ttl=self.settings.cache_seconds)

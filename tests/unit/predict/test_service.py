@@ -165,7 +165,7 @@ async def test_training_stores_the_booster_and_forecasts_reuse_it_until_stale(se
         data_start=str(s.dates[0]), data_end=gbm.data_end, observations=len(s) - 30,
         files={batch.GBM_FILE: gbm.to_bytes()})
     out = await service.price("RELIANCE", 7)
-    assert out["fitting"]["stored_fit_reused"] == ["lightgbm"]
+    assert out["fitting"]["stored_fit_reused"] == {"lightgbm": "booster as trained"}
     assert out["fitting"]["refit_on_latest_bars"] == ["naive"]
     points = [d["point"] for d in out["days"]]
     reused, _ = batch.refit(s, 7, weights, {"lightgbm": gbm})
