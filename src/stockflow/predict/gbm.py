@@ -13,6 +13,7 @@ bars' features instead of growing 150 new trees for each answer.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,7 +37,8 @@ def _rolling(x: np.ndarray, w: int, fn) -> np.ndarray:
     return out
 
 
-def features(s: DailySeries) -> np.ndarray:
+def features(s: DailySeries, extra: Callable[[DailySeries], np.ndarray] | None = None
+             ) -> np.ndarray:
     """One row per bar t, from bars <= t only: the row of the last bar is the live one."""
     lc = np.log(s.close)
     r = np.concatenate([[0.0], np.diff(lc)])
@@ -46,16 +48,19 @@ def features(s: DailySeries) -> np.ndarray:
              np.log(s.high / s.low)]
     lv = np.log1p(s.volume)
     cols.append(lv - _rolling(lv, 20, np.mean))
-    return np.column_stack(cols)
+    x = np.column_stack(cols)
+    return x if extra is None else np.column_stack([x, extra(s)])
 
 
 class GbmForecaster:
     name = "lightgbm"
 
-    def __init__(self, horizon: int = 7, min_train_rows: int = 60, seed: int = 7) -> None:
+    def __init__(self, horizon: int = 7, min_train_rows: int = 60, seed: int = 7,
+                 extra: Callable[[DailySeries], np.ndarray] | None = None) -> None:
         self.horizon = horizon
         self.min_obs = WARMUP + horizon + min_train_rows
         self.seed = seed
+        self.extra = extra       # more feature columns per bar (hourly features), NaN = missing
 
     def _params(self) -> dict:
         return {"objective": "regression", "n_estimators": 150, "learning_rate": 0.05,
@@ -67,7 +72,7 @@ class GbmForecaster:
         """The booster on every bar of `s` for horizons 1..self.horizon, and the offsets."""
         from lightgbm import LGBMRegressor
 
-        x, lc = features(s), np.log(s.close)
+        x, lc = features(s, self.extra), np.log(s.close)
         n = len(lc)
         rows, targets = [], []
         for k in range(1, self.horizon + 1):
@@ -79,7 +84,7 @@ class GbmForecaster:
         for k in range(1, self.horizon + 1):
             hist = lc[k:] - lc[:-k]
             q[:, k - 1] = np.quantile(hist - hist.mean(), QUANTILES)
-        return FittedGbm(model.booster_, q, str(s.dates[-1]))
+        return FittedGbm(model.booster_, q, str(s.dates[-1]), self.extra)
 
     def forecast(self, s: DailySeries, h: int) -> Path:
         if s.is_constant:
@@ -95,6 +100,7 @@ class FittedGbm:
     booster: Any             # lightgbm.Booster
     offsets: np.ndarray
     data_end: str
+    extra: Callable[[DailySeries], np.ndarray] | None = None
 
     @property
     def horizon(self) -> int:
@@ -105,7 +111,8 @@ class FittedGbm:
         if h > self.horizon:
             raise ValueError(f"trained for {self.horizon} days ahead, asked for {h}")
         lc = np.log(s.close)
-        live = np.column_stack([np.repeat(features(s)[-1:], h, axis=0), np.arange(1, h + 1)])
+        x = features(s, self.extra)
+        live = np.column_stack([np.repeat(x[-1:], h, axis=0), np.arange(1, h + 1)])
         mean = lc[-1] + self.booster.predict(live)
         lo95, lo80, hi80, hi95 = mean + self.offsets[:, :h]
         return Path(mean, lo80, hi80, lo95, hi95).exp()
