@@ -93,8 +93,15 @@ def api_line(name: str, r: dict[str, float], ref: list[float]) -> str:
 
 
 async def wait_loaded(client: httpx.AsyncClient, tickers: list[str]) -> None:
-    """The first-start load runs in the background; every company's statements stored."""
-    deadline = time.monotonic() + 300
+    """The first-start load runs in the background: the deep history (the years of bars, the
+    minute bars) and every company's statements. Measuring before it ends times the server's
+    backfill writes, not the route, and may read a history still being filled."""
+    deadline = time.monotonic() + 600
+    while (await client.get("/ready")).json().get("data", {}).get("checks", {}).get(
+            "deep_history") != "ready":
+        if time.monotonic() > deadline:
+            raise RuntimeError("deep history not loaded")
+        await asyncio.sleep(1)
     for t in tickers:
         while (await client.get(f"/v1/financials/{t}", params={"limit": 1})).status_code != 200:
             if time.monotonic() > deadline:

@@ -13,19 +13,27 @@ from stockflow.adapters.executor.dask.executor import make_executor as make_dask
 from stockflow.adapters.executor.processes.executor import make_executor as make_processes
 from stockflow.predict import batch
 from stockflow.predict.forecast import ForecastConfig
+from stockflow.predict.gbm import GbmForecaster
 from stockflow.predict.ports import Executor, InlineExecutor
 from stockflow.predict.series import make_series
 
 WEIGHTS = {"naive": 0.2, "drift": 0.2, "theta": 0.2, "ets": 0.2, "lightgbm": 0.2}
 
 
-def _jobs() -> list[tuple[batch.Job, dict[str, float]]]:
+def _jobs() -> list[tuple[batch.Job, batch.Stored]]:
+    """Three tickers; the first two ship a stored booster (fitted on all but the last 10 bars,
+    as a week-old training would), the third has none and refits it."""
     out = []
     for i, ticker in enumerate(("AAA", "BBB", "CCC")):
         rng = np.random.default_rng(i)
         c = 50 * np.exp(np.cumsum(0.01 * rng.standard_normal(300)))
         s = make_series(c, high=c * 1.01, low=c * 0.99, volume=rng.integers(1000, 5000, 300))
-        out.append((batch.Job(ticker, s, ForecastConfig(origins=3)), WEIGHTS))
+        stored = batch.Stored(WEIGHTS, {}, {})
+        if i < 2:
+            gbm = GbmForecaster().fit(s.window(0, len(s) - 10))
+            stored = batch.Stored(WEIGHTS, {batch.GBM_FILE: gbm.to_bytes()},
+                                  {"lightgbm": gbm.meta()})
+        out.append((batch.Job(ticker, s, ForecastConfig(origins=3)), stored))
     return out
 
 

@@ -7,15 +7,19 @@ import uuid
 from collections.abc import AsyncIterator, Iterator
 
 import boto3
+import numpy as np
 import pytest
 from moto.server import ThreadedMotoServer
 
 from stockflow.adapters.objectstore.folder.store import FolderObjectStore
 from stockflow.adapters.objectstore.folder.store import make_object_store as make_folder
 from stockflow.adapters.objectstore.s3.store import make_object_store as make_s3
+from stockflow.predict.batch import GBM_FILE
+from stockflow.predict.gbm import FittedGbm, GbmForecaster
 from stockflow.predict.ports import InMemoryObjectStore, ObjectStore
 from stockflow.predict.registry import ModelRegistry
 from stockflow.testing.fakes import FakeClock
+from tests.unit.predict.conftest import walk
 
 CREDENTIALS = {"access_key_id": "testing", "secret_access_key": "testing"}
 
@@ -95,3 +99,33 @@ async def test_registry_versions_metrics_and_window(store) -> None:
     assert latest.data_end == "2025-11-21" and latest.trained_at == clock.now()
     assert await reg.artifact(latest) == b"weights-2"
     assert await reg.artifact(await reg.get("price", "AAPL", 1)) == b"weights-1"
+
+
+async def test_registry_keeps_the_fitted_booster(store) -> None:
+    """Training's booster goes into the store as LightGBM's text model with its metadata, and
+    the copy read back forecasts exactly as the booster that was fitted."""
+    s = walk(400)
+    gbm = GbmForecaster().fit(s.window(0, 390))
+    reg = ModelRegistry(store, FakeClock())
+    entry = await reg.register("price", "AAPL", b"", metrics={"models": {"lightgbm": gbm.meta()}},
+                               data_start="a", data_end=gbm.data_end, observations=390,
+                               files={GBM_FILE: gbm.to_bytes()})
+    again = await reg.latest("price", "AAPL")
+    assert again == entry and set(again.files) == {GBM_FILE}
+    assert again.files[GBM_FILE]["bytes"] == len(gbm.to_bytes())
+    data = await reg.file(again, GBM_FILE)
+    assert data is not None and data.startswith(b"tree")
+    loaded = FittedGbm.from_stored(data, again.metrics["models"]["lightgbm"])
+    for ahead in (s, s.window(0, 395)):          # on the latest bars, newer than the fit
+        want, got = gbm.forecast(ahead, 7), loaded.forecast(ahead, 7)
+        for name in ("mean", "lo80", "hi80", "lo95", "hi95"):
+            np.testing.assert_array_equal(getattr(got, name), getattr(want, name))
+    assert await reg.file(again, "nothing.txt") is None
+
+
+async def test_registry_refuses_a_model_file_that_is_not_the_registered_one(store) -> None:
+    reg = ModelRegistry(store, FakeClock())
+    entry = await reg.register("price", "AAPL", b"", metrics={}, data_start="a",
+                               data_end="b", observations=1, files={GBM_FILE: b"tree\nv1"})
+    await store.put(f"registry/price/AAPL/{entry.version:06d}/files/{GBM_FILE}", b"tree\nv2")
+    assert await reg.file(entry, GBM_FILE) is None

@@ -163,9 +163,33 @@ async def test_batch_indicators_for_several_tickers(market_app):
                                                     {"name": "atr"}], "limit": 10})
     assert resp.status_code == 200, resp.text
     data = resp.json()["data"]
-    assert set(data) == {"AAPL", "MSFT"}
-    assert [i["name"] for i in data["MSFT"]["indicators"]] == ["sma", "atr"]
-    assert len(data["AAPL"]["times"]) == 10
+    assert set(data["results"]) == {"AAPL", "MSFT"}
+    assert data["errors"] == {}
+    assert [i["name"] for i in data["results"]["MSFT"]["indicators"]] == ["sma", "atr"]
+    assert len(data["results"]["AAPL"]["times"]) == 10
+
+
+async def test_batch_indicators_answers_per_ticker_when_one_is_unknown(market_app):
+    _, client = market_app
+    alone = (await client.post("/v1/technical/indicators", json={
+        "tickers": ["AAPL"], "indicators": [{"name": "rsi"}], "limit": 20})).json()["data"]
+    resp = await client.post("/v1/technical/indicators", json={
+        "tickers": ["AAPL", "ZZZZ"], "indicators": [{"name": "rsi"}], "limit": 20})
+    assert resp.status_code == 200, resp.text
+    data = resp.json()["data"]
+    # The known ticker's answer is what it would be on its own; the unknown one is a problem.
+    assert data["results"] == alone["results"]
+    problem = data["errors"]["ZZZZ"]
+    assert problem["status"] == 404
+    assert {"type", "title", "detail"} <= set(problem) and "ZZZZ" in problem["detail"]
+
+
+async def test_batch_indicators_with_no_known_ticker_is_404_naming_each(market_app):
+    _, client = market_app
+    body = assert_problem(await client.post("/v1/technical/indicators", json={
+        "tickers": ["ZZZZ", "YYYY"], "indicators": [{"name": "rsi"}]}), 404)
+    assert set(body["tickers"]) == {"ZZZZ", "YYYY"}
+    assert body["tickers"]["YYYY"]["status"] == 404
 
 
 async def test_compare_ranks_within_sector_and_request(market_app):
@@ -178,6 +202,14 @@ async def test_compare_ranks_within_sector_and_request(market_app):
     ranks = [c["request_rank"]["net_margin"] for c in data["companies"]]
     assert all(r is None or 0 <= r <= 100 for r in ranks)
     _no_nan(data)
+
+
+async def test_compare_with_no_comparable_ticker_is_404_with_each_reason(market_app):
+    _, client = market_app
+    body = assert_problem(await client.post("/v1/compare", json={"tickers": ["SPY", "ZZZZ"]}),
+                          404)
+    assert set(body["tickers"]) == {"SPY", "ZZZZ"}
+    assert body["tickers"]["SPY"]["type"].endswith("no-fundamentals")
 
 
 async def test_compare_51_tickers_is_422(market_app):

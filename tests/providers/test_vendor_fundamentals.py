@@ -10,6 +10,7 @@ import pytest
 from stockflow.adapters.providers.alphavantage.fundamentals import AlphaVantageFundamentals
 from stockflow.adapters.providers.polygon.fundamentals import PolygonFundamentals
 from stockflow.adapters.providers.yahoo.fundamentals import YahooFundamentals
+from stockflow.adapters.providers.yahoo.fundamentals import statements as yahoo_statements
 from stockflow.analysis.accounts import StatementType
 from stockflow.analysis.domain import PeriodType
 from stockflow.analysis.identities import balance_breaches, cash_flow_breaches
@@ -19,6 +20,7 @@ from stockflow.core.resilience.errors import (
     ProviderNotFound,
     ProviderRateLimited,
 )
+from tests.providers.conftest import payload_json
 from tests.providers.fundamentals_server import serve
 
 I, B, C = StatementType.INCOME, StatementType.BALANCE, StatementType.CASH_FLOW
@@ -145,6 +147,66 @@ async def test_yahoo_income_history_placeholders_are_none(server, yahoo) -> None
                                                                  93_736_000_000)
     # {"raw": 0, "fmt": null} is Yahoo's "not available", not a zero cost of revenue.
     assert year.items["cost_of_revenue"] is None and year.items["gross_profit"] is None
+
+
+YAHOO_STATEMENTS = ("incomeStatementHistory", "balanceSheetHistory", "cashflowStatementHistory")
+
+
+def _yahoo_summary(*modules: str) -> dict:
+    """One quoteSummary body holding several modules, as Yahoo answers `modules=a,b,c`: the
+    `result[0]` objects of the recorded one-module bodies side by side."""
+    merged: dict = {}
+    for m in modules:
+        merged |= payload_json(f"yahoo/v10_quoteSummary_{m}_AAPL.json")["quoteSummary"][
+            "result"][0]
+    return {"quoteSummary": {"result": [merged], "error": None}}
+
+
+async def test_yahoo_balance_sheet_and_cash_flow_are_mapped(server, yahoo) -> None:
+    server.route("/v10/finance/quoteSummary/AAPL", body=_yahoo_summary(*YAHOO_STATEMENTS))
+    st = await yahoo.statements("AAPL")
+    modules = server.requests[-1].query["modules"][0].split(",")
+    assert {"balanceSheetHistory", "balanceSheetHistoryQuarterly", "cashflowStatementHistory",
+            "cashflowStatementHistoryQuarterly"} <= set(modules)
+    ends = [date(2024, 9, 30), date(2023, 9, 30), date(2022, 9, 30), date(2021, 9, 30)]
+    for end in ends:
+        bal = _one(st, B, PeriodType.ANNUAL, end)
+        # Yahoo now sends balance-sheet rows with only their endDate: kept, every line null,
+        # flagged empty, and nothing invented to make the identity hold.
+        assert set(bal.items.values()) == {None} and bal.flags == ("empty",)
+        assert not balance_breaches(bal.items)
+    cash = _one(st, C, PeriodType.ANNUAL, date(2024, 9, 30))
+    assert cash.items["net_income"] == 93_736_000_000
+    assert cash.facts["net_income"].concept == "netIncome"
+    assert [k for k, v in cash.items.items() if v is not None] == ["net_income"]
+    assert _one(st, C, PeriodType.ANNUAL, date(2021, 9, 30)).items["net_income"] == 94_680_000_000
+    # The income statement of the same body still links to the cash flow's net income.
+    assert _one(st, I, PeriodType.ANNUAL, date(2024, 9, 30)).items["net_income"] == \
+        cash.items["net_income"]
+
+
+def test_yahoo_outflows_become_positive_payments_and_intangibles_sum() -> None:
+    body = _yahoo_summary("balanceSheetHistory", "cashflowStatementHistory")
+    result = body["quoteSummary"]["result"][0]
+    # Lines Yahoo sent in these modules before it blanked them, added to the recorded rows in
+    # its own {raw, fmt} shape: money out is negative there, a positive payment here.
+    cash_row = result["cashflowStatementHistory"]["cashflowStatements"][0]
+    cash_row |= {"capitalExpenditures": {"raw": -9_447_000_000, "fmt": "-9.45B"},
+                 "dividendsPaid": {"raw": -15_234_000_000, "fmt": "-15.23B"},
+                 "totalCashFromOperatingActivities": {"raw": 118_254_000_000, "fmt": "118B"}}
+    bal_row = result["balanceSheetHistory"]["balanceSheetStatements"][0]
+    bal_row |= {"goodWill": {"raw": 5_000, "fmt": "5k"},
+                "intangibleAssets": {"raw": 700, "fmt": "700"},
+                "totalAssets": {"raw": 364_980_000_000, "fmt": "365B"}}
+    st = yahoo_statements(body, "AAPL")
+    cash = _one(st, C, PeriodType.ANNUAL, date(2024, 9, 30))
+    assert cash.items["capital_expenditure"] == 9_447_000_000
+    assert cash.items["dividends_paid"] == 15_234_000_000
+    assert cash.items["operating_cash_flow"] == 118_254_000_000    # a total keeps its sign
+    bal = _one(st, B, PeriodType.ANNUAL, date(2024, 9, 30))
+    assert bal.items["goodwill_intangibles"] == 5_700
+    assert bal.facts["goodwill_intangibles"].concept == "goodWill+intangibleAssets"
+    assert bal.items["total_assets"] == 364_980_000_000 and bal.flags == ()
 
 
 async def test_yahoo_key_statistics(server, yahoo) -> None:

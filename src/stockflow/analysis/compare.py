@@ -13,6 +13,7 @@ import numpy as np
 import orjson
 
 from stockflow.analysis.domain import PeriodType, Version
+from stockflow.analysis.errors import NoTickerServed
 from stockflow.analysis.generations import Generations, digest
 from stockflow.analysis.growth import changes
 from stockflow.analysis.ratios.compute import BY_NAME, compute
@@ -144,6 +145,8 @@ class CompareService:
                 found[t] = (await self.analysis.instrument(t)).sector
             except Problem as p:
                 errors[t] = p.to_dict()
+        if not found:
+            raise NoTickerServed(errors)
         sectors = set(found.values())
         population = await self.cached_metrics(
             sorted({*found, *(t for t, i in universe.items() if i.sector in sectors)}), names)

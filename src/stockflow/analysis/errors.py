@@ -53,3 +53,13 @@ class ImpossibleInput(Problem):
                          type_=TYPE_BASE + "validation",
                          errors=[{"loc": ["query", field], "msg": reason}])
         self.field = field
+
+
+class NoTickerServed(Problem):
+    """A batch in which not one ticker could be served: 404, with each ticker's own problem.
+    A batch with at least one servable ticker answers 200 and lists these per ticker instead."""
+
+    def __init__(self, problems: dict[str, dict[str, Any]]) -> None:
+        super().__init__(404, "Not Found", f"none of the tickers can be served: "
+                         f"{', '.join(problems)}", type_=TYPE_BASE + "not-found",
+                         tickers=problems)

@@ -66,7 +66,9 @@ async def batch_indicators(svc: Technical, body: schemas.BatchIndicatorsRequest)
         ) from None
     found = await svc.batch(body.tickers, requests, interval=interval, start=body.start,
                             end=body.end, limit=body.limit)
-    return json_response({t: schemas.indicators_out(s) for t, s in found.items()})
+    return json_response({"results": {t: schemas.indicators_out(s)
+                                      for t, s in found.results.items()},
+                          "errors": found.errors})
 
 
 @compare_router.post("/compare", responses=ERRORS,

@@ -9,10 +9,11 @@ from datetime import datetime
 
 import numpy as np
 
+from stockflow.analysis.errors import NoTickerServed
 from stockflow.analysis.technical.compute import IndicatorResult, compute_many
 from stockflow.analysis.technical.params import IndicatorRequest, parse_query
 from stockflow.core.ports import Clock
-from stockflow.core.problems import invalid
+from stockflow.core.problems import Problem, invalid
 from stockflow.market.domain import Bar, Interval
 from stockflow.market.ports import MarketReader
 
@@ -20,6 +21,13 @@ MAX_BARS = 20_000
 # Calendar time per bar is more than the bar: nights, weekends and holidays. Reading this many
 # bar lengths back before `end` always covers MAX_BARS bars of any market.
 _SPAN_FACTOR = 6
+
+
+@dataclass(frozen=True, slots=True)
+class BatchResult:
+    """Per ticker: its series, or the problem that ticker alone met (RFC 9457 shaped)."""
+    results: dict[str, IndicatorSeries]
+    errors: dict[str, dict]
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,7 +78,29 @@ class TechnicalService:
         return await self.indicators(ticker, parse_query(indicators, query), **window)
 
     async def batch(self, tickers: Sequence[str], requests: Sequence[IndicatorRequest],
-                    **window) -> dict[str, IndicatorSeries]:
-        if not 1 <= len(tickers) <= 50:
+                    **window) -> BatchResult:
+        """One unknown ticker does not sink the others: each ticker answers for itself, and
+        only a batch in which no ticker could be served is a problem as a whole."""
+        wanted = list(dict.fromkeys(t.strip().upper() for t in tickers if t.strip()))
+        if not 1 <= len(wanted) <= 50:
             raise invalid("name 1 to 50 tickers")
-        return {t.upper(): await self.indicators(t, requests, **window) for t in tickers}
+        limit = window.get("limit", 500)
+        if not 1 <= limit <= MAX_BARS:
+            raise invalid(f"limit must be 1 to {MAX_BARS}")
+        results: dict[str, IndicatorSeries] = {}
+        problems: dict[str, Problem] = {}
+        for t in wanted:
+            try:
+                results[t] = await self.indicators(t, requests, **window)
+            except Problem as p:
+                if p.status >= 500:
+                    raise  # a store or provider fault is the server's, not this ticker's
+                problems[t] = p
+        if not results:
+            # A caller fault shared by every ticker (say a window no bar is in) is the
+            # batch's own problem; tickers that are all unknown are one 404 naming each.
+            other = [p for p in problems.values() if p.status != 404]
+            if other:
+                raise other[0]
+            raise NoTickerServed({t: p.to_dict() for t, p in problems.items()})
+        return BatchResult(results, {t: p.to_dict() for t, p in problems.items()})

@@ -42,7 +42,7 @@ def _day_rows(path: Path, last: float) -> list[dict]:
 
 
 def _fit_within(models: Sequence[Forecaster], s: DailySeries, origins: bt.Origins, days: int,
-                budget: float, monotonic: Callable[[], float]):
+                budget: float, monotonic: Callable[[], float], keep: dict | None = None):
     """Backtest and fit each model while the budget lasts; naive always runs (it is the scale)."""
     start = monotonic()
     runs, live, skipped = [], [], []
@@ -59,14 +59,21 @@ def _fit_within(models: Sequence[Forecaster], s: DailySeries, origins: bt.Origin
             skipped.append({"model": m.name, "reason": "too few bars at the earliest origins"})
             continue
         runs.append(bt.run(m, s, model_cuts))
-        live.append(m.forecast(s, days))
+        fit = getattr(m, "fit", None)
+        if keep is not None and fit is not None and not s.is_constant:
+            # A model that can be stored (the booster): its live fit is kept for the registry.
+            keep[m.name] = fitted = fit(s)
+            live.append(fitted.forecast(s, days))
+        else:
+            live.append(m.forecast(s, days))
     return runs, live, skipped, monotonic() - start
 
 
 def forecast(s: DailySeries, days: int, config: ForecastConfig = ForecastConfig(),
              models: Sequence[Forecaster] | None = None,
-             monotonic: Callable[[], float] = time.monotonic) -> dict:
-    """Point forecast and 80/95 % intervals per day, the backtest and what was used."""
+             monotonic: Callable[[], float] = time.monotonic, keep: dict | None = None) -> dict:
+    """Point forecast and 80/95 % intervals per day, the backtest and what was used; with
+    `keep`, the live fits of storable models (by name) are left in it."""
     if not 1 <= days <= MAX_DAYS:
         raise invalid(f"days must be between 1 and {MAX_DAYS}, got {days}",
                       [{"field": "days", "min": 1, "max": MAX_DAYS}])
@@ -77,7 +84,7 @@ def forecast(s: DailySeries, days: int, config: ForecastConfig = ForecastConfig(
         raise too_few("a forecast", models[0].min_obs + MAX_DAYS, len(s))
     origins = bt.Origins.plan(len(s), MAX_DAYS, config.origins, config.step, models[0].min_obs)
     runs, live, skipped, elapsed = _fit_within(models, s, origins, days, config.budget_seconds,
-                                               monotonic)
+                                               monotonic, keep)
     ens = bt.ensemble_run(runs, origins, config.skill_window)
     weights = bt.skill_weights(runs, origins.cuts, len(s), config.skill_window)
     path = Path.blend(live, weights)

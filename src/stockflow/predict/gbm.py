@@ -4,9 +4,18 @@ Direct multi-horizon: one model per fit, with the horizon as a feature and the h
 as target, so no step feeds on its own prediction. Intervals come from the centred empirical
 quantiles of h-day returns in the training window: the trees give a conditional mean, not a
 distribution, and the backtest's coverage says how well that works.
+
+A fit is a `FittedGbm`: the booster in LightGBM's own text model format (portable across
+machines and LightGBM builds that read it, no pickle) and the interval offsets of its training
+window. Weekly training stores it in the model registry; forecasts then apply it to the latest
+bars' features instead of growing 150 new trees for each answer.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -16,6 +25,8 @@ from stockflow.predict.series import DailySeries
 WARMUP = 20          # the longest feature window
 LAGS = 5
 QUANTILES = (0.025, 0.10, 0.90, 0.975)
+FEATURE_NAMES = (*(f"return_lag{k}" for k in range(LAGS)), "mean_return_5", "mean_return_20",
+                 "volatility_5", "volatility_20", "log_range", "relative_log_volume", "horizon")
 
 
 def _rolling(x: np.ndarray, w: int, fn) -> np.ndarray:
@@ -26,7 +37,8 @@ def _rolling(x: np.ndarray, w: int, fn) -> np.ndarray:
     return out
 
 
-def features(s: DailySeries) -> np.ndarray:
+def features(s: DailySeries, extra: Callable[[DailySeries], np.ndarray] | None = None
+             ) -> np.ndarray:
     """One row per bar t, from bars <= t only: the row of the last bar is the live one."""
     lc = np.log(s.close)
     r = np.concatenate([[0.0], np.diff(lc)])
@@ -36,16 +48,19 @@ def features(s: DailySeries) -> np.ndarray:
              np.log(s.high / s.low)]
     lv = np.log1p(s.volume)
     cols.append(lv - _rolling(lv, 20, np.mean))
-    return np.column_stack(cols)
+    x = np.column_stack(cols)
+    return x if extra is None else np.column_stack([x, extra(s)])
 
 
 class GbmForecaster:
     name = "lightgbm"
 
-    def __init__(self, horizon: int = 7, min_train_rows: int = 60, seed: int = 7) -> None:
+    def __init__(self, horizon: int = 7, min_train_rows: int = 60, seed: int = 7,
+                 extra: Callable[[DailySeries], np.ndarray] | None = None) -> None:
         self.horizon = horizon
         self.min_obs = WARMUP + horizon + min_train_rows
         self.seed = seed
+        self.extra = extra       # more feature columns per bar (hourly features), NaN = missing
 
     def _params(self) -> dict:
         return {"objective": "regression", "n_estimators": 150, "learning_rate": 0.05,
@@ -53,12 +68,11 @@ class GbmForecaster:
                 "subsample_freq": 1, "colsample_bytree": 0.8, "random_state": self.seed,
                 "n_jobs": 1, "verbose": -1, "deterministic": True}
 
-    def forecast(self, s: DailySeries, h: int) -> Path:
+    def fit(self, s: DailySeries) -> FittedGbm:
+        """The booster on every bar of `s` for horizons 1..self.horizon, and the offsets."""
         from lightgbm import LGBMRegressor
 
-        if s.is_constant:
-            return Path.flat(float(s.close[-1]), h)
-        x, lc = features(s), np.log(s.close)
+        x, lc = features(s, self.extra), np.log(s.close)
         n = len(lc)
         rows, targets = [], []
         for k in range(1, self.horizon + 1):
@@ -66,11 +80,54 @@ class GbmForecaster:
             rows.append(np.column_stack([x[t], np.full(len(t), k)]))
             targets.append(lc[t + k] - lc[t])
         model = LGBMRegressor(**self._params()).fit(np.vstack(rows), np.concatenate(targets))
-        live = np.column_stack([np.repeat(x[-1:], h, axis=0), np.arange(1, h + 1)])
-        mean = lc[-1] + model.predict(live)
-        q = np.empty((4, h))
-        for k in range(1, h + 1):
+        q = np.empty((len(QUANTILES), self.horizon))
+        for k in range(1, self.horizon + 1):
             hist = lc[k:] - lc[:-k]
             q[:, k - 1] = np.quantile(hist - hist.mean(), QUANTILES)
-        lo95, lo80, hi80, hi95 = mean + q
+        return FittedGbm(model.booster_, q, str(s.dates[-1]), self.extra)
+
+    def forecast(self, s: DailySeries, h: int) -> Path:
+        if s.is_constant:
+            return Path.flat(float(s.close[-1]), h)
+        return self.fit(s).forecast(s, h)
+
+
+@dataclass(frozen=True, slots=True)
+class FittedGbm:
+    """A trained booster and its training window's interval offsets (rows: the QUANTILES,
+    columns: horizons 1..n). Stored as LightGBM's text model plus JSON metadata."""
+
+    booster: Any             # lightgbm.Booster
+    offsets: np.ndarray
+    data_end: str
+    extra: Callable[[DailySeries], np.ndarray] | None = None
+
+    @property
+    def horizon(self) -> int:
+        return int(self.offsets.shape[1])
+
+    def forecast(self, s: DailySeries, h: int) -> Path:
+        """The path from the last bar of `s`: the trees see only its features."""
+        if h > self.horizon:
+            raise ValueError(f"trained for {self.horizon} days ahead, asked for {h}")
+        lc = np.log(s.close)
+        x = features(s, self.extra)
+        live = np.column_stack([np.repeat(x[-1:], h, axis=0), np.arange(1, h + 1)])
+        mean = lc[-1] + self.booster.predict(live)
+        lo95, lo80, hi80, hi95 = mean + self.offsets[:, :h]
         return Path(mean, lo80, hi80, lo95, hi95).exp()
+
+    def to_bytes(self) -> bytes:
+        return self.booster.model_to_string().encode()
+
+    def meta(self) -> dict:
+        return {"offsets": self.offsets.tolist(), "quantiles": list(QUANTILES),
+                "data_end": self.data_end, "format": "lightgbm text model",
+                "features": list(FEATURE_NAMES)}
+
+    @classmethod
+    def from_stored(cls, model: bytes, meta: dict) -> FittedGbm:
+        import lightgbm
+
+        return cls(lightgbm.Booster(model_str=model.decode()),
+                   np.array(meta["offsets"], dtype=np.float64), meta["data_end"])

@@ -76,3 +76,48 @@ def statsforecast_models() -> list[StatsForecaster]:
         StatsForecaster("ets", lambda: AutoETS(model="ZZN"), 20),
         StatsForecaster("arima", lambda: AutoARIMA(seasonal=False), 30),
     ]
+
+
+def select(name: str, s: DailySeries) -> dict | None:
+    """What AutoARIMA / AutoETS select on `s` (order; components), for training to register:
+    the daily batch then re-estimates only that model on the latest bars instead of searching
+    again (the search is most of a refit's cost: ~30 ARIMA fits for one). None for a model
+    that has no search, or a constant series."""
+    from statsforecast.models import AutoARIMA, AutoETS
+
+    y = np.log(s.close)
+    if np.all(y == y[0]):
+        return None
+    if name == "arima":
+        fit = AutoARIMA(seasonal=False).fit(y).model_
+        p, q, _, _, _, d, _ = (int(v) for v in fit["arma"])
+        return {"order": [p, d, q], "include_mean": "intercept" in fit["coef"],
+                "include_drift": "drift" in fit["coef"]}
+    if name == "ets":
+        comp = AutoETS(model="ZZN").fit(y).model_["components"]   # e.g. "AANN": E, T, S, damped
+        return {"model": comp[:3], "damped": comp[3] == "D"}
+    return None
+
+
+def specified(name: str, spec: dict) -> StatsForecaster:
+    """The registered selection as a forecaster that only estimates its coefficients."""
+    from statsforecast.models import ARIMA, AutoETS
+
+    base = {m.name: m for m in statsforecast_models()}[name]
+    if name == "arima":
+        return StatsForecaster(name, lambda: ARIMA(
+            order=tuple(spec["order"]), include_mean=spec["include_mean"],
+            include_drift=spec["include_drift"]), base.min_obs)
+    if name == "ets":
+        return StatsForecaster(name, lambda: AutoETS(model=spec["model"],
+                                                     damped=spec["damped"]), base.min_obs)
+    raise ValueError(f"{name} has no registered specification")
+
+
+def describe(name: str, spec: dict) -> str:
+    if name == "arima":
+        extra = " with drift" if spec["include_drift"] else (
+            " with mean" if spec["include_mean"] else "")
+        return f"order {tuple(spec['order'])}{extra}, coefficients re-estimated"
+    return f"ETS({','.join(spec['model'])}{' damped' if spec['damped'] else ''}), " \
+           "coefficients re-estimated"

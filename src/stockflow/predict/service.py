@@ -26,7 +26,7 @@ from stockflow.predict.ports import (
     Prediction,
     PredictionStore,
 )
-from stockflow.predict.registry import ModelRegistry
+from stockflow.predict.registry import ModelRegistry, ModelVersion
 from stockflow.predict.series import DailySeries
 from stockflow.predict.var_backtest import backtest as var_backtest
 from stockflow.users.ports import Portfolios
@@ -97,27 +97,47 @@ class PredictService:
         key = f"predict:price:{entry.label}:{s.dates[-1]}:{len(s)}"
         cached = await self.cache.get(key) if self.cache is not None else None
         if cached is None:
-            path = await asyncio.to_thread(batch.refit, s, MAX_DAYS, entry.metrics["weights"])
+            stored = await self.stored(entry)
+            path, reused = await asyncio.to_thread(batch.refit, s, MAX_DAYS, stored.weights,
+                                                   batch.stored_models(stored))
             last = float(s.close[-1])
             rows = clean([{"day": k + 1, "point": path.mean[k], "lo_80": path.lo80[k],
                            "hi_80": path.hi80[k], "lo_95": path.lo95[k], "hi_95": path.hi95[k],
                            "change_pct": (path.mean[k] / last - 1) * 100}
                           for k in range(MAX_DAYS)])
+            cached_value = {"rows": rows, "reused": batch.reuse_notes(stored, reused)}
             if self.cache is not None:
-                await self.cache.set(key, orjson.dumps(rows), ttl=self.settings.cache_seconds)
+                await self.cache.set(key, orjson.dumps(cached_value),
+                                     ttl=self.settings.cache_seconds)
         else:
-            rows = orjson.loads(cached)
+            cached_value = orjson.loads(cached)
+        rows, reused = cached_value["rows"], cached_value["reused"]
         m = entry.metrics
         return clean({"ticker": ticker, "source": f"registry {entry.label}",
                       "days": rows[:days], "last_close": float(s.close[-1]), "model": "ensemble",
                       "skill": m["skill"], "mase": m["mase"], "weights": m["weights"],
                       "backtest": m["backtest"], "cached": cached is not None,
                       "fitting": {"used": sorted(k for k, w in m["weights"].items() if w > 0),
-                                  "refit_on_latest_bars": True, "backtest_from": "registry"},
+                                  "stored_fit_reused": reused,
+                                  "refit_on_latest_bars": sorted(
+                                      k for k, w in m["weights"].items()
+                                      if w > 0 and k not in reused),
+                                  "backtest_from": "registry"},
                       "trained_at": entry.trained_at.isoformat(),
                       "data_window": [entry.data_start, entry.data_end],
                       "observations": len(s), "constant_series": s.is_constant,
                       "gaps": s.gaps()})
+
+    async def stored(self, entry: ModelVersion) -> batch.Stored:
+        """The registered weights and the model files the version lists (a file that is
+        missing or fails its checksum is left out, and that model is refitted instead)."""
+        assert self.registry is not None
+        files = {}
+        for name in entry.files:
+            data = await self.registry.file(entry, name)
+            if data is not None:
+                files[name] = data
+        return batch.Stored(entry.metrics["weights"], files, entry.metrics.get("models", {}))
 
     async def _fresh(self, kind: str, ticker: str):
         if self.registry is None:
@@ -241,11 +261,11 @@ class PredictService:
         jobs = [batch.Job(t, s, self.forecast_config) for t, s in found.items()]
         results = await self.executor.map(batch.train, jobs)
         labels = []
-        for job, metrics in zip(jobs, results, strict=True):
+        for job, trained in zip(jobs, results, strict=True):
             s = job.series
             entry = await self.registry.register(
-                PRICE, job.ticker, b"", metrics=metrics, data_start=str(s.dates[0]),
-                data_end=str(s.dates[-1]), observations=len(s))
+                PRICE, job.ticker, b"", metrics=trained.metrics, data_start=str(s.dates[0]),
+                data_end=str(s.dates[-1]), observations=len(s), files=trained.files)
             labels.append(entry.label)
         return labels
 
@@ -255,7 +275,13 @@ class PredictService:
             raise RuntimeError("batch predictions need a model registry")
         found = await self.many(tickers)
         entries = {t: await self.registry.latest(PRICE, t) for t in found}
-        jobs = [(batch.Job(t, found[t], self.forecast_config), e.metrics["weights"])
+        age = timedelta(hours=self.settings.registry_max_age_hours)
+        now = self.clock.now()
+        # A stale version's weights still serve (training is late, not wrong), but its booster
+        # is not reused: it is fitted again on the latest bars, like the other models.
+        jobs = [(batch.Job(t, found[t], self.forecast_config),
+                 await self.stored(e) if e.fresh(now, age)
+                 else batch.Stored(e.metrics["weights"], {}, {}))
                 for t, e in entries.items() if e is not None]
         rows = await self.executor.map(batch.predict, jobs)
         now = self.clock.now()

@@ -13,6 +13,7 @@ from stockflow.core.problems import Problem
 from stockflow.predict import backtest as bt
 from stockflow.predict.forecast import ForecastConfig, default_models, forecast
 from stockflow.predict.jsonsafe import clean
+from stockflow.predict.models import select, specified, statsforecast_models
 from stockflow.predict.series import make_series
 
 from .conftest import walk
@@ -121,3 +122,17 @@ def test_time_budget_stops_fitting_and_says_what_was_used(series) -> None:
     assert {x["model"] for x in out["fitting"]["skipped"]} | set(used) == {
         "naive", "drift", "theta", "ets", "arima", "lightgbm"}
     assert all(x["reason"] == "time budget spent" for x in out["fitting"]["skipped"])
+
+
+@pytest.mark.parametrize("name", ["arima", "ets"])
+def test_registered_selection_forecasts_as_the_search_did(name) -> None:
+    """Training registers what AutoARIMA / AutoETS selected; re-estimating only that model on
+    the same bars gives the search's own forecast, and on newer bars keeps the order."""
+    s = walk(500, drift=0.0005)
+    spec = select(name, s)
+    assert spec is not None
+    searched = {m.name: m for m in statsforecast_models()}[name].forecast(s, 7)
+    fixed = specified(name, spec).forecast(s, 7)
+    for field in ("mean", "lo80", "hi80", "lo95", "hi95"):
+        np.testing.assert_allclose(getattr(fixed, field), getattr(searched, field), rtol=1e-9)
+    assert select(name, make_series(np.full(100, 5.0))) is None

@@ -8,7 +8,9 @@ import numpy as np
 import pytest
 
 from stockflow.core.problems import Problem
+from stockflow.predict import batch
 from stockflow.predict.config import PredictSettings
+from stockflow.predict.gbm import GbmForecaster
 from stockflow.predict.ports import InMemoryObjectStore, InMemoryPredictions
 from stockflow.predict.registry import ModelRegistry
 from stockflow.predict.service import PredictService
@@ -144,3 +146,35 @@ async def test_a_registered_path_is_cached_until_the_next_bar(service, history) 
     s = history.series["AAPL"]
     service.history = type(history)({"AAPL": s.window(0, len(s) - 1)})   # a different last bar
     assert (await service.price("AAPL", 7))["cached"] is False
+
+
+async def test_training_stores_the_booster_and_forecasts_reuse_it_until_stale(service,
+                                                                             clock) -> None:
+    await service.train(["AAPL"])
+    trained = await service.registry.latest("price", "AAPL")
+    assert set(trained.files) == {batch.GBM_FILE}
+    assert trained.metrics["models"]["lightgbm"]["data_end"] == trained.data_end
+    # A version whose booster was fitted 30 bars ago and carries weight, as a week-old
+    # training leaves it while new bars arrive.
+    s = await service.series("RELIANCE")          # the window the service reads
+    gbm = GbmForecaster().fit(s.window(0, len(s) - 30))
+    weights = {"naive": 0.5, "lightgbm": 0.5}
+    await service.registry.register(
+        "price", "RELIANCE", b"", metrics={**trained.metrics, "weights": weights,
+                                           "models": {"lightgbm": gbm.meta()}},
+        data_start=str(s.dates[0]), data_end=gbm.data_end, observations=len(s) - 30,
+        files={batch.GBM_FILE: gbm.to_bytes()})
+    out = await service.price("RELIANCE", 7)
+    assert out["fitting"]["stored_fit_reused"] == {"lightgbm": "booster as trained"}
+    assert out["fitting"]["refit_on_latest_bars"] == ["naive"]
+    points = [d["point"] for d in out["days"]]
+    reused, _ = batch.refit(s, 7, weights, {"lightgbm": gbm})
+    refitted, none = batch.refit(s, 7, weights)
+    np.testing.assert_allclose(points, reused.mean)
+    assert none == [] and not np.allclose(points, refitted.mean)
+    rows = await service.predict_all(["RELIANCE"])
+    np.testing.assert_allclose([r.value for r in rows if r.kind == "price"], reused.mean)
+    clock.advance(9 * 86400)                       # stale: the booster is fitted again
+    rows = await service.predict_all(["RELIANCE"])
+    np.testing.assert_allclose([r.value for r in rows if r.kind == "price"], refitted.mean)
+    assert (await service.price("RELIANCE", 7))["source"] == "fitted on request"
