@@ -69,3 +69,16 @@ async def test_holdings_are_scoped_by_owner(database):
         assert (await table.get(owner.id, row_id))["name"] in ("w", "p")
         assert await table.delete(owner.id, row_id)
     assert await store.transactions("p1") == []
+
+
+async def test_watched_tickers_are_every_users_watchlist_tickers_once(database):
+    accounts, store = SqlAccountStore(database), SqlHoldingsStore(database)
+    a, b = user("a@example.com"), user("b@example.com")
+    for u in (a, b):
+        await accounts.add_user(u)
+    assert await store.watched_tickers() == []
+    for wid, owner, tickers in (("w1", a, ["NVDA", "AAPL"]), ("w2", a, []),
+                                ("w3", b, ["AAPL", "RELIANCE"])):
+        await store.watchlists.add(id=wid, user_id=owner.id, name=wid, tickers=tickers,
+                                   created_at=NOW, updated_at=NOW)
+    assert await store.watched_tickers() == ["AAPL", "NVDA", "RELIANCE"]

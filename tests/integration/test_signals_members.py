@@ -26,7 +26,6 @@ from stockflow.signals.repository import (
     SqlSentimentStore,
     SqlSignalState,
     SqlStrategyStore,
-    SqlWatchers,
 )
 from stockflow.signals.service import SignalService
 from stockflow.signals.strategies import run_all
@@ -60,7 +59,7 @@ def member(db, market, bus, name: str, seen: dict[str, list[str]]):
     svc = SignalService(market, SqlSentimentStore(db), SqlStrategyStore(db), SignalsSettings(),
                         FakeClock(NOW))
     live = LiveSignals(svc, SqlSignalState(db), bus, FakeClock(NOW))
-    spec = next(h for h in handlers(live, SqlSentimentStore(db), SqlWatchers(db))
+    spec = next(h for h in handlers(live, SqlSentimentStore(db))
                 if h.topic is BAR_CLOSED)
 
     async def handle(event):

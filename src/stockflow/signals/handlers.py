@@ -8,13 +8,11 @@ from typing import Any
 from stockflow.core.catalogue import (
     BAR_CLOSED,
     NEWS_SENTIMENT,
-    USER_REGISTERED,
-    WATCHLIST_UPDATED,
 )
 from stockflow.core.events import Event
 from stockflow.core.module import BY_EVENT_ID, HandlerSpec
 from stockflow.signals.live import LiveSignals
-from stockflow.signals.ports import SentimentStore, Watchers
+from stockflow.signals.ports import SentimentStore
 
 GROUP = "signals"
 
@@ -30,21 +28,15 @@ def sentiment_rows(event: Event) -> list[dict[str, Any]]:
              "confidence": float(v.get("confidence") or 0.0)} for t, v in rows.items()]
 
 
-def handlers(live: LiveSignals, news: SentimentStore, watchers: Watchers) -> list[HandlerSpec]:
+def handlers(live: LiveSignals, news: SentimentStore) -> list[HandlerSpec]:
     async def on_bar(event: Event) -> None:
         await live.on_bar(BAR_CLOSED.validate(event))
 
     async def on_sentiment(event: Event) -> None:
         await news.add(sentiment_rows(event))
 
-    async def on_user(event: Event) -> None:
-        await watchers.add(str(event.data["user_id"]))
-
     # Announcing is not idempotent by itself: the store guards it by event id, and the state
     # row (moving only forward in bar time) keeps a second delivery of one bar silent.
     return [HandlerSpec(BAR_CLOSED, GROUP, on_bar, idempotency=BY_EVENT_ID),
             HandlerSpec(NEWS_SENTIMENT, GROUP, on_sentiment,
-                        idempotency="insert-or-ignore on (article id, ticker)"),
-            HandlerSpec(USER_REGISTERED, GROUP, on_user, idempotency="insert-or-ignore on user"),
-            HandlerSpec(WATCHLIST_UPDATED, GROUP, on_user,
-                        idempotency="insert-or-ignore on user")]
+                        idempotency="insert-or-ignore on (article id, ticker)")]

@@ -23,14 +23,13 @@ def build(p: Platform, plan: Plan) -> ContextParts:
         SqlSentimentStore,
         SqlSignalState,
         SqlStrategyStore,
-        SqlWatchers,
     )
     from stockflow.signals.service import SignalService
     from stockflow.users.ports import Watchlists
 
     s: SignalsSettings = p.settings.signals
     market = p.ports.get(MarketReader)
-    news, watchers = SqlSentimentStore(p.db), SqlWatchers(p.db)
+    news = SqlSentimentStore(p.db)
     signals = SignalService(market, news, SqlStrategyStore(p.db), s, p.clock)
     live = LiveSignals(signals, SqlSignalState(p.db), p.bus, p.clock)
 
@@ -40,9 +39,9 @@ def build(p: Platform, plan: Plan) -> ContextParts:
 
     parts = ContextParts(
         "signals", ports={SignalService: signals, SignalReader: signals, LiveSignals: live},
-        jobs=tasks.jobs(live, watchers, p.ports.find(Watchlists), market, s),
+        jobs=tasks.jobs(live, p.ports.find(Watchlists), market, s),
         health={"signals": health},
-        workers={WORKER: lambda: Worker(WORKER, handlers=handlers.handlers(live, news, watchers),
+        workers={WORKER: lambda: Worker(WORKER, handlers=handlers.handlers(live, news),
                                         unit=live)})
     if plan.serves(SERVICE):
         from stockflow.signals import api  # a worker process never imports the web framework

@@ -12,7 +12,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from stockflow.core.ports import Database
 from stockflow.signals.domain import Sentiment
-from stockflow.signals.tables import sentiment, state, strategies, watchers
+from stockflow.signals.tables import sentiment, state, strategies
 
 
 class _Sql:
@@ -103,15 +103,3 @@ class SqlSentimentStore(_Sql):
         return Sentiment(np.array([r.at.replace(tzinfo=None) for r in rows],
                                   dtype="datetime64[us]"),
                          np.array([r.score for r in rows]), np.array([r.confidence for r in rows]))
-
-
-class SqlWatchers(_Sql):
-    async def add(self, user_id: str) -> None:
-        async with self.db.engine.begin() as conn:
-            await conn.execute(self._insert(watchers).on_conflict_do_nothing(),
-                               [{"user_id": user_id}])
-
-    async def all(self) -> list[str]:
-        async with self.db.engine.connect() as conn:
-            return [r.user_id for r in await conn.execute(
-                sa.select(watchers.c.user_id).order_by(watchers.c.user_id))]

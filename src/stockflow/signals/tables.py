@@ -39,8 +39,3 @@ sentiment = sa.Table(
     sa.Index("ix_signals_sentiment_ticker_at", "ticker", "at"),
 )
 
-watchers = sa.Table(
-    "signals_watchers",
-    metadata,
-    sa.Column("user_id", sa.String(64), primary_key=True),
-)

@@ -11,24 +11,17 @@ from stockflow.core.problems import Problem
 from stockflow.market.ports import MarketReader
 from stockflow.signals.config import SignalsSettings
 from stockflow.signals.live import LiveSignals
-from stockflow.signals.ports import Watchers
 from stockflow.users.ports import Watchlists
 
 INDIA = frozenset({"XNSE", "XBOM"})
 
 
-async def watched(watchers: Watchers, watchlists: Watchlists | None) -> list[str]:
-    """Tickers of every watchlist of every account the engine has heard of."""
-    if watchlists is None:
-        return []
-    out: set[str] = set()
-    for user_id in await watchers.all():
-        for wl in await watchlists.watchlists(user_id):
-            out.update(wl.get("tickers") or ())
-    return sorted(out)
+async def watched(watchlists: Watchlists | None) -> list[str]:
+    """Tickers of every user's watchlists, read from the users context at each run."""
+    return [] if watchlists is None else await watchlists.watched_tickers()
 
 
-def jobs(live: LiveSignals, watchers: Watchers, watchlists: Watchlists | None,
+def jobs(live: LiveSignals, watchlists: Watchlists | None,
          market: MarketReader, s: SignalsSettings) -> list[JobSpec]:
     def exchange(ticker: str) -> str | None:
         try:
@@ -38,7 +31,7 @@ def jobs(live: LiveSignals, watchers: Watchers, watchlists: Watchlists | None,
 
     def scan(keep: Callable[[str | None], bool], where: str):
         async def run() -> dict[str, Any]:
-            tickers = [t for t in await watched(watchers, watchlists) if keep(exchange(t))]
+            tickers = [t for t in await watched(watchlists) if keep(exchange(t))]
             if not tickers:
                 raise JobSkipped(f"no watchlist holds a ticker {where}")
             return await live.scan(tickers)

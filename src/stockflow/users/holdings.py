@@ -54,6 +54,10 @@ class HoldingsService:
         """Watchlists port: every watchlist of a user, for the other contexts' scans."""
         return await self.store.watchlists.of_user(user_id)
 
+    async def watched_tickers(self) -> list[str]:
+        """Watchlists port: every ticker on any user's watchlist (the pre-market scans)."""
+        return await self.store.watched_tickers()
+
     async def watchlist_page(self, user_id: str, limit: int, cursor: str | None,
                              ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
         return await _page(self.store.watchlists, "watchlists", user_id, limit, cursor)

@@ -92,6 +92,11 @@ class SqlHoldingsStore:
         self.watchlists = _Owned(db, watchlists, _watchlist)
         self.portfolios = _Owned(db, portfolios, _portfolio)
 
+    async def watched_tickers(self) -> list[str]:
+        """Every ticker on anyone's watchlist, once: what the scheduled scans cover."""
+        rows = await self._rows(sa.select(watchlists.c.tickers))
+        return sorted({t for (tickers,) in rows for t in tickers or ()})
+
     async def _rows(self, stmt: Any) -> list[Any]:
         async with self.db.engine.connect() as conn:
             return list((await conn.execute(stmt)).all())

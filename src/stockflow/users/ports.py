@@ -8,6 +8,7 @@ from typing import Any, Protocol
 
 class Watchlists(Protocol):
     async def watchlists(self, user_id: str) -> list[dict[str, Any]]: ...
+    async def watched_tickers(self) -> list[str]: ...
 
 
 class Portfolios(Protocol):

@@ -17,7 +17,6 @@ from stockflow.signals.repository import (
     SqlSentimentStore,
     SqlSignalState,
     SqlStrategyStore,
-    SqlWatchers,
 )
 from stockflow.signals.service import SignalService
 from stockflow.testing.fakes import EventCapture, FakeClock
@@ -46,7 +45,7 @@ async def test_a_closed_bar_announces_the_strategies_that_changed_once(db):
     try:
         bar = full["AAA"][k]
         event = BAR_CLOSED.event(bar_event(bar), key="AAA")
-        spec = next(h for h in handlers(live, SqlSentimentStore(db), SqlWatchers(db))
+        spec = next(h for h in handlers(live, SqlSentimentStore(db))
                     if h.topic is BAR_CLOSED)
         await spec.handler(event)
         await bus.drain()

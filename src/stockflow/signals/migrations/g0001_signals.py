@@ -1,4 +1,4 @@
-"""Signals: saved user strategies, announced signal state, heard sentiment, watchers.
+"""Signals: saved user strategies, announced signal state, heard sentiment.
 
 Revision ID: g0001_signals
 Revises:
@@ -45,9 +45,8 @@ def upgrade() -> None:
         sa.Column("confidence", sa.Double, nullable=False),
     )
     op.create_index("ix_signals_sentiment_ticker_at", "signals_sentiment", ["ticker", "at"])
-    op.create_table("signals_watchers", sa.Column("user_id", sa.String(64), primary_key=True))
 
 
 def downgrade() -> None:
-    for name in ("signals_watchers", "signals_sentiment", "signals_state", "signals_strategies"):
+    for name in ("signals_sentiment", "signals_state", "signals_strategies"):
         op.drop_table(name)
