@@ -214,7 +214,7 @@ async def test_tiers_hold_on_quotes_free_is_delayed_pro_is_live(users_app):
 async def test_paths_no_context_declares_are_refused_whoever_asks(users_app):
     _, client, _ = users_app
     free, enterprise = await sign_up(client), await sign_up(client, tier="enterprise")
-    for path in ("/v1/undeclared", "/v1/signals/NVDA", "/v1/webhooks", "/v1/raw/ticks",
+    for path in ("/v1/undeclared", "/v1/orders/NVDA", "/v1/webhooks", "/v1/raw/ticks",
                  "/internal/metrics/track"):
         assert_problem(await client.get(path, headers=free.headers), 403)
         assert_problem(await client.get(path, headers=enterprise.headers), 403)

@@ -8,9 +8,9 @@ import shutil
 from urllib.parse import urlsplit
 
 import httpx
-import pytest
 
 from stockflow.bootstrap import bootstrap
+from stockflow.testing.services import skip_or_fail
 from tests.conftest import make_settings, serving
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -32,8 +32,9 @@ async def test_docs_reference_only_local_urls_and_each_loads(market_app):
             "/openapi.json"} <= set(urls)
 
 
-@pytest.mark.skipif(CHROMIUM is None, reason="needs a system Chromium (apt-get install chromium)")
 async def test_docs_render_in_a_browser_that_cannot_reach_the_internet(tmp_path):
+    if CHROMIUM is None:
+        skip_or_fail("needs a system Chromium (apt-get install chromium; .ci/run installs it)")
     from playwright.async_api import async_playwright
 
     container = bootstrap(make_settings(tmp_path, simulator={"backfill_on_start": False}))

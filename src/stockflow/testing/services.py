@@ -11,13 +11,18 @@ def require_service_url(env_var: str, name: str) -> str:
     On CI (env CI=true) a missing URL fails the test instead: a CI job that silently skips its
     PostgreSQL suite would report green while testing nothing.
     """
-    import pytest  # imported here so the package itself never needs pytest
-
     url = os.environ.get(env_var, "").strip()
     if url:
         return url
-    reason = f"{name} not configured: set {env_var} to run these tests"
+    skip_or_fail(f"{name} not configured: set {env_var} to run these tests")
+    raise AssertionError("unreachable")
+
+
+def skip_or_fail(reason: str) -> None:
+    """Skip with `reason`, except on CI (CI=true), where what a test needs must be there."""
+    import pytest  # imported here so the package itself never needs pytest
+
     if os.environ.get("CI", "").strip().lower() == "true":
-        pytest.fail(f"{reason} (CI=true: a missing service fails instead of skipping)",
+        pytest.fail(f"{reason} (CI=true: a missing dependency fails instead of skipping)",
                     pytrace=False)
     pytest.skip(reason)
