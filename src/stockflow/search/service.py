@@ -107,13 +107,20 @@ class SearchService:
 
     async def on_article_published(self, event: Event) -> None:
         data = _news_fields(event.data)
-        if await self._index_stored(data.get("id")):
+        stored = await self._index_stored(data.get("id"))
+        if stored is not None:
+            if stored.sentiment is None:
+                # Read again after the write: if analysis stored its verdict meanwhile, its
+                # sentiment event may have indexed the analysed article before our write
+                # landed, and the raw one we wrote would win. A read after our write sees that
+                # verdict, or else the sentiment handler's own read (and write) comes later.
+                await self._index_stored(data.get("id"), unless=stored)
             return
         doc = news_document(_validate(NewsArticle, event.type, data))
         await self.index.upsert([doc])
         # Analysis may have stored the article (and its sentiment event indexed it) while the
         # raw one was written: looking again after the write means the analysed one wins.
-        if await self._index_stored(doc.id):
+        if await self._index_stored(doc.id) is not None:
             return
         # After the write: a label noted before it is applied here, one noted after it finds
         # the article in the index (on_sentiment_analyzed checks again once it has noted).
@@ -122,7 +129,7 @@ class SearchService:
     async def on_sentiment_analyzed(self, event: Event) -> None:
         """Index the analysed article (news publishes this once it is stored); without the news
         context, re-label an indexed article, or note the label for one not indexed yet."""
-        if await self._index_stored(event.data.get("article_id")):
+        if await self._index_stored(event.data.get("article_id")) is not None:
             return
         data = _payload(SentimentLabel, event)
         if await self._relabel(data.article_id, data.label):
@@ -130,15 +137,19 @@ class SearchService:
         await self.labels.put(data.article_id, data.label, self.clock.now())
         await self._apply_pending(data.article_id)
 
-    async def _index_stored(self, article_id: object) -> bool:
-        """Index the news context's stored article; False when there is none (or no context)."""
+    async def _index_stored(self, article_id: object, unless: NewsArticle | None = None,
+                            ) -> NewsArticle | None:
+        """Index the news context's stored article and return its record; None when there is
+        none (or no news context). Nothing is written when it equals `unless`."""
         if self.articles is None or not isinstance(article_id, str) or not article_id:
-            return False
+            return None
         found = await self.articles.get(article_id)
         if found is None:
-            return False
-        await self.index.upsert([news_document(article_record(found))])
-        return True
+            return None
+        record = article_record(found)
+        if record != unless:
+            await self.index.upsert([news_document(record)])
+        return record
 
     async def _apply_pending(self, article_id: str) -> None:
         if await self.index.get(doc_key(DocType.NEWS, article_id)) is None:

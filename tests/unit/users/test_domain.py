@@ -40,5 +40,7 @@ def test_the_longest_declaration_wins_and_conflicts_are_refused():
     assert table.required("/v1/a/b/c/d") == "y"
     with pytest.raises(ValueError, match="declared twice"):
         PermissionTable([Guard("/v1/a", "x"), Guard("/v1/a", "y")])
-    with pytest.raises(ValueError, match="must start with"):
-        Guard("/api/x", "x")
+    for outside in ("/other/x", "/api/admin/x", "/api/health", "/v1/a/"):
+        with pytest.raises(ValueError, match="must start with"):
+            Guard(outside, "x")
+    assert Guard("/api/signals", "x").prefix == "/api/signals"  # the signal engine's mirror
