@@ -9,8 +9,12 @@ STAMP  := $(VENV)/.installed
 run: $(STAMP)
 	$(BIN)/stockflow up
 
+# Two workers, one test file each at a time: most tests wait on servers, subprocesses and
+# brokers, so two halve the run even on two cores; a file's shared fixtures stay in one worker.
+TEST_WORKERS ?= 2
+
 test: $(STAMP)
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n $(TEST_WORKERS) --dist loadfile
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench

@@ -7,13 +7,14 @@ import contextlib
 import os
 import socket
 import uuid
-from collections.abc import Awaitable, Callable
-from typing import Any
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any, TypeVar
 
 from stockflow.core.logging import get_logger
 from stockflow.core.ports import Clock
 
 log = get_logger(__name__)
+T = TypeVar("T")
 
 
 def instance_id() -> str:
@@ -21,13 +22,29 @@ def instance_id() -> str:
     return f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
 
 
-async def cancel_and_wait(task: asyncio.Task[Any] | None) -> None:
-    """Stop a background task: cancel it and wait until it has unwound (its `finally` ran)."""
-    if task is None:
+async def cancel_and_wait(task: asyncio.Task[Any] | None, patience: float = 10.0) -> None:
+    """Stop a background task: cancel it and wait until it has unwound (its `finally` ran).
+
+    A client library may turn a cancellation into an error of its own, which a loop that
+    retries on errors then survives; so the task is cancelled again every half second, and
+    after `patience` seconds it is abandoned with a warning instead of hanging the caller's
+    shutdown for ever.
+    """
+    if task is None or task.done():
+        if task is not None and not task.cancelled():
+            task.exception()  # retrieved: no "exception was never retrieved" at exit
         return
-    task.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await task
+    deadline = asyncio.get_running_loop().time() + patience
+    while not task.done():
+        task.cancel()
+        left = deadline - asyncio.get_running_loop().time()
+        if left <= 0:
+            log.warning("task did not stop when cancelled; abandoned", task=task.get_name())
+            return
+        await asyncio.wait([task], timeout=min(0.5, left))
+    if not task.cancelled():
+        with contextlib.suppress(BaseException):
+            task.exception()
 
 
 class PeriodicTask:
@@ -93,3 +110,42 @@ class OneShot:
     async def stop(self) -> None:
         if self._task and not self._task.done():
             await cancel_and_wait(self._task)
+
+
+def run_settled(main: Coroutine[Any, Any, T], *,
+                loop_factory: Callable[[], asyncio.AbstractEventLoop] | None = None,
+                patience: float = 10.0) -> T:
+    """`asyncio.run`, except that the tasks still pending when `main` ends are cancelled until
+    they stop (each at most `patience` seconds), not once.
+
+    asyncio.run cancels each leftover task once and then waits for ever. A task cancelled
+    during a SQLite query leaves a shielded close of its connection behind, and that close,
+    cancelled in turn, awaits the driver's stopped thread in its `finally`: one cancellation
+    never ends it, and `stockflow up` hung after SIGTERM until it was killed.
+    """
+    loop = (loop_factory or asyncio.new_event_loop)()
+    try:
+        asyncio.set_event_loop(loop)
+        return loop.run_until_complete(main)
+    finally:
+        try:
+            loop.run_until_complete(_settle(patience))
+            loop.run_until_complete(loop.shutdown_asyncgens())
+            loop.run_until_complete(_bounded(loop.shutdown_default_executor(), patience))
+        finally:
+            asyncio.set_event_loop(None)
+            loop.close()
+
+
+async def _settle(patience: float) -> None:
+    me = asyncio.current_task()
+    left = [t for t in asyncio.all_tasks() if t is not me and not t.done()]
+    if left:
+        await asyncio.gather(*(cancel_and_wait(t, patience) for t in left))
+
+
+async def _bounded(step: Awaitable[None], seconds: float) -> None:
+    try:
+        await asyncio.wait_for(step, seconds)
+    except TimeoutError:
+        log.warning("default executor still busy at exit; not waited for", waited_s=seconds)

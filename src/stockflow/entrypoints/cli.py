@@ -10,6 +10,7 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 
+from stockflow.core.lifecycle import run_settled
 from stockflow.entrypoints.search_cli import app as search_app
 
 T = TypeVar("T")
@@ -59,7 +60,13 @@ def _serve(services: list[str] | None, host: str | None, port: int | None) -> No
     http = container.settings.http
     api = create_app(container)
     _exit_cleanly_on_stop_signals()
-    uvicorn.run(api, host=host or http.host, port=port or http.port, **uvicorn_options(http))
+    config = uvicorn.Config(api, host=host or http.host, port=port or http.port,
+                            **uvicorn_options(http))
+    server = uvicorn.Server(config)
+    # uvicorn.run, with a runner whose exit cannot hang on a task that one cancel leaves alive.
+    run_settled(server.serve(), loop_factory=config.get_loop_factory())
+    if not server.started:
+        raise SystemExit(3)  # uvicorn's status for a server that failed to start
 
 
 def _exit_cleanly_on_stop_signals() -> None:
@@ -115,7 +122,7 @@ def worker(name: Annotated[str, typer.Argument(
             loop.add_signal_handler(sig, stop.set)
         await run_until_stopped(bootstrap(settings, services=()), stop)
 
-    asyncio.run(run())
+    run_settled(run())
 
 
 @db_app.command("upgrade")

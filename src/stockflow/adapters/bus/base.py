@@ -216,6 +216,8 @@ class BusBase:
                 except asyncio.CancelledError:
                     raise
                 except Exception as exc:  # noqa: BLE001 - a probe must not end the loop
+                    if self._closing:
+                        return  # a cancellation the client turned into an error of its own
                     log.debug("bus lag probe failed", bus=self.kind, topic=g.topic,
                               error=repr(exc))
                     continue
@@ -240,4 +242,6 @@ class BusBase:
                     except asyncio.CancelledError:
                         raise
                     except Exception as exc:  # noqa: BLE001 - retried next round
+                        if self._closing:
+                            return
                         log.warning("bus keep-alive failed", bus=self.kind, error=repr(exc))

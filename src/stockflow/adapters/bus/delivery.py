@@ -14,6 +14,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from stockflow.core.events import Event, make_event
+from stockflow.core.lifecycle import cancel_and_wait
 from stockflow.core.logging import get_logger
 from stockflow.core.metrics import Metrics
 from stockflow.core.ports import BatchHandler, Handler
@@ -222,8 +223,7 @@ async def halt(members: Sequence[Member], grace: float) -> None:
     if tasks:
         _, late = await asyncio.wait(tasks, timeout=grace)
         for t in late:
-            t.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+            await cancel_and_wait(t)
     for m in members:
         m.task = None
 

@@ -281,6 +281,8 @@ class RedisStreamsBus(BusBase):
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # noqa: BLE001 - retried next round
+                if self._closing:
+                    return  # a cancellation the client turned into an error of its own
                 log.warning("redis bus claim failed", topic=g.topic, group=g.name,
                             error=repr(exc))
 
