@@ -15,7 +15,7 @@ import orjson
 from stockflow.core.ports import Clock
 from stockflow.intel.config import IntelSettings
 from stockflow.intel.domain import MARKET, TICKER, Fact, FactsBundle
-from stockflow.intel.ports import SignalReader
+from stockflow.signals.ports import SignalReader
 
 # (indicators, parameters, {(indicator, output): (fact id, name, unit)}), one call each: a
 # name appears once per call, so the second SMA has its own.

@@ -36,12 +36,12 @@ def build(p: Platform, plan: Plan) -> ContextParts:
     from stockflow.intel import tasks
     from stockflow.intel.facts import FactsAssembler
     from stockflow.intel.metrics import IntelMetrics
-    from stockflow.intel.ports import SignalReader
     from stockflow.intel.repository import SqlDeliveryLog
     from stockflow.intel.service import IntelService
     from stockflow.market.ports import QuoteReader
     from stockflow.news.ports import NewsReader
     from stockflow.predict.ports import ForecastReader
+    from stockflow.signals.ports import SignalReader
     from stockflow.users.ports import Watchlists
 
     s = p.settings.intel

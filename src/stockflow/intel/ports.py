@@ -1,15 +1,12 @@
-"""Ports of the intel context: what it reads signals from (the signals context's own port),
-what writes a brief's text (an OpenAI-compatible server), where deliveries of the
-watchlist briefs are recorded; each with an in-memory adapter."""
+"""Ports of the intel context: what writes a brief's text (an OpenAI-compatible server),
+where deliveries of the watchlist briefs are recorded, each with an in-memory adapter; and an
+in-memory reader of signals (the port itself is the signals context's SignalReader)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
-
-# The signals context publishes its reader under its own type; intel looks that one up.
-from stockflow.signals.ports import SignalReader  # noqa: F401 (re-exported for intel)
 
 
 class InMemorySignals:
