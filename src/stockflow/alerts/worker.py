@@ -20,6 +20,7 @@ from stockflow.alerts.repository import SqlAlertRepository
 from stockflow.alerts.service import DeliverySender
 from stockflow.core.catalogue import ALERT_RULES_PUSH
 from stockflow.core.lifecycle import PeriodicTask, cancel_and_wait
+from stockflow.core.listening import subscribe_confirmed
 from stockflow.core.logging import get_logger
 from stockflow.core.ports import Clock, PubSub
 
@@ -55,8 +56,8 @@ class IndexSync:
     async def start(self) -> None:
         if self._listener is not None:
             return      # started by the context's start hook, before the bus
-        # Subscribe first, so a change made while the rules load is not missed.
-        subscription = self.pubsub.subscribe(ALERT_RULES_PUSH.name)
+        # Subscribed (and confirmed) first, so a change made while the rules load is not missed.
+        subscription = await subscribe_confirmed(self.pubsub, ALERT_RULES_PUSH.name)
         self._listener = asyncio.create_task(self._listen(subscription), name=self.name)
         await self.rebuild()
         await self._catchup.start()

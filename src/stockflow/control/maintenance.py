@@ -19,6 +19,7 @@ from stockflow.control.gate import MaintenanceFlag
 from stockflow.control.repository import SqlControlStore
 from stockflow.core.catalogue import MAINTENANCE_CHANGED, MAINTENANCE_PUSH
 from stockflow.core.lifecycle import PeriodicTask, cancel_and_wait
+from stockflow.core.listening import subscribe_confirmed
 from stockflow.core.logging import get_logger
 from stockflow.core.ports import Cache, Clock, EventBus, PubSub
 
@@ -46,8 +47,9 @@ class MaintenanceService:
         self._cache_failing = False
 
     async def start(self) -> None:
+        # Subscribed (and confirmed) before the state is read, so no switch falls between.
+        subscription = await subscribe_confirmed(self.pubsub, MAINTENANCE_PUSH.name)
         await self.refresh(from_storage=True)
-        subscription = self.pubsub.subscribe(MAINTENANCE_PUSH.name)
         self._listener = asyncio.create_task(self._listen(subscription),
                                              name="maintenance-listener")
         await self._poller.start()

@@ -24,6 +24,7 @@ import orjson
 
 from stockflow.core.catalogue import REVOCATION_PUSH
 from stockflow.core.lifecycle import cancel_and_wait
+from stockflow.core.listening import subscribe_confirmed
 from stockflow.core.logging import get_logger
 from stockflow.core.ports import Cache, PubSub
 from stockflow.core.principal import Principal
@@ -157,7 +158,9 @@ class Revocations:
 
     # -- lifecycle ----------------------------------------------------------------------
     async def start(self) -> None:
-        subscription = self.pubsub.subscribe(REVOCATION_PUSH.name)
+        # Confirmed before start returns: a logout on another instance right after this one
+        # started is then never missed.
+        subscription = await subscribe_confirmed(self.pubsub, REVOCATION_PUSH.name)
         self._listener = asyncio.create_task(self._listen(subscription),
                                              name="revocation-listener")
 
