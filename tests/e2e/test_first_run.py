@@ -79,7 +79,11 @@ def test_from_an_empty_data_folder_to_a_live_stream(tmp_path):
         assert wrong.status_code == 401
     finally:
         proc.send_signal(signal.SIGTERM)
-        output, _ = proc.communicate(timeout=60)
+        try:
+            output, _ = proc.communicate(timeout=60)
+        except subprocess.TimeoutExpired:
+            proc.kill()  # a hung stop fails the test without leaving a server running
+            raise
     assert proc.returncode == 0, output
     assert str(key_file) in output  # the start said where the key is
 
