@@ -136,3 +136,31 @@ async def serving(container: Container, **options) -> AsyncIterator[str]:
     finally:
         server.should_exit = True
         await asyncio.wait_for(task, SHUTDOWN_TIMEOUT)
+
+
+# -- running on two workers (`make test`: pytest-xdist, --dist loadfile) ------------------------
+# The crash suites kill and restart worker processes against real brokers for minutes. Two of
+# them at once on two cores starve each other (and their kill timing); they go to one worker,
+# one after the other, and first, so that they are not the tail of the run.
+
+
+def _crash_suite(nodeid: str) -> bool:
+    path = nodeid.split("::", 1)[0]
+    return path.startswith("tests/integration/") and path.endswith("_crash.py")
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    items.sort(key=lambda item: not _crash_suite(item.nodeid))  # stable: the rest keep order
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    if config.getoption("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadFileScheduling
+
+    class CrashSuitesTogether(LoadFileScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return "crash-suites" if _crash_suite(nodeid) else super()._split_scope(nodeid)
+
+    return CrashSuitesTogether(config, log)
