@@ -14,6 +14,7 @@ import pytest_asyncio
 import uvicorn
 
 from stockflow.bootstrap import Container, bootstrap
+from stockflow.core.lifecycle import settle_tasks
 from stockflow.entrypoints.http import create_app
 from stockflow.market.tasks import InitialBackfill
 from stockflow.settings import Settings
@@ -164,3 +165,18 @@ def pytest_xdist_make_scheduler(config, log):
             return "crash-suites" if _crash_suite(nodeid) else super()._split_scope(nodeid)
 
     return CrashSuitesTogether(config, log)
+
+
+# -- event loops that end --------------------------------------------------------------------
+# pytest-asyncio closes each test's loop with asyncio's own `_cancel_all_tasks`, which cancels a
+# leftover task once and then waits for ever. A task cancelled during a SQLite query leaves a
+# shielded close of its connection that one cancel does not end (core.lifecycle.run_settled
+# explains it), and a test's teardown then hung until the 120 s timeout. The loops of the tests
+# end as `stockflow up` ends its own: leftovers are cancelled until they stop.
+
+
+def _cancel_all_tasks_until_they_stop(loop: asyncio.AbstractEventLoop) -> None:
+    loop.run_until_complete(settle_tasks())
+
+
+asyncio.runners._cancel_all_tasks = _cancel_all_tasks_until_they_stop

@@ -129,7 +129,7 @@ def run_settled(main: Coroutine[Any, Any, T], *,
         return loop.run_until_complete(main)
     finally:
         try:
-            loop.run_until_complete(_settle(patience))
+            loop.run_until_complete(settle_tasks(patience))
             loop.run_until_complete(loop.shutdown_asyncgens())
             loop.run_until_complete(_bounded(loop.shutdown_default_executor(), patience))
         finally:
@@ -137,7 +137,8 @@ def run_settled(main: Coroutine[Any, Any, T], *,
             loop.close()
 
 
-async def _settle(patience: float) -> None:
+async def settle_tasks(patience: float = 10.0) -> None:
+    """Cancel every other task of the loop until it stops (each at most `patience` s)."""
     me = asyncio.current_task()
     left = [t for t in asyncio.all_tasks() if t is not me and not t.done()]
     if left:
