@@ -222,8 +222,8 @@ async def halt(members: Sequence[Member], grace: float) -> None:
             m.task.cancel()
     if tasks:
         _, late = await asyncio.wait(tasks, timeout=grace)
-        for t in late:
-            await cancel_and_wait(t)
+        # Together, not one after the other: each may take up to its patience to stop.
+        await asyncio.gather(*(cancel_and_wait(t) for t in late))
     for m in members:
         m.task = None
 
