@@ -255,7 +255,7 @@ class FactsAssembler:
         return [x for x in out if x.value is not None]
 
     async def _risk(self, t: str) -> list[Fact]:
-        r = await self.predict.risk(t)
+        r = await self.predict.risk_summary(t)   # the full answer's GARCH and backtests: >1 s
         at = self.clock.now()
         hist = (r.get("var_es") or {}).get("historical", {}).get("95", {}).get("1d", {})
         out = [Fact("risk.var_95_1d", "historical VaR 95 1-day", _num(hist.get("var")),

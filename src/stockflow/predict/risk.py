@@ -128,6 +128,21 @@ def beta(r: np.ndarray, bench: np.ndarray) -> float | None:
     return float(np.cov(r, bench, ddof=1)[0, 1] / vb) if vb > 0 else None
 
 
+def risk_summary(close: np.ndarray) -> dict:
+    """Historical VaR and ES at 95 and 99 % one day, and the drawdown: what a brief or a
+    dashboard shows, without the GARCH fit, the Monte Carlo paths and the backtests that make
+    the full answer cost a second or more."""
+    c = np.asarray(close, dtype=float)
+    r = np.diff(np.log(c))
+    if len(r) < MIN_RETURNS:
+        raise too_few("a risk estimate", MIN_RETURNS + 1, len(c))
+    table: dict[str, dict] = {}
+    for level in LEVELS:
+        v, e = historical(r, level)
+        table[str(round(level * 100))] = {"1d": {"var": finite(v), "es": finite(e)}}
+    return {"var_es": {"historical": table}, "drawdown": drawdown(c), "observations": len(c)}
+
+
 def risk_measures(close: np.ndarray, periods: int = 252) -> dict:
     """Everything but the backtests, for one instrument's closes (oldest first). Beta needs
     returns aligned with a benchmark's dates, so the caller sets it (see the service)."""

@@ -166,6 +166,11 @@ class PredictService:
                             "exceeded": self.threshold_exceeded(ticker, out)}
         return clean({"ticker": ticker, "benchmark": benchmark, **out})
 
+    async def risk_summary(self, ticker: str) -> dict:
+        """Historical VaR/ES 95 and 99 % one day and the drawdown (see risk.risk_summary)."""
+        s = await self.series(ticker)
+        return clean({"ticker": ticker, **risk.risk_summary(s.close)})
+
     def risk_figures(self, s: DailySeries, pair: tuple[np.ndarray, np.ndarray] | None) -> dict:
         out = risk.risk_measures(s.close, s.periods_per_year)
         if pair is not None:             # beta on the dates both traded

@@ -115,6 +115,19 @@ def test_risk_measures_on_the_simulated_market_are_json_clean() -> None:
         assert method["99"]["10d"]["var"] > method["99"]["1d"]["var"]
 
 
+def test_the_summary_is_the_full_answers_historical_one_day_rows_and_drawdown() -> None:
+    r, _ = returns_and_variance("KO", 2021, 2023)
+    c = 100 * np.exp(np.concatenate([[0.0], np.cumsum(r)]))
+    full, summary = clean(risk.risk_measures(c)), clean(risk.risk_summary(c))
+    for level in ("95", "99"):
+        assert summary["var_es"]["historical"][level]["1d"] == \
+            full["var_es"]["historical"][level]["1d"]
+    assert summary["drawdown"] == full["drawdown"] and summary["observations"] == len(c)
+    with pytest.raises(Problem) as e:
+        risk.risk_summary(np.linspace(1, 2, 50))
+    assert e.value.status == 422
+
+
 def test_constant_series_and_too_few_observations() -> None:
     out = clean(risk.risk_measures(np.full(200, 7.0)))
     json.dumps(out, allow_nan=False)
