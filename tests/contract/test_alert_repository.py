@@ -169,6 +169,15 @@ async def test_the_sms_allowance_is_per_user_and_day_and_never_oversold(repo):
     assert sum(taken) == 5 and await repo.sms_sent("u4", day) == 5
 
 
+async def test_old_sms_allowance_rows_are_forgotten(repo):
+    day = T0.date()
+    for back in (0, 1, 2, 30):
+        assert await repo.take_sms("u1", day - timedelta(days=back), 3)
+    assert await repo.forget_sms_usage(day - timedelta(days=1)) == 2
+    assert [await repo.sms_sent("u1", day - timedelta(days=b)) for b in (0, 1, 2, 30)] == \
+        [1, 1, 0, 0]
+
+
 def _keys(n: int) -> list[str]:
     from cryptography.fernet import Fernet
 

@@ -46,6 +46,8 @@ class Digests:
         for user_id in await self.store.users_with_channels():
             counts[await self.send(user_id, period, now)] += 1
         await self.store.forget_news(now - timedelta(days=self.settings.news_retention_days))
+        # The SMS allowance counts UTC days; yesterday's row is kept for a run near midnight.
+        await self.repo.forget_sms_usage((now - timedelta(days=1)).date())
         return counts
 
     async def summary(self, user_id: str, since: datetime, until: datetime) -> dict[str, Any]:

@@ -336,6 +336,13 @@ class SqlAlertRepository:
         async with self.db.engine.connect() as conn:
             return int((await conn.execute(stmt)).scalar() or 0)
 
+    async def forget_sms_usage(self, before: date) -> int:
+        """Drop the allowance rows of days before `before`: a cap only ever reads today's, so
+        older rows are history nobody asks for, one row per user and day for ever otherwise."""
+        t = alert_sms_usage
+        async with self.db.engine.begin() as conn:
+            return (await conn.execute(t.delete().where(t.c.day < before))).rowcount or 0
+
     async def delivered_count(self) -> int:
         """Deliveries that reached their channel (operators' health view, the benchmark)."""
         stmt = sa.select(sa.func.count()).where(

@@ -69,7 +69,9 @@ async def test_daily_digest_content_and_once_per_day(repo):
     notifier = InMemoryNotifier("push")
     digests = Digests(store, repo, {ChannelKind.PUSH: notifier}, Lists({"u1": ["AAPL"]}),
                       market, FakeClock(NOW), AlertsSettings(digest_top_news=2))
+    assert await repo.take_sms("u1", (NOW - timedelta(days=5)).date(), 3)
     assert await digests.run("daily") == {"sent": 1, "empty": 1, "already": 0, "no_channel": 0}
+    assert await repo.sms_sent("u1", (NOW - timedelta(days=5)).date()) == 0   # purged daily
     (sent,) = notifier.sent          # the push channel; no SMS notifier is configured
     summary = sent.payload["data"]["summary"]
     assert [f["alert_id"] for f in summary["triggered"]] == [rule.id]
