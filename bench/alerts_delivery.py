@@ -3,7 +3,7 @@ the bus to a 2xx at a local receiver, and the trigger → delivery latency (p50/
 
 Embedded: one process runs the alerts worker as `stockflow up` builds it (bootstrap, the
 in-process bus, the index sync, the recorder, the delivery loop, the real webhook notifier with
-signing, the SSRF guard and the pinned transport) on PostgreSQL. N rules each watch their own
+signing, the SSRF guard and the pinned address) on PostgreSQL. N rules each watch their own
 ticker with one webhook channel; N quotes each cross one rule. The receiver is a separate
 process (a minimal asyncio HTTP/1.1 server answering 204), so it does not share this process's
 event loop. Latency is the receiver's wall clock at arrival minus the quote event's time.

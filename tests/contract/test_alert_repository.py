@@ -8,6 +8,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
+import sqlalchemy as sa
 
 from stockflow.adapters.storage.database import SqlDatabase
 from stockflow.alerts.conditions import parse_condition
@@ -15,7 +16,7 @@ from stockflow.alerts.delivery import Channel, ChannelKind, Delivery, DeliverySt
 from stockflow.alerts.domain import AlertRule, Firing, FiringPolicy, RuleStatus, Trigger
 from stockflow.alerts.ports import SendResult
 from stockflow.alerts.repository import SqlAlertRepository
-from stockflow.alerts.tables import metadata
+from stockflow.alerts.tables import alerts, metadata
 from stockflow.testing.services import require_service_url
 
 T0 = datetime(2026, 1, 5, 15, 0, tzinfo=UTC)
@@ -97,6 +98,31 @@ async def test_trigger_writes_history_counters_and_deliveries_together(repo):
     assert (h["event_id"], h["value"], h["detail"]) == ("q-1", 201.5, {"metric": "price"})
     assert await repo.history("u2", "a1") == []
     assert (await repo.get_rule("u1", "a1")).status is RuleStatus.DONE
+
+
+async def test_a_batch_of_firings_counts_each_once_and_skips_redeliveries(repo):
+    await repo.add_rule(rule("rec"))
+    await repo.add_rule(rule("one", mode=Firing.ONE_SHOT))
+    rec, one = await repo.get_rule("u1", "rec"), await repo.get_rule("u1", "one")
+    first = Trigger(rule=rec, event_id="q-1", value=1.0, at=T0)
+    assert await repo.record_trigger(first, [delivery("msg_0", first.history_id)])
+    batch = [Trigger(rule=rec, event_id="q-1", value=1.0, at=T0),      # redelivered: skipped
+             Trigger(rule=rec, event_id="q-2", value=2.0, at=T0 + timedelta(seconds=2)),
+             Trigger(rule=rec, event_id="q-3", value=3.0, at=T0 + timedelta(seconds=1)),
+             Trigger(rule=one, event_id="q-2", value=2.0, at=T0)]
+    written = await repo.record_triggers(
+        [(t, [delivery(f"msg_{i + 1}", t.history_id)]) for i, t in enumerate(batch)])
+    assert written == 3
+    assert [d.id for d in await repo.deliveries_of(first.history_id)] == ["msg_0"]
+    assert [h["event_id"] for h in await repo.history("u1", "rec")] == ["q-2", "q-3", "q-1"]
+    rec, one = await repo.get_rule("u1", "rec"), await repo.get_rule("u1", "one")
+    assert rec.status is RuleStatus.ACTIVE and one.status is RuleStatus.DONE
+    async with repo.db.engine.connect() as conn:
+        got = dict((await conn.execute(sa.select(alerts.c.id, alerts.c.fired_count))).all())
+        last = (await conn.execute(sa.select(alerts.c.last_fired_at)
+                                   .where(alerts.c.id == "rec"))).scalar_one()
+    assert got == {"rec": 3, "one": 1}
+    assert last.replace(tzinfo=None) == (T0 + timedelta(seconds=2)).replace(tzinfo=None)
 
 
 async def test_a_failing_delivery_insert_rolls_the_history_back(repo):

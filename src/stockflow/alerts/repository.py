@@ -51,11 +51,23 @@ def _rule(row: Any) -> AlertRule:
 
 
 def _delivery_values(d: Delivery) -> dict[str, Any]:
-    values = asdict(d)
-    values.pop("meta")
+    # Field by field, not dataclasses.asdict: asdict deep-copies the payload, and this runs
+    # for every row of the outbox on the delivery path.
+    values = {k: getattr(d, k) for k in _DELIVERY_FIELDS}
     values["channel"] = d.channel.value
     values["status"] = d.status.value
     return values
+
+
+# The parameters of the batched writes below are named apart from the columns they set
+# (SQLAlchemy reserves a column's own name in an UPDATE's SET).
+_FIRED = (alerts.update().where(alerts.c.id == sa.bindparam("b_id"))
+          .values(fired_count=alerts.c.fired_count + sa.bindparam("b_n"),
+                  last_fired_at=sa.bindparam("b_at")))
+_FIRED_ONE_SHOT = _FIRED.values(status=RuleStatus.DONE.value)
+_ATTEMPT = (alert_deliveries.update().where(alert_deliveries.c.id == sa.bindparam("b_id"))
+            .values(**{k: sa.bindparam(f"b_{k}") for k in _DELIVERY_FIELDS if k != "id"}))
+_BATCH = 500      # rows per multi-row INSERT (SQLite allows 32,766 parameters a statement)
 
 
 def _delivery(row: Any) -> Delivery:
@@ -240,29 +252,38 @@ class SqlAlertRepository:
 
     async def record_triggers(self, items: Sequence[tuple[Trigger, Sequence[Delivery]]]) -> int:
         """`record_trigger` for a batch of firings in one transaction (one commit per bus
-        batch, not per firing); returns how many were new."""
+        batch, not per firing); returns how many were new.
+
+        Three statements per batch, not three per firing: the history rows in multi-row
+        inserts that return which were new, the rules' counters as one executemany, the new
+        firings' deliveries as another."""
         insert = postgresql.insert if self.db.dialect == "postgresql" else sqlite.insert
-        written = 0
+        rows = [{"id": t.history_id, "alert_id": t.rule.id, "user_id": t.rule.user_id,
+                 "event_id": t.event_id, "value": t.value, "detail": t.detail,
+                 "triggered_at": t.at} for t, _ in items]
         async with self.db.engine.begin() as conn:
-            for trigger, deliveries in items:
-                rule = trigger.rule
-                history = {"id": trigger.history_id, "alert_id": rule.id,
-                           "user_id": rule.user_id, "event_id": trigger.event_id,
-                           "value": trigger.value, "detail": trigger.detail,
-                           "triggered_at": trigger.at}
-                done = await conn.execute(
-                    insert(alert_history).values(**history).on_conflict_do_nothing())
-                if done.rowcount != 1:
-                    continue
-                one_shot = rule.policy.mode.value == "one_shot"
-                await conn.execute(alerts.update().where(alerts.c.id == rule.id).values(
-                    fired_count=alerts.c.fired_count + 1, last_fired_at=trigger.at,
-                    **({"status": RuleStatus.DONE.value} if one_shot else {})))
-                if deliveries:
-                    await conn.execute(alert_deliveries.insert(),
-                                       [_delivery_values(d) for d in deliveries])
-                written += 1
-        return written
+            new: set[str] = set()
+            for i in range(0, len(rows), _BATCH):
+                stmt = (insert(alert_history).values(rows[i:i + _BATCH])
+                        .on_conflict_do_nothing().returning(alert_history.c.id))
+                new.update((await conn.execute(stmt)).scalars())
+            fired = [(t, d) for t, d in items if t.history_id in new]
+            counters: dict[str, dict[str, Any]] = {}
+            for trigger, _ in fired:   # a recurring rule may fire twice in one batch
+                c = counters.setdefault(trigger.rule.id, {"b_id": trigger.rule.id, "b_n": 0,
+                                                          "b_at": trigger.at})
+                c["b_n"] += 1
+                c["b_at"] = max(c["b_at"], trigger.at)
+            one_shot = {t.rule.id for t, _ in fired if t.rule.policy.mode.value == "one_shot"}
+            for stmt, group in ((_FIRED_ONE_SHOT, [c for k, c in counters.items()
+                                                   if k in one_shot]),
+                                (_FIRED, [c for k, c in counters.items() if k not in one_shot])):
+                if group:
+                    await conn.execute(stmt, group)
+            outbox = [_delivery_values(d) for _, ds in fired for d in ds]
+            if outbox:
+                await conn.execute(alert_deliveries.insert(), outbox)
+        return len(fired)
 
     async def claim_due(self, now: datetime, *, limit: int = 100,
                         lease_seconds: float = 60.0, retries_only: bool = False
@@ -292,12 +313,14 @@ class SqlAlertRepository:
         await self.save_attempts([(delivery, disable_channel)])
 
     async def save_attempts(self, outcomes: Sequence[tuple[Delivery, bool]]) -> None:
-        """A round's attempts in one transaction: (delivery, disable its channel)."""
+        """A round's attempts in one transaction and one executemany: (delivery, disable its
+        channel)."""
+        if not outcomes:
+            return
+        rows = [{f"b_{k}": v for k, v in _delivery_values(d).items()} for d, _ in outcomes]
         async with self.db.engine.begin() as conn:
+            await conn.execute(_ATTEMPT, rows)
             for delivery, disable_channel in outcomes:
-                await conn.execute(alert_deliveries.update()
-                                   .where(alert_deliveries.c.id == delivery.id)
-                                   .values(**_delivery_values(delivery)))
                 if disable_channel:
                     await conn.execute(alert_channels.update()
                                        .where(alert_channels.c.id == delivery.channel_id)

@@ -50,7 +50,7 @@ class _SinkLogger:
 # Library loggers whose INFO lines are start-up noise for a user (alembic lists its plugins).
 # Libraries whose debug output is per frame or per request: at DEBUG they would flood the sink
 # (and a flooded event loop misses the brokers' heartbeats); they log warnings and errors only.
-QUIET_LOGGERS = ("alembic.runtime.plugins", "aiormq", "aio_pika", "httpcore", "websockets",
+QUIET_LOGGERS = ("alembic.runtime.plugins", "aiormq", "aio_pika", "httpcore", "aiohttp", "websockets",
                  "asyncio", "nats", "urllib3")
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ssl
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -27,9 +28,11 @@ def _ok(_: Request) -> tuple[int, dict[str, str], bytes]:
 
 
 class Receiver:
-    def __init__(self, answer: Answer = _ok, host: str = "127.0.0.1") -> None:
+    def __init__(self, answer: Answer = _ok, host: str = "127.0.0.1",
+                 tls: ssl.SSLContext | None = None) -> None:
         self.answer = answer
         self.requests: list[Request] = []
+        self.sni: list[str | None] = []       # the server names TLS clients asked for
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -63,6 +66,10 @@ class Receiver:
         self.server = ThreadingHTTPServer((host, 0), Handler)
         self.port = self.server.server_address[1]
         self.url = f"http://{host}:{self.port}"
+        if tls is not None:
+            tls.sni_callback = lambda _sock, name, _ctx: self.sni.append(name)
+            self.server.socket = tls.wrap_socket(self.server.socket, server_side=True)
+            self.url = f"https://{host}:{self.port}"
         self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
     def __enter__(self) -> Self:

@@ -59,6 +59,57 @@ async def test_connects_to_the_checked_address_with_the_name_in_host():
         assert rx.requests[0].headers["host"] == f"hooks.stockflow.test:{rx.port}"
 
 
+def _certificate(tmp_path, name: str):
+    """A self-signed certificate for `name`: the server's context and a client trusting it."""
+    import datetime as dt
+    import ssl
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
+    now = dt.datetime.now(dt.UTC)
+    cert = (x509.CertificateBuilder().subject_name(subject).issuer_name(subject)
+            .public_key(key.public_key()).serial_number(x509.random_serial_number())
+            .not_valid_before(now - dt.timedelta(minutes=5))
+            .not_valid_after(now + dt.timedelta(days=1))
+            .add_extension(x509.SubjectAlternativeName([x509.DNSName(name)]), critical=False)
+            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+            .sign(key, hashes.SHA256()))
+    pem = tmp_path / f"{name}.pem"
+    pem.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_file = tmp_path / f"{name}.key"
+    key_file.write_bytes(key.private_bytes(serialization.Encoding.PEM,
+                                           serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    server = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    server.load_cert_chain(pem, key_file)
+    return server, ssl.create_default_context(cafile=str(pem))
+
+
+async def test_https_connects_to_the_checked_address_and_verifies_the_name(tmp_path):
+    # The connection goes to the address the guard resolved, while TLS asks for (SNI) and
+    # verifies the URL's name: the certificate of hooks.stockflow.test is accepted...
+    server, client = _certificate(tmp_path, "hooks.stockflow.test")
+    resolver = StaticResolver({"hooks.stockflow.test": ["127.0.0.1"]})
+    guard = WebhookGuard(resolver, allowed=["hooks.stockflow.test"])
+    with Receiver(tls=server) as rx:
+        result = await send(guard, f"https://hooks.stockflow.test:{rx.port}/h", tls=client)
+        assert result.ok, result.error
+        assert rx.sni == ["hooks.stockflow.test"] and resolver.calls == 1
+        assert rx.requests[0].headers["host"] == f"hooks.stockflow.test:{rx.port}"
+    # ...and one made for another name is refused, with nothing sent.
+    other, trusting_other = _certificate(tmp_path, "elsewhere.stockflow.test")
+    with Receiver(tls=other) as rx:
+        result = await send(guard, f"https://hooks.stockflow.test:{rx.port}/h",
+                            tls=trusting_other)
+        assert not result.ok and "certificate" in result.error.lower()
+        assert rx.requests == []
+
+
 async def test_redirects_are_not_followed():
     def redirect(req):
         return 302, {"location": "http://169.254.169.254/latest/meta-data/"}, b""
