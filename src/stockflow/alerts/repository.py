@@ -67,7 +67,6 @@ _FIRED = (alerts.update().where(alerts.c.id == sa.bindparam("b_id"))
 _FIRED_ONE_SHOT = _FIRED.values(status=RuleStatus.DONE.value)
 _ATTEMPT = (alert_deliveries.update().where(alert_deliveries.c.id == sa.bindparam("b_id"))
             .values(**{k: sa.bindparam(f"b_{k}") for k in _DELIVERY_FIELDS if k != "id"}))
-_BATCH = 500      # rows per multi-row INSERT (SQLite allows 32,766 parameters a statement)
 
 
 def _delivery(row: Any) -> Delivery:
@@ -254,19 +253,19 @@ class SqlAlertRepository:
         """`record_trigger` for a batch of firings in one transaction (one commit per bus
         batch, not per firing); returns how many were new.
 
-        Three statements per batch, not three per firing: the history rows in multi-row
-        inserts that return which were new, the rules' counters as one executemany, the new
+        Three statements per batch, not three per firing: the history rows in one insert
+        that returns which were new, the rules' counters as one executemany, the new
         firings' deliveries as another."""
         insert = postgresql.insert if self.db.dialect == "postgresql" else sqlite.insert
         rows = [{"id": t.history_id, "alert_id": t.rule.id, "user_id": t.rule.user_id,
                  "event_id": t.event_id, "value": t.value, "detail": t.detail,
                  "triggered_at": t.at} for t, _ in items]
         async with self.db.engine.begin() as conn:
-            new: set[str] = set()
-            for i in range(0, len(rows), _BATCH):
-                stmt = (insert(alert_history).values(rows[i:i + _BATCH])
-                        .on_conflict_do_nothing().returning(alert_history.c.id))
-                new.update((await conn.execute(stmt)).scalars())
+            # An executemany with RETURNING: SQLAlchemy batches it into multi-row inserts
+            # from one cached statement (a .values(list) would be compiled anew per batch).
+            stmt = (insert(alert_history).on_conflict_do_nothing()
+                    .returning(alert_history.c.id))
+            new = set((await conn.execute(stmt, rows)).scalars()) if rows else set()
             fired = [(t, d) for t, d in items if t.history_id in new]
             counters: dict[str, dict[str, Any]] = {}
             for trigger, _ in fired:   # a recurring rule may fire twice in one batch
