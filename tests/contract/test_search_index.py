@@ -13,9 +13,10 @@ import pytest
 from stockflow.adapters.search.postgres_fts import PostgresSearchIndex
 from stockflow.adapters.search.sqlite_fts import SqliteSearchIndex
 from stockflow.adapters.storage.database import SqlDatabase
-from stockflow.search.domain import DocType, InvalidCursor, SearchRequest
+from stockflow.search.domain import DocType, InvalidCursor, SearchRequest, SuggestEntry
 from stockflow.search.ports import SearchIndex
 from stockflow.search.query import parse
+from stockflow.search.text import match_quality
 from tests.contract.search_corpus import COMPANIES, NEWS, SYMBOLS, T0
 
 
@@ -205,6 +206,25 @@ async def test_suggest_prefix_and_typo_tolerance(index) -> None:
     micro = [s.ticker for s in await index.suggest("micro", limit=2)]
     assert micro == ["MSFT", "MU"]
     assert await index.suggest("   ") == [] and await index.suggest("qqqqqq") == []
+
+
+async def test_suggest_prefixes_fill_the_list_before_typos(index) -> None:
+    # Twelve name prefixes, a more popular company with the word later in its name, and the most
+    # popular of all one typo away: prefixes of any word outrank it, by popularity among them.
+    await index.upsert_symbols(
+        [SuggestEntry(f"company:PX{i}", f"PX{i}", f"Prism Holdings {i}", popularity=float(i))
+         for i in range(12)]
+        + [SuggestEntry("company:BRSM", "BRSM", "Blue Prism Group", popularity=1e12),
+           SuggestEntry("company:PRSN", "PRSN", "Prisn Capital", popularity=5e12)])
+    prism = [s.ticker for s in await index.suggest("prism", limit=5)]
+    assert prism == ["BRSM", "PX11", "PX10", "PX9", "PX8"]
+    # with room left, the typo match follows every prefix
+    assert [s.ticker for s in await index.suggest("prism", limit=20)][12:] == ["PX0", "PRSN"]
+    # a prefix of nothing: the typo matches, best match first, then popularity
+    prizm = await index.suggest("prizm", limit=3)
+    assert [s.ticker for s in prizm] == ["BRSM", "PX11", "PX10"]
+    assert {s.score for s in prizm} == {match_quality("prizm", "PX1", "Prism", ())[0]}
+    assert {"AAPL", "GOOGL"} <= {s.ticker for s in await index.suggest("inc.")}
 
 
 HOSTILE = ['"', '""', '"unbalanced', "-", "--x", "OR", "a OR", "OR b", "NOT", "AND", "NEAR(",

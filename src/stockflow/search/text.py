@@ -112,6 +112,11 @@ def typo_pieces(text: str) -> list[str]:
     return sorted({q[round(i * size):round((i + 1) * size)] for i in range(k)})
 
 
+# The best score a typo match can have: a suggestion list filled with better matches than this
+# cannot change by looking for typos.
+ONE_TYPO = 0.7
+
+
 def match_quality(query: str, ticker: str, name: str, aliases: tuple[str, ...]) -> tuple[float, str]:
     """How well a typed prefix matches a symbol, in [0, 1], and what it matched.
 
@@ -143,4 +148,4 @@ def match_quality(query: str, ticker: str, name: str, aliases: tuple[str, ...]) 
                     best, matched = d, what
     if best > budget:
         return 0.0, ""
-    return (0.7 if best == 1 else 0.55), matched
+    return (ONE_TYPO if best == 1 else 0.55), matched

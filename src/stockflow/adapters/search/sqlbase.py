@@ -305,8 +305,11 @@ class SqlSearchBase:
         if not typed:
             return []
         async with self.db.engine.connect() as conn:
-            rows = await self._suggest_candidates(conn, typed)
-        return rank_suggestions(typed, rows, limit)
+            return await self._suggest(conn, typed, max(1, limit))
+
+    async def _suggest(self, conn: Any, typed: str, limit: int) -> list[Suggestion]:
+        """Engine hook: one candidate query, re-ranked by the shared match score."""
+        return rank_suggestions(typed, await self._suggest_candidates(conn, typed), limit)
 
 
 
