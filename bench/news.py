@@ -2,6 +2,13 @@
 sentiment latency per article, and articles per second through the whole ingest pipeline.
 
     .venv/bin/python bench/news.py [--big 1000000] [--articles 2000] [--latency-items 20]
+                                   [--transformer 200]
+
+`--transformer N` also times the transformer backend on N English articles, on a classifier of
+FinBERT's shape (BERT-base: 12 layers, 768 wide, 512 positions) with random weights: the cost of
+a forward pass depends on the shape, not on the weights, so this is FinBERT's CPU latency
+without shipping FinBERT. Its vocabulary is the articles' own words (one token per word, where
+FinBERT's word pieces make a few more), so the figure is slightly optimistic. Needs torch.
 
 The lookup ratio is time per lookup at 10 k divided by time per lookup at 1 M, both measured in
 this run on the same index code: 1.0 means the archive size does not matter.
@@ -20,6 +27,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 import numpy as np
 
@@ -113,6 +121,47 @@ async def bench_pipeline(n: int) -> dict[str, float]:
     return {"articles": len(articles), "articles_per_s": round(len(articles) / elapsed, 1),
             "sentiment_p50_ms": round(statistics.median(latencies), 3),
             "sentiment_p95_ms": round(float(np.percentile(latencies, 95)), 3)}
+
+
+def bench_transformer(n: int) -> dict[str, float]:
+    import re
+
+    import torch
+    from transformers import BertConfig, BertForSequenceClassification, BertTokenizerFast
+
+    from stockflow.news.sentiment.transformer import TransformerSentiment
+
+    catalog = build_catalog(listing.instrument for listing in default_universe())
+    moves = [Move(e.ticker, T0.date(), 0.1) for e in catalog[:10]]
+    articles = [a for a in SimulatedNews(11, catalog).between(T0, T0 + timedelta(minutes=4 * n),
+                                                                moves) if a.language == "en"][:n]
+    words = sorted({w for a in articles for w in re.findall(r"\w+|[^\w\s]",
+                                                            f"{a.title} {a.body}".lower())})
+    with tempfile.TemporaryDirectory() as folder:
+        vocab = f"{folder}/vocab.txt"
+        with open(vocab, "w", encoding="utf-8") as f:
+            f.write("\n".join(["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *words]) + "\n")
+        torch.manual_seed(0)
+        config = BertConfig(num_labels=3, id2label={0: "positive", 1: "negative", 2: "neutral"},
+                            label2id={"positive": 0, "negative": 1, "neutral": 2})
+        BertForSequenceClassification(config).save_pretrained(folder)
+        BertTokenizerFast(vocab_file=vocab, do_lower_case=True,
+                          model_max_length=512).save_pretrained(folder)
+        model = TransformerSentiment(Path(folder))
+        start = time.perf_counter()
+        model.load()
+        load_s = time.perf_counter() - start
+    sentiment = SentimentAnalyser({Language.EN: model})
+    sentiment.article("warm up", "", Language.EN)
+    latencies = []
+    for a in articles:
+        t = time.perf_counter()
+        sentiment.article(a.title, a.body, Language.EN)
+        latencies.append((time.perf_counter() - t) * 1e3)
+    return {"transformer_articles": len(articles), "transformer_load_s": round(load_s, 2),
+            "transformer_threads": torch.get_num_threads(),
+            "transformer_sentiment_p50_ms": round(statistics.median(latencies), 1),
+            "transformer_sentiment_p95_ms": round(float(np.percentile(latencies, 95)), 1)}
 
 
 class _Feed:
@@ -237,11 +286,15 @@ def main() -> None:
     parser.add_argument("--latency-items", type=int, default=0,
                         help="also measure feed publication → visible, over this many items")
     parser.add_argument("--poll", type=float, default=5.0, help="feed poll interval (s)")
+    parser.add_argument("--transformer", type=int, default=0,
+                        help="also time the transformer backend on this many English articles")
     args = parser.parse_args()
     result = asyncio.run(bench_pipeline(args.articles))
     result.update(asyncio.run(bench_app_pipeline(args.articles)))
     if args.latency_items:
         result.update(asyncio.run(bench_latency(args.latency_items, args.poll)))
+    if args.transformer:
+        result.update(bench_transformer(args.transformer))
     if args.big:
         result.update(bench_lookup(args.big))
     print(json.dumps(result, indent=2))

@@ -319,4 +319,15 @@ def mcp(
 
 
 def main() -> None:
-    app()
+    from pydantic import ValidationError
+
+    try:
+        app()
+    except ValidationError as e:
+        # A settings mistake is the operator's to fix: say which setting and why, without the
+        # traceback through pydantic that would bury it.
+        lines = [f"  {'.'.join(str(p) for p in err['loc']) or 'settings'}: {err['msg']}"
+                 for err in e.errors()]
+        typer.echo("StockFlow cannot start, its settings are invalid:\n" + "\n".join(lines),
+                   err=True)
+        raise SystemExit(2) from None

@@ -10,6 +10,7 @@ import asyncio
 import importlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from stockflow.news.catalog import build_catalog
@@ -72,6 +73,7 @@ def _language(code: Language | str) -> Language:
 BACKENDS = {
     "linear": ("stockflow.news.sentiment.linear", "LinearSentiment"),
     "lexicon": ("stockflow.news.sentiment.lexicon", "LexiconSentiment"),
+    "transformer": ("stockflow.news.sentiment.transformer", "TransformerSentiment"),
 }
 
 
@@ -80,16 +82,19 @@ class LazyAnalyser:
     so a process that never analyses (or a test app) pays nothing. `ready()` builds it off the
     event loop; `analyse` before that is a wiring error."""
 
-    def __init__(self, instruments: Callable[[], Iterable[Any]], backend: str) -> None:
+    def __init__(self, instruments: Callable[[], Iterable[Any]], backend: str,
+                 model_path: Path | None = None) -> None:
         self._instruments = instruments
         self._backend = backend
+        self._model_path = model_path
         self._built: Analyser | None = None
         self._lock = asyncio.Lock()
 
     async def ready(self) -> None:
         async with self._lock:
             if self._built is None:
-                self._built = await make_analyser(self._instruments(), self._backend)
+                self._built = await make_analyser(self._instruments(), self._backend,
+                                                  self._model_path)
 
     def analyse(self, title: str, body: str = "", **kwargs: Any) -> Analysis:
         if self._built is None:
@@ -97,13 +102,16 @@ class LazyAnalyser:
         return self._built.analyse(title, body, **kwargs)
 
 
-async def make_analyser(instruments: Iterable[Any], backend: str) -> Analyser:
-    """The analyser over this universe; the model file is read off the event loop."""
+async def make_analyser(instruments: Iterable[Any], backend: str,
+                        model_path: Path | None = None) -> Analyser:
+    """The analyser over this universe; the model is read off the event loop. `model_path`:
+    the backend's model file or folder (None: the backend's default)."""
     if backend not in BACKENDS:
         raise ValueError(f"sentiment backend {backend!r} is not built; use one of "
                          f"{sorted(BACKENDS)}")
     module, name = BACKENDS[backend]
-    model = getattr(importlib.import_module(module), name)()
+    factory = getattr(importlib.import_module(module), name)
+    model = factory(model_path) if model_path is not None else factory()
     load = getattr(model, "load", None)
     if load is not None:
         await asyncio.to_thread(load)  # the shipped model loads lazily: load it now

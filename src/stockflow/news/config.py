@@ -72,3 +72,21 @@ class NewsSettings(BaseModel):
         if self.minhash_permutations % self.lsh_bands:
             raise ValueError("lsh_bands must divide minhash_permutations")
         return self
+
+    @model_validator(mode="after")
+    def _transformer_is_usable(self) -> NewsSettings:
+        # Checked with the settings so a missing model or library stops the start with one
+        # message, instead of failing every article once the first one is analysed.
+        if self.sentiment_backend == "transformer":
+            from stockflow.news.sentiment.transformer import ModelSetupError, read_config
+
+            try:
+                read_config(self.transformer_path)
+            except ModelSetupError as e:
+                raise ValueError(str(e)) from None
+        return self
+
+    @property
+    def sentiment_model_path(self) -> Path | None:
+        """The model the chosen backend reads; None: its own default (the shipped model)."""
+        return self.transformer_path if self.sentiment_backend == "transformer" else None

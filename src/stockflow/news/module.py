@@ -49,7 +49,7 @@ def build(p: Platform, plan: Plan) -> ContextParts:
     index = NearDuplicateIndex(num_perm=s.minhash_permutations, bands=s.lsh_bands,
                                threshold=s.near_duplicate_threshold,
                                window=timedelta(hours=s.dedup_window_hours))
-    analyser = LazyAnalyser(lambda: market.universe, s.sentiment_backend)
+    analyser = LazyAnalyser(lambda: market.universe, s.sentiment_backend, s.sentiment_model_path)
     news = NewsService(store, analyser, index, p.clock, s)
     queries = NewsQueries(store, p.cache, p.clock, free_delay_seconds=s.free_delay_seconds,
                           cache_seconds=s.article_cache_seconds)
