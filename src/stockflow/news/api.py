@@ -82,7 +82,7 @@ async def analyze(body: AnalyzeRequest, news: News) -> Response:
     out = []
     for item in body.texts():
         try:
-            out.append(AnalyzeResult.of(news.analyse_text(item.text, item.lang)))
+            out.append(AnalyzeResult.of(await news.analyse(item.text, item.lang)))
         except UnsafeContent as e:
             raise invalid(f"text refused: {e}") from None
     return json_response([r.model_dump(mode="json") for r in out])

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from enum import StrEnum
+from typing import Any
 
 from stockflow.core.ports import Clock
 from stockflow.news.analysis import Analyser, Analysis, LazyAnalyser
@@ -84,8 +85,9 @@ class NewsService:
             outcome = Outcome.NEAR_DUPLICATE if match else Outcome.NEW
             story = match.story_id if match else ident
             first = match.item_id if match else None
-        analysis = self.analyser.analyse(title, body, language=raw.language,
-                                         tagged=raw.tickers, hint=raw.event_hint)
+        analysis = await self.off_loop(self.analyser.analyse, title, body,
+                                       language=raw.language, tagged=raw.tickers,
+                                       hint=raw.event_hint)
         article = _article(raw, ident, canonical, title, body, digest, story, first, analysis)
         if not await self.store.add(article):
             stored = await self.store.get(ident)
@@ -127,6 +129,19 @@ class NewsService:
         """An ArticleQuery whose words are the search tokens of `text`, cut as articles are."""
         words = tuple(dict.fromkeys(search_tokens(text, detect_language(text))))
         return ArticleQuery(words=words, **filters)  # type: ignore[arg-type]
+
+    async def off_loop(self, fn: Callable[..., Analysis], *args: Any, **kwargs: Any) -> Analysis:
+        """Run an analysis; off the event loop for the transformer backend, which spends about
+        a second of CPU on an article at FinBERT's size (torch releases the GIL meanwhile), so
+        quote streams and other handlers keep running. The shipped backends take milliseconds:
+        a thread hop would cost more than it frees."""
+        if self.settings.sentiment_backend == "transformer":
+            return await asyncio.to_thread(fn, *args, **kwargs)
+        return fn(*args, **kwargs)
+
+    async def analyse(self, text: str, language: str | None = None) -> Analysis:
+        """`analyse_text`, off the event loop where the backend needs it (see off_loop)."""
+        return await self.off_loop(self.analyse_text, text, language)
 
     def analyse_text(self, text: str, language: str | None = None) -> Analysis:
         """The pipeline on caller-supplied text; the first line is taken as the headline."""

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import threading
 from datetime import UTC, datetime
 
 import pytest
@@ -156,6 +157,17 @@ async def test_the_news_pipeline_runs_on_the_transformer(tmp_path):
                             settings.sentiment_model_path)
     news = NewsService(InMemoryArticleStore(), analyser, NearDuplicateIndex(), FakeClock(T0),
                        settings)
+    await news.ready()
+    # The model runs off the event loop (about a second an article at FinBERT's size).
+    threads: list[int] = []
+    built = analyser._built
+    original = built.analyse
+
+    def analyse(*args, **kwargs):
+        threads.append(threading.get_ident())
+        return original(*args, **kwargs)
+
+    built.analyse = analyse
     en = await news.ingest(RawArticle(
         source="Wire", url="https://wire.test/1", title="Nvidia shares rise",
         body="Nvidia raised its outlook. AMD shares fell after it cut guidance.",
@@ -166,6 +178,8 @@ async def test_the_news_pipeline_runs_on_the_transformer(tmp_path):
     assert article.sentiment.version == model_version(folder)
     assert {"NVDA", "AMD"} <= set(article.ticker_sentiment)
     assert all(s.model == "transformer:finbert" for s in article.ticker_sentiment.values())
+    assert (await news.analyse("Nvidia shares rise")).sentiment is not None
+    assert len(threads) == 2 and threading.get_ident() not in threads
     # Chinese and Japanese keep their rule: no English model's guess.
     zh = await news.ingest(RawArticle(
         source="Wire", url="https://wire.test/2", title="英伟达股价上涨，财报超出预期",
