@@ -44,6 +44,9 @@ class Analyser:
     def __init__(self, extractor: EntityExtractor, sentiment: SentimentAnalyser) -> None:
         self.extractor = extractor
         self.sentiment = sentiment
+        # A backend too slow for the event loop says so (`blocking`); the service then
+        # analyses in a thread.
+        self.blocking = any(getattr(b, "blocking", False) for b in sentiment.backends.values())
 
     def analyse(self, title: str, body: str = "", *, language: Language | str | None = None,
                 tagged: tuple[str, ...] = (), hint: EventType | None = None) -> Analysis:
@@ -95,6 +98,10 @@ class LazyAnalyser:
             if self._built is None:
                 self._built = await make_analyser(self._instruments(), self._backend,
                                                   self._model_path)
+
+    @property
+    def blocking(self) -> bool:
+        return self._built is not None and self._built.blocking
 
     def analyse(self, title: str, body: str = "", **kwargs: Any) -> Analysis:
         if self._built is None:

@@ -131,11 +131,11 @@ class NewsService:
         return ArticleQuery(words=words, **filters)  # type: ignore[arg-type]
 
     async def off_loop(self, fn: Callable[..., Analysis], *args: Any, **kwargs: Any) -> Analysis:
-        """Run an analysis; off the event loop for the transformer backend, which spends about
-        a second of CPU on an article at FinBERT's size (torch releases the GIL meanwhile), so
-        quote streams and other handlers keep running. The shipped backends take milliseconds:
-        a thread hop would cost more than it frees."""
-        if self.settings.sentiment_backend == "transformer":
+        """Run an analysis; in a thread when the analyser's backend is blocking (the
+        transformer: about a second of CPU an article), so quote streams and other handlers
+        keep running. The shipped backends take milliseconds: a thread hop would cost more
+        than it frees."""
+        if getattr(self.analyser, "blocking", False):
             return await asyncio.to_thread(fn, *args, **kwargs)
         return fn(*args, **kwargs)
 

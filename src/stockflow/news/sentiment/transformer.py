@@ -104,6 +104,9 @@ class TransformerSentiment:
     p(negative), label = the most probable class, confidence = its probability."""
 
     languages = frozenset({"en"})
+    # About a second of CPU an article at FinBERT's size: analyses run in a thread (torch
+    # releases the GIL), not on the event loop (see NewsService.off_loop).
+    blocking = True
 
     def __init__(self, path: Path | None = None, *, batch: int = BATCH) -> None:
         self.path = path
