@@ -36,10 +36,10 @@ async def test_lower_case_ticker_is_normalised(market_app):
 async def test_second_quote_is_a_cache_hit(market_app):
     container, client = market_app
     hits = container.metrics.cache_hits.labels("quote")
-    before = hits._value.get()
+    before = hits.value
     await client.get("/v1/quotes/MSFT")
     await client.get("/v1/quotes/MSFT")
-    assert hits._value.get() >= before + 1
+    assert hits.value >= before + 1
     metrics = (await client.get("/metrics")).text
     assert "stockflow_cache_hits_total" in metrics
     assert "stockflow_cache_misses_total" in metrics

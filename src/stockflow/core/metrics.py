@@ -5,7 +5,7 @@ from __future__ import annotations
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
-from stockflow.core.httpmetrics import HttpMetrics
+from stockflow.core.httpmetrics import HttpMetrics, PlainCounter
 
 PROVIDER_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
 LATENCY_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5)
@@ -18,8 +18,10 @@ class Metrics:
         r = self.registry = CollectorRegistry(auto_describe=True)
         # Updated on every request: plain numbers, exposed at scrape time (see httpmetrics).
         self.http = HttpMetrics(LATENCY_BUCKETS, registry=r)
-        self.cache_hits = Counter("stockflow_cache_hits", "Cache hits", ["cache"], registry=r)
-        self.cache_misses = Counter("stockflow_cache_misses", "Cache misses", ["cache"], registry=r)
+        # Counted on the quote routes' every request, hence plain numbers too.
+        self.cache_hits = PlainCounter("stockflow_cache_hits", "Cache hits", ["cache"], registry=r)
+        self.cache_misses = PlainCounter("stockflow_cache_misses", "Cache misses", ["cache"],
+                                         registry=r)
         self.events_published = Counter("stockflow_bus_published", "Events published",
                                         ["topic"], registry=r)
         self.events_handled = Counter("stockflow_bus_handled", "Events handled",

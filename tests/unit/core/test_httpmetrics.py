@@ -6,7 +6,7 @@ from __future__ import annotations
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 
-from stockflow.core.httpmetrics import HttpMetrics
+from stockflow.core.httpmetrics import HttpMetrics, PlainCounter
 from stockflow.core.metrics import LATENCY_BUCKETS
 
 OBSERVATIONS = [("GET", "/v1/quotes/{ticker}", 200, 0.0004),
@@ -36,6 +36,22 @@ def test_exposition_matches_prometheus_client():
         latency.labels(method, route).observe(seconds)
     assert _samples(ours) == _samples(theirs)
     assert "stockflow_http_requests_created" in generate_latest(ours).decode()
+
+
+def test_plain_counter_exposes_what_a_counter_exposes():
+    ours, theirs = CollectorRegistry(), CollectorRegistry()
+    plain = PlainCounter("stockflow_cache_hits", "Cache hits", ["cache"], registry=ours)
+    stock = Counter("stockflow_cache_hits", "Cache hits", ["cache"], registry=theirs)
+    for cache, amount in [("quote", 1), ("quote", 49), ("bars", 2.5)]:
+        plain.labels(cache).inc(amount)
+        stock.labels(cache).inc(amount)
+    assert _samples(ours) == _samples(theirs)
+    assert plain.labels("quote").value == 50
+    def lines(registry: CollectorRegistry) -> list[str]:  # the text, less creation times
+        return [line.rpartition(" ")[0] if "_created{" in line else line
+                for line in generate_latest(registry).decode().splitlines()]
+
+    assert lines(ours) == lines(theirs)
 
 
 def test_count():

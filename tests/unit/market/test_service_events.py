@@ -43,9 +43,9 @@ async def test_refresh_quotes_fills_the_cache_for_the_universe(container):
     await container.bus.drain()
     assert n == len(container.port(MarketDataService).universe) >= 40
     assert {e.key for e in cap.events} == {i.ticker for i in container.port(MarketDataService).universe}
-    misses = container.metrics.cache_misses.labels("quote")._value.get()
+    misses = container.metrics.cache_misses.labels("quote").value
     await container.port(MarketDataService).quote_json("AAPL")
-    assert container.metrics.cache_misses.labels("quote")._value.get() == misses
+    assert container.metrics.cache_misses.labels("quote").value == misses
 
 
 async def test_quote_cache_expires_after_five_minutes(container):
