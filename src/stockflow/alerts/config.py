@@ -37,6 +37,9 @@ class AlertsSettings(BaseModel):
     delivery_lease_seconds: float = Field(60.0, gt=0, description=(
         "A claimed delivery is due again after this long if its worker died."))
     delivery_batch: int = Field(100, ge=1, le=10_000)
+    fired_rules_cached: int = Field(100_000, ge=0, description=(
+        "Rules whose parsed copy the recorder keeps between firings (least recently fired "
+        "go first); each firing still checks its rule's status in storage."))
     delivery_poll_seconds: float = Field(1.0, gt=0, le=300, description=(
         "How often the delivery loop looks for due rows it was not woken for (retries, rows "
         "written by another worker, expired leases)."))

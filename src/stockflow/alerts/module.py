@@ -91,7 +91,8 @@ def _worker(p: Platform, repo: Any, sender: Any, handlers: Any, remember_news: A
     state = registry.build("alertstate", s.state_url)
     evaluator = AlertEvaluator(state)
     loop = DeliveryLoop(sender, poll_seconds=s.delivery_poll_seconds)
-    recorder = TriggerRecorder(evaluator, repo, bus=p.bus, wake=loop.wake)
+    recorder = TriggerRecorder(evaluator, repo, bus=p.bus, wake=loop.wake,
+                               cache_size=s.fired_rules_cached)
     index = IndexSync(evaluator, repo, p.pubsub, p.clock, catchup_seconds=s.index_catchup_seconds)
     unit = AlertsUnit(evaluator, recorder, index, loop, state)
     # Loops stop in reverse: the sender, then the index, then the unit, which closes the state.

@@ -118,6 +118,18 @@ class SqlAlertRepository:
             rows = (await conn.execute(sa.select(alerts).where(alerts.c.id.in_(rule_ids)))).all()
         return {r.id: _rule(r) for r in rows}
 
+    async def rule_versions(self, rule_ids: Sequence[str]
+                            ) -> dict[str, tuple[RuleStatus, datetime]]:
+        """Status and updated_at by id, across users: the recorder's check before it uses
+        the copy of a rule it parsed before (alerts/rulecache.py)."""
+        if not rule_ids:
+            return {}
+        stmt = (sa.select(alerts.c.id, alerts.c.status, alerts.c.updated_at)
+                .where(alerts.c.id.in_(rule_ids)))
+        async with self.db.engine.connect() as conn:
+            rows = (await conn.execute(stmt)).all()
+        return {r.id: (RuleStatus(r.status), r.updated_at) for r in rows}
+
     async def list_rules(self, user_id: str, *, limit: int = 50, after: str | None = None,
                          status: RuleStatus | None = None, condition_type: str | None = None,
                          key: str | None = None) -> list[AlertRule]:
@@ -192,6 +204,16 @@ class SqlAlertRepository:
         stmt = sa.select(alert_channels).where(alert_channels.c.id.in_(channel_ids))
         async with self.db.engine.connect() as conn:
             return {r.id: self._channel(r) for r in (await conn.execute(stmt)).all()}
+
+    async def channel_kinds(self, channel_ids: Sequence[str]) -> dict[str, ChannelKind]:
+        """The kind of each enabled channel among `channel_ids`: all a firing needs to write
+        its deliveries, without opening the sealed targets and secrets."""
+        if not channel_ids:
+            return {}
+        t = alert_channels
+        stmt = sa.select(t.c.id, t.c.kind).where(t.c.id.in_(channel_ids), t.c.enabled)
+        async with self.db.engine.connect() as conn:
+            return {r.id: ChannelKind(r.kind) for r in (await conn.execute(stmt)).all()}
 
     async def list_channels(self, user_id: str) -> list[Channel]:
         stmt = (sa.select(alert_channels).where(alert_channels.c.user_id == user_id)

@@ -29,6 +29,7 @@ from stockflow.alerts.domain import AlertRule, FiringPolicy, RuleStatus, Trigger
 from stockflow.alerts.evaluator import AlertEvaluator, Fired, QuoteSeen
 from stockflow.alerts.ports import Message, Notifier, SendResult
 from stockflow.alerts.repository import SqlAlertRepository
+from stockflow.alerts.rulecache import DEFAULT_SIZE, FiredRules
 from stockflow.alerts.schemas import AlertCreate, ChannelCreate
 from stockflow.alerts.signing import generate_secret
 from stockflow.alerts.ssrf import UrlRefused, WebhookGuard
@@ -161,9 +162,11 @@ class TriggerRecorder:
 
     def __init__(self, evaluator: AlertEvaluator, repo: SqlAlertRepository,
                  new_id: Callable[[], str] = lambda: "msg_" + uuid.uuid4().hex, *,
-                 bus: EventBus | None = None, wake: Callable[[], None] | None = None) -> None:
+                 bus: EventBus | None = None, wake: Callable[[], None] | None = None,
+                 cache_size: int = DEFAULT_SIZE) -> None:
         self.evaluator = evaluator
         self.repo = repo
+        self.rules = FiredRules(repo, cache_size)
         self.new_id = new_id
         self.bus = bus
         self.wake = wake
@@ -205,20 +208,22 @@ class TriggerRecorder:
         return (await self._record(fired))[0]
 
     async def _record(self, fired: list[Fired]) -> tuple[int, list[dict[str, Any]]]:
-        rules = await self.repo.get_rules(list({f.rule_id for f in fired}))
-        channels = await self.repo.get_channels(
+        # Only rules active in storage now: deleted or paused since the index saw them, they
+        # are dropped here.
+        rules = await self.rules.active(list({f.rule_id for f in fired}))
+        kinds = await self.repo.channel_kinds(
             list({c for r in rules.values() for c in r.channel_ids}))
         items, payloads = [], []
         for f in fired:
             rule = rules.get(f.rule_id)
-            if rule is None or rule.status is not RuleStatus.ACTIVE:
-                continue     # deleted or paused since the index saw it
+            if rule is None:
+                continue
             trigger = Trigger(rule, f.event_id, f.value, f.at, {"metric": f.metric})
             payload = _payload(trigger, f)
             deliveries = [Delivery(id=self.new_id(), history_id=trigger.history_id,
-                                   alert_id=rule.id, user_id=rule.user_id, channel_id=c.id,
-                                   channel=c.kind, payload=payload, created_at=f.at)
-                          for cid in rule.channel_ids if (c := channels.get(cid)) and c.enabled]
+                                   alert_id=rule.id, user_id=rule.user_id, channel_id=cid,
+                                   channel=kind, payload=payload, created_at=f.at)
+                          for cid in rule.channel_ids if (kind := kinds.get(cid))]
             items.append((trigger, deliveries))
             payloads.append(payload)
         written = await self.repo.record_triggers(items) if items else 0

@@ -18,6 +18,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import URL, Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from stockflow.adapters.storage import jsoncolumns
 from stockflow.core.sql import metadata
 
 SCHEMES = ("sqlite", "postgresql", "postgres")
@@ -83,7 +84,8 @@ class SqlDatabase:
     async def connect(self) -> None:
         if self._engine is not None:
             return
-        kwargs: dict[str, Any] = {"echo": self.echo}
+        kwargs: dict[str, Any] = {"echo": self.echo, "json_serializer": jsoncolumns.dumps,
+                                  "json_deserializer": jsoncolumns.loads}
         if self.dialect == "sqlite":
             memory = self._sa_url.database in (None, "", ":memory:")
             if not memory:
