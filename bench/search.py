@@ -134,14 +134,15 @@ def pct(values: list[float], q: float) -> float:
     return statistics.quantiles(values, n=100)[int(q) - 1] if len(values) > 1 else values[0]
 
 
-async def bench_search(index, engine: str, size: int, n_queries: int) -> dict:
+async def bench_search(index, engine: str, size: int, n_queries: int,
+                       window: int | None) -> dict:
     docs, words, tickers = news_documents(size)
     t = time.perf_counter()
     for i in range(0, len(docs), 1000):
         await index.upsert(docs[i:i + 1000])
     throughput = size / (time.perf_counter() - t)
     await index.optimize()  # what the Reindexer does at the end of a run
-    service = SearchService(index, SearchSettings(), FakeClock())
+    service = SearchService(index, SearchSettings(rank_window=window), FakeClock())
     queries = query_mix(words, tickers, n_queries)
     async def bare(q: str) -> None:
         sql, params = bare_query(engine, q)
@@ -153,8 +154,9 @@ async def bench_search(index, engine: str, size: int, n_queries: int) -> dict:
         await bare(q)
     full = await timed([lambda q=q: service.search(q) for q in queries])
     raw = await timed([lambda q=q: bare(q) for q in queries])
+    estimated = sum([(await service.search(q)).estimated for q in queries])
     return {"size": size, "docs_per_s": throughput, "p50": pct(full, 50), "p95": pct(full, 95),
-            "raw_p50": pct(raw, 50), "raw_p95": pct(raw, 95)}
+            "raw_p50": pct(raw, 50), "raw_p95": pct(raw, 95), "estimated": estimated}
 
 
 def symbols(n: int, seed: int = 5) -> list[SuggestEntry]:
@@ -240,20 +242,24 @@ async def main() -> None:
     parser.add_argument("--sizes", default="10000,100000")
     parser.add_argument("--queries", type=int, default=300)
     parser.add_argument("--symbols", type=int, default=100_000)
+    parser.add_argument("--window", default=str(SearchSettings().rank_window),
+                        help="matches ranked and counted exactly per search; 'none': all")
     args = parser.parse_args()
     engines = ["sqlite", "postgresql"] if args.engine == "both" else [args.engine]
+    window = None if args.window.lower() == "none" else int(args.window)
     with tempfile.TemporaryDirectory(prefix="stockflow-search-") as tmp:
         for engine in engines:
             for size in (int(s) for s in args.sizes.split(",") if s):
                 db, index = await open_index(engine, tmp)
                 try:
-                    r = await bench_search(index, engine, size, args.queries)
+                    r = await bench_search(index, engine, size, args.queries, window)
                 finally:
                     await close_index(db)
                 print(f"{engine:10} search {r['size']:>9,} docs  index {r['docs_per_s']:>7,.0f}"
                       f" docs/s  p50 {r['p50']:6.2f} ms  p95 {r['p95']:6.2f} ms  bare p50 "
                       f"{r['raw_p50']:6.2f} p95 {r['raw_p95']:6.2f}  ratio p50 "
-                      f"{r['p50'] / r['raw_p50']:.1f}x", flush=True)
+                      f"{r['p50'] / r['raw_p50']:.1f}x  window {args.window}: "
+                      f"{r['estimated']}/{args.queries} estimated", flush=True)
             if args.symbols:
                 db, index = await open_index(engine, tmp)
                 try:

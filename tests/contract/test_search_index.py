@@ -17,7 +17,7 @@ from stockflow.search.domain import DocType, InvalidCursor, SearchRequest, Sugge
 from stockflow.search.ports import SearchIndex
 from stockflow.search.query import parse
 from stockflow.search.text import match_quality
-from tests.contract.search_corpus import COMPANIES, NEWS, SYMBOLS, T0
+from tests.contract.search_corpus import COMPANIES, NEWS, SYMBOLS, T0, company, news
 
 
 async def _sqlite(tmp_path) -> AsyncIterator[SearchIndex]:
@@ -137,6 +137,52 @@ async def test_facet_counts_and_date_histogram(index) -> None:
     assert companies.histogram == []
     bare = await search(index, "nvidia", facets=False)
     assert bare.facets == {} and bare.total == (await search(index, "nvidia")).total
+
+
+WINDOW_QUERIES = ["nvidia", "type:news", "-nvidia type:news", "data OR chips OR toyota OR bank",
+                  "chips ticker:intc", '"data center"', "chips -intel", "lang:ja,zh", "财报"]
+
+
+async def test_a_window_wider_than_the_matches_changes_nothing(index) -> None:
+    for text in WINDOW_QUERIES:
+        for collapse in (True, False):
+            exact = await search(index, text, collapse=collapse, histogram="day")
+            windowed = await search(index, text, collapse=collapse, histogram="day", window=100)
+            assert not exact.estimated and not windowed.estimated
+            assert [(h.document.key, h.score) for h in windowed.hits] == \
+                [(h.document.key, h.score) for h in exact.hits]
+            assert (windowed.total, windowed.facets, windowed.histogram) == \
+                (exact.total, exact.facets, exact.histogram)
+
+
+async def test_a_full_window_ranks_the_newest_matches_and_says_so(index) -> None:
+    older = company("WDGT", "Widget Works", "Industrials", "Makes every widget.")
+    await index.upsert([older])
+    await index.upsert([news(f"w{i:02d}", f"Widget demand report {i}", "Widget makers.",
+                             source="bloomberg" if i % 7 == 0 else "reuters", day=i % 5)
+                        for i in range(20)])
+    full = await search(index, "widget", collapse=False, limit=100)
+    assert not full.estimated and full.total == 21
+    page = await search(index, "widget", collapse=False, limit=100, window=5)
+    assert page.estimated
+    news_hits = {k for k in keys(page) if k.startswith("news:")}
+    assert news_hits == {f"news:w{i:02d}" for i in range(15, 20)}  # the newest five
+    assert "company:WDGT" in keys(page)  # indexed before the window, found through its type
+    assert page.total > len(page.hits)  # extrapolated from the window's share of the index
+    assert sum(b.count for b in page.facets["source"]) >= 5
+    # pages of an estimated result cover the window once, in the same order
+    seen, cursor = [], None
+    while True:
+        part = await search(index, "widget", collapse=False, limit=2, window=5, cursor=cursor)
+        seen += keys(part)
+        cursor = part.next_cursor
+        if cursor is None:
+            break
+    assert seen == keys(page)
+    # a filter that leaves fewer matches than the window is exact again
+    few = await search(index, "widget source:bloomberg", collapse=False, window=5)
+    assert not few.estimated and few.total == 3
+    assert set(keys(few)) == {"news:w00", "news:w07", "news:w14"}
 
 
 async def test_highlights_are_marked_and_escaped(index) -> None:

@@ -68,6 +68,7 @@ async def test_universal_search_has_facets_and_pages_by_cursor(world):
     body = r.json()
     assert r.status_code == 200, r.text
     assert body["data"]["total"] == 3  # the company and both articles (pro: no delay)
+    assert body["data"]["estimated"] is False  # three matches: far inside the ranking window
     assert {b["value"] for b in body["data"]["facets"]["type"]} == {"company", "news"}
     seen = [body["data"]["hits"][0]["id"]]
     while cursor := body["meta"].get("next_cursor"):

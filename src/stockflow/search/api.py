@@ -179,4 +179,5 @@ async def search_news_articles(
     return json_response(data, next_cursor=page.next_cursor,
                          has_more=page.next_cursor is not None,
                          view="full" if full else "headlines", total=page.total,
+                         estimated=page.estimated,
                          facets=out.model_dump(mode="json")["facets"])

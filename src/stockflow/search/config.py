@@ -21,5 +21,9 @@ class SearchSettings(BaseModel):
         730, ge=1, description="The daily clean-up drops news older than this; None keeps all.")
     free_news_delay_seconds: int = Field(
         900, ge=0, description="Callers without read:news:full see news older than this.")
+    rank_window: int | None = Field(
+        2_000, ge=100, description="Largest number of matches ranked and counted exactly; a "
+        "broader query ranks the most recently indexed this many and estimates its counts "
+        "(None: always rank and count every match).")
     reindex_batch_size: int = Field(500, ge=1, le=10_000,
                                     description="Documents written per reindex batch.")

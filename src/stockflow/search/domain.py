@@ -103,6 +103,10 @@ class SearchRequest:
     collapse: bool = True
     # A tier embargo: news published at or after this instant (or undated) is left out.
     news_before: datetime | None = None
+    # Rank among at most this many matches, the most recently indexed first (None: all of them).
+    # A broad query over a large index then costs the window, not the matches; its total,
+    # facets and histogram are estimated from the window and the page says so.
+    window: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,6 +130,9 @@ class SearchPage:
     facets: dict[str, list[FacetBucket]] = field(default_factory=dict)
     histogram: list[FacetBucket] = field(default_factory=list)  # value: ISO date of bucket start
     next_cursor: str | None = None
+    # True when more documents matched than the request's window: hits are the best of the
+    # window, and total, facets and histogram are extrapolated from it (not exact counts).
+    estimated: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -49,13 +49,17 @@ class SearchOut(BaseModel):
     total: int
     facets: dict[str, list[BucketOut]]
     histogram: list[BucketOut]
+    # More matched than the ranking window: hits are the best of the most recent matches and
+    # total, facets and histogram are estimates (Algolia's exhaustive* flags, inverted).
+    estimated: bool = False
 
     @classmethod
     def of(cls, page: SearchPage) -> SearchOut:
         return cls(hits=[HitOut.of(h) for h in page.hits], total=page.total,
                    facets={k: [BucketOut(value=b.value, count=b.count) for b in v]
                            for k, v in page.facets.items()},
-                   histogram=[BucketOut(value=b.value, count=b.count) for b in page.histogram])
+                   histogram=[BucketOut(value=b.value, count=b.count) for b in page.histogram],
+                   estimated=page.estimated)
 
 
 class SuggestionOut(BaseModel):

@@ -82,7 +82,8 @@ class SearchService:
         request = SearchRequest(
             query=parse(q), filters=chosen, published_from=published_from,
             published_to=published_to, limit=limit, cursor=cursor or None, facets=facets,
-            histogram=self.settings.histogram, collapse=collapse, news_before=news_before)
+            histogram=self.settings.histogram, collapse=collapse, news_before=news_before,
+            window=self.settings.rank_window)
         try:
             return await self.index.search(request)
         except InvalidCursor:

@@ -161,3 +161,23 @@ async def test_a_label_that_arrives_before_its_article_is_applied_when_it_is_ind
     clock.advance(8 * 86_400)
     assert await service.drop_stale_labels() == 1
     assert await labels.take("never") is None
+
+
+async def test_a_broad_search_beyond_the_rank_window_says_its_counts_are_estimated(db) -> None:
+    from stockflow.search.domain import SearchDocument
+
+    index = SqliteSearchIndex(db)
+    await index.ensure_schema()
+    service = SearchService(index, SearchSettings(rank_window=100), FakeClock(NOW))
+    await index.upsert([SearchDocument(type=DocType.NEWS, id=f"a{i:03d}", title=f"Chip note {i}",
+                                       source="reuters", published_at=NOW - timedelta(hours=i))
+                        for i in range(150)])
+    broad = await service.search("chip")
+    assert broad.estimated and len(broad.hits) == 20 and broad.total >= 100
+    # the best of the 100 most recently indexed, scored as an exhaustive search scores them
+    unbounded = SearchService(index, SearchSettings(rank_window=None), FakeClock(NOW))
+    exact = await unbounded.search("chip", limit=100)
+    assert not exact.estimated and exact.total == 150
+    assert {h.document.id for h in broad.hits} <= {f"a{i:03d}" for i in range(50, 150)}
+    narrow = await service.search("chip note 7 OR 17")
+    assert not narrow.estimated

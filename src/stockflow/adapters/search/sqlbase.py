@@ -72,6 +72,10 @@ class TextMatch:
     where: list[str] = field(default_factory=list)
     score: str = "(COALESCE(d.published_at, 0) + d.boost)"
     prelude: str = ""  # "name AS (...), " CTEs the FROM refers to
+    # the column a window reads newest first, which the engine can return in that order
+    order: str = "d.pk"
+    # FROM for the few documents found through their type's index (the window's older part)
+    by_type: str = "search_documents d"
 
 
 class SqlSearchBase:
@@ -228,8 +232,9 @@ class SqlSearchBase:
             # in the database's own order (its collation of keys may not be Python's)
             page = sorted((r for r in rows if r[0] == "@hit"), key=lambda r: r[4])
             docs = await self._fetch(conn, [r[2] for r in page])
-        facets, histogram, total = shape_facets([r for r in rows if r[0] != "@hit"],
-                                                request.histogram)
+        window = next((r[2] for r in rows if r[0] == "@window"), None)
+        facets, histogram, total = shape_facets(
+            [r for r in rows if r[0] not in ("@hit", "@window")], request.histogram)
         limit = max(1, request.limit)
         terms = request.query.highlight_terms()
         hits = [hit(docs[r[2]], r[3], terms) for r in page[:limit]]
@@ -238,7 +243,8 @@ class SqlSearchBase:
             last = hits[-1]
             next_cursor = encode_cursor({"s": last.score, "k": last.document.key})
         return SearchPage(hits=hits, total=total, facets=facets if request.facets else {},
-                          histogram=histogram, next_cursor=next_cursor)
+                          histogram=histogram, next_cursor=next_cursor,
+                          estimated=window is not None and window >= (request.window or 0))
 
     def _search_sql(self, request: SearchRequest, match: TextMatch, where: str,
                     p: Params) -> str:
@@ -253,29 +259,37 @@ class SqlSearchBase:
         rank = ("row_number() OVER (PARTITION BY story_key ORDER BY score DESC, key)"
                 if request.collapse else "1")
         facet_cols = ", ".join(f"d.{c} AS {c}" for c in COLUMN_FACETS if c != "type")
+        cols = (f"d.pk AS pk, d.key AS key, d.story_key AS story_key, {match.score} AS score, "
+                f"d.doc_type AS doc_type, {facet_cols}, d.published_at AS published_at, "
+                f"d.event_types AS event_types")
+        if request.window is None:
+            matches = f"hits AS MATERIALIZED (SELECT {cols}, 1.0 AS w FROM {match.from_} WHERE {where})"
+        else:
+            matches = _windowed(request.window, cols, match, where)
         arms = ["SELECT '@hit' AS facet, key AS value, pk AS n, score, ord FROM page"]
         arms += self._facet_arms(request)
-        return (f"WITH {match.prelude}hits AS MATERIALIZED (SELECT d.pk AS pk, d.key AS key, "
-                f"d.story_key AS story_key, {match.score} AS score, d.doc_type AS doc_type, "
-                f"{facet_cols}, d.published_at AS published_at, d.event_types AS event_types "
-                f"FROM {match.from_} "
-                f"WHERE {where}), "
+        return (f"WITH {match.prelude}{matches}, "
                 f"ranked AS (SELECT pk, key, score, {rank} AS rn FROM hits), "
                 f"page AS (SELECT pk, key, score, row_number() OVER (ORDER BY score DESC, key) AS ord "
                 f"FROM ranked WHERE rn = 1 {keyset} "
                 f"ORDER BY score DESC, key LIMIT {limit}) " + " UNION ALL ".join(arms))
 
     def _facet_arms(self, request: SearchRequest) -> list[str]:
-        arms = ["SELECT 'type', doc_type, count(*), NULL, NULL FROM hits GROUP BY doc_type"]
+        # Each match counts its weight: 1, or in a full window the share of the index it stands
+        # for; whole numbers either way, so exact counts stay exact.
+        n = "CAST(round(sum(w)) AS BIGINT)"
+        arms = [f"SELECT 'type', doc_type, {n}, NULL, NULL FROM hits GROUP BY doc_type"]
+        if request.window is not None:
+            arms.append("SELECT '@window', NULL, n, NULL, NULL FROM stats")
         if not request.facets:
             return arms  # the type counts still give the total
-        arms += [f"SELECT '{c}', {c}, count(*), NULL, NULL FROM hits WHERE {c} IS NOT NULL "
+        arms += [f"SELECT '{c}', {c}, {n}, NULL, NULL FROM hits WHERE {c} IS NOT NULL "
                  f"GROUP BY {c}" for c in COLUMN_FACETS if c != "type"]
-        arms.append(f"SELECT 'event_type', e.value, count(*), NULL, NULL FROM hits "
+        arms.append(f"SELECT 'event_type', e.value, {n}, NULL, NULL FROM hits "
                     f"{self._unnest_events} GROUP BY e.value")
         if request.histogram:
             bucket = self._bucket(request.histogram)
-            arms.append(f"SELECT '@histogram', {bucket}, count(*), NULL, NULL FROM hits WHERE "
+            arms.append(f"SELECT '@histogram', {bucket}, {n}, NULL, NULL FROM hits WHERE "
                         f"doc_type = 'news' AND published_at IS NOT NULL GROUP BY {bucket}")
         return arms
 
@@ -311,6 +325,34 @@ class SqlSearchBase:
         """Engine hook: one candidate query, re-ranked by the shared match score."""
         return rank_suggestions(typed, await self._suggest_candidates(conn, typed), limit)
 
+
+_NOT_NEWS = ", ".join(f"'{t.value}'" for t in DocType if t is not DocType.NEWS)
+
+
+def _windowed(window: int, cols: str, match: TextMatch, where: str) -> str:
+    """The CTEs of a search bounded by `window`: `hits` (with a weight `w`) and `stats`.
+
+    The newest `window` matches (by pk: the order documents were first indexed, for news the
+    order they arrived), which both engines read newest first and stop after; when fewer
+    match, that is every match and each weighs 1. When the window is full each of its matches
+    weighs (pk span of the index) / (pk span the window covers), so facet counts estimate the
+    whole. Companies and financial profiles are few and were often indexed before the news:
+    the ones older than the window are read as well, through their type's index, weight 1."""
+    cap = int(window)
+    return (f"win AS MATERIALIZED (SELECT {cols} FROM {match.from_} WHERE {where} "
+            f"ORDER BY {match.order} DESC LIMIT {cap}), "
+            f"stats AS (SELECT count(*) AS n, min(pk) AS lo FROM win), "
+            # two subqueries: each of min() and max() alone is one b-tree step on SQLite
+            f"span AS (SELECT (SELECT max(pk) FROM search_documents) AS hi, "
+            f"(SELECT min(pk) FROM search_documents) AS lo), "
+            # `+d.pk`: not the primary key's range (every older news row) but the type's index
+            f"older AS MATERIALIZED (SELECT {cols} FROM {match.by_type} WHERE {where} "
+            f"AND d.doc_type IN ({_NOT_NEWS}) AND +d.pk < (SELECT lo FROM stats) "
+            f"AND (SELECT n FROM stats) >= {cap}), "
+            f"hits AS MATERIALIZED (SELECT win.*, CASE WHEN stats.n < {cap} THEN 1.0 ELSE "
+            f"(span.hi - span.lo + 1) * 1.0 / (span.hi - stats.lo + 1) END AS w "
+            f"FROM win CROSS JOIN stats CROSS JOIN span "
+            f"UNION ALL SELECT older.*, 1.0 FROM older)")
 
 
 def filter_clauses(request: SearchRequest, p: Params) -> list[str]:
