@@ -27,15 +27,29 @@ arguments (keywords win):
   batch is on its way while one is handled.
 - `dlq_maxlen` (100_000): length of each dead-letter parking queue (oldest dropped first);
   0 = no parking queue.
+- `batch_bytes` (262_144) and `batch_events` (10): publish_many carries consecutive events
+  as one batch message (see `framing`) of at most `batch_events` events, closed before it
+  passes `batch_bytes`; a larger event travels alone, as a plain message. 0 bytes = one
+  message per event, for consumers older than batches. The broker's cost is per message
+  (about 0.3 ms of its CPU for a small one, against ~3.5 ms per MB of body), so small events
+  gain most. The members of a group share messages, and each holds `prefetch` of them, so a
+  batch goes to one member whole: `batch_events` stays small so that a burst still spreads
+  over the members (10 cuts the broker's work on small events tenfold and shares as before).
 - `publish_chunk` (1000): publish_many writes this many messages before awaiting their
   publisher confirms together; `publish_timeout` (10.0 s) for the confirms of one chunk.
 - `fetch_timeout` (1.0 s): how often an idle member checks that its channel is still open.
 - `lag_interval_s` (5.0): refresh of stockflow_bus_consumer_lag (the queue's ready messages
-  from a passive declare, plus those this bus's members hold unacknowledged).
+  from a passive declare, a batch counting once, plus the events this bus's members hold
+  unacknowledged).
 - `retry_delay` (0.0), `stop_grace_s` (5.0): as for the other adapters.
 
 Acknowledgement: one basic.ack (multiple) per read, after the handlers returned; unparsable
-and crash-looping messages are dead-lettered first and acknowledged with the rest. A member
+and crash-looping messages are dead-lettered first and acknowledged with the rest. A read
+gathers messages until they carry `max_batch` events; a batch message larger than that is
+handed to a batch handler in slices of `max_batch`, and acknowledged after its last slice, so
+a member that dies midway gets the whole message redelivered (handlers are idempotent, as on
+every bus). Each event of a batch is admitted alone: one that does not parse, or whose
+handler keeps failing, is dead-lettered with its own reason while the others are handled. A member
 that dies (stop_consumer, a dropped connection, kill -9) has its channel closed by the broker,
 which returns what it held to the head of the queue, in order.
 """
@@ -57,6 +71,15 @@ from aio_pika.abc import (
 
 from stockflow.adapters.bus.base import BusBase, Group
 from stockflow.adapters.bus.delivery import DLQ_SUFFIX, Delivery, Member, url_options
+from stockflow.adapters.bus.framing import (
+    BATCH_CONTENT_TYPE,
+    COUNT_HEADER,
+    EVENT_CONTENT_TYPE,
+    FrameError,
+    group,
+    pack,
+    unpack,
+)
 from stockflow.core.events import Event
 from stockflow.core.logging import get_logger
 from stockflow.core.metrics import Metrics
@@ -84,6 +107,7 @@ class ChannelLost(ConnectionError):
 class _Member(Member):
     channel: AbstractChannel | None = None
     buffer: asyncio.Queue[AbstractIncomingMessage] = field(default_factory=asyncio.Queue)
+    held: int = 0  # events in `buffer` and in flight, for the lag gauge
 
 
 @dataclass(eq=False)
@@ -100,7 +124,8 @@ class RabbitMQBus(BusBase):
     def __init__(self, url: str = "amqp://guest:guest@127.0.0.1:5672/", *,
                  metrics: Metrics | None = None, max_retries: int = 3,
                  prefix: str = "stockflow.", prefetch: int = 10, max_prefetch: int = 2000,
-                 dlq_maxlen: int = 100_000, publish_chunk: int = 1000,
+                 dlq_maxlen: int = 100_000, batch_bytes: int = 262_144,
+                 batch_events: int = 10, publish_chunk: int = 1000,
                  publish_timeout: float = 10.0, fetch_timeout: float = 1.0,
                  lag_interval_s: float = 5.0, retry_delay: float = 0.0,
                  stop_grace_s: float = 5.0) -> None:
@@ -111,6 +136,8 @@ class RabbitMQBus(BusBase):
         self.prefix = prefix
         self._max_prefetch = max(1, max_prefetch)
         self._dlq_maxlen = dlq_maxlen
+        self._batch_bytes = max(0, batch_bytes)
+        self._batch_events = max(1, batch_events) if batch_bytes > 0 else 1
         self._chunk = max(1, publish_chunk)
         self._publish_timeout = publish_timeout
         self._fetch_timeout = fetch_timeout
@@ -201,11 +228,18 @@ class RabbitMQBus(BusBase):
         ex = await self._exchange(topic)
         for g in [g for g in self._groups.values() if g.topic == topic and not g.declared]:
             await self._ensure(g)  # a group of this bus subscribed after start()
-        for i in range(0, len(events), self._chunk):
-            # Written in order (aiormq serialises publishes on the channel), then confirmed
-            # together: one round trip per chunk instead of one per event.
-            sends = [ex.publish(_message(e), routing_key="", mandatory=False)
-                     for e in events[i:i + self._chunk]]
+        # Written in order (aiormq serialises publishes on the channel), then confirmed
+        # together: one round trip per chunk of messages instead of one per event. Each run
+        # of events is encoded just before it is sent.
+        runs = group(((e.id, e.to_bytes()) for e in events), self._batch_bytes,
+                     self._batch_events)
+        sends = []
+        for run in runs:
+            sends.append(ex.publish(_message(run), routing_key="", mandatory=False))
+            if len(sends) >= self._chunk:
+                await asyncio.wait_for(asyncio.gather(*sends), self._publish_timeout)
+                sends = []
+        if sends:
             await asyncio.wait_for(asyncio.gather(*sends), self._publish_timeout)
         self._published(topic, len(events))
 
@@ -225,6 +259,7 @@ class RabbitMQBus(BusBase):
         ch = await conn.channel(publisher_confirms=False)
         m.channel = ch
         m.buffer = asyncio.Queue()
+        m.held = 0
         held = self._prefetch if not m.batch else \
             max(m.max_batch, min(2 * m.max_batch, self._max_prefetch))
         await ch.set_qos(prefetch_count=min(held, 65_535))  # a 16-bit field in AMQP
@@ -233,6 +268,7 @@ class RabbitMQBus(BusBase):
 
         async def arrived(msg: AbstractIncomingMessage) -> None:
             buffer.put_nowait(msg)  # before any await: deliveries stay in order
+            m.held += _count(msg)
 
         await queue.consume(arrived, no_ack=False, consumer_tag=m.name)
 
@@ -249,17 +285,18 @@ class RabbitMQBus(BusBase):
         else:
             first = buf.get_nowait()
         msgs = [first]
-        _drain(buf, msgs, m.max_batch)
-        if m.batch and len(msgs) < m.max_batch and m.max_wait > 0:
+        # Up to max_batch events, not messages: a batch message counts as what it carries.
+        n = _drain(buf, msgs, m.max_batch, _count(first))
+        if m.batch and n < m.max_batch and m.max_wait > 0:
             loop = asyncio.get_running_loop()
             deadline = loop.time() + m.max_wait
-            while len(msgs) < m.max_batch and (left := deadline - loop.time()) > 0:
+            while n < m.max_batch and (left := deadline - loop.time()) > 0:
                 try:
                     async with asyncio.timeout(left):
                         msgs.append(await buf.get())
                 except TimeoutError:
                     break
-                _drain(buf, msgs, m.max_batch)
+                n = _drain(buf, msgs, m.max_batch, n + _count(msgs[-1]))
         return msgs
 
     async def _process(self, g: _Group, m: _Member, msgs: list[AbstractIncomingMessage]) -> None:
@@ -267,12 +304,16 @@ class RabbitMQBus(BusBase):
         m.begin(msgs)
         events: list[Event] = []
         for msg in msgs:
-            returned = (msg.headers or {}).get("x-delivery-count", 0)
-            event = await d.admit(msg.body, int(returned) + 1)
-            if event is not None:
-                events.append(event)
-        await d.dispatch(m, events)
+            deliveries = int((msg.headers or {}).get("x-delivery-count", 0)) + 1
+            for raw in await _bodies(d, msg):
+                event = await d.admit(raw, deliveries)
+                if event is not None:
+                    events.append(event)
+        step = m.max_batch if m.batch else max(1, len(events))
+        for i in range(0, len(events), step):
+            await d.dispatch(m, events[i:i + step])
         await msgs[-1].ack(multiple=True)  # the read, dead-lettered ones included
+        m.held -= sum(_count(msg) for msg in msgs)
         m.end()
 
     def _recover(self, g: _Group, m: _Member, exc: Exception) -> bool:
@@ -298,24 +339,54 @@ class RabbitMQBus(BusBase):
             self._probe = await self._conn.channel(publisher_confirms=False)
         q = await self._probe.declare_queue(g.queue, passive=True)
         ready = q.declaration_result.message_count or 0
-        held = sum(len(m.inflight) + m.buffer.qsize() for m in g.members.values()
-                   if isinstance(m, _Member))
+        # Waiting batch messages count once each (the broker counts messages); what the
+        # members hold counts in events.
+        held = sum(m.held for m in g.members.values() if isinstance(m, _Member))
         return ready + held
 
 
-def _message(event: Event) -> aio_pika.Message:
-    return aio_pika.Message(event.to_bytes(), message_id=event.id,
-                            content_type="application/json",
+def _message(run: list[tuple[str, bytes]]) -> aio_pika.Message:
+    """One event as a plain message, as before batches; several as one batch message."""
+    first_id, raw = run[0]
+    if len(run) == 1:
+        return aio_pika.Message(raw, message_id=first_id, content_type=EVENT_CONTENT_TYPE,
+                                delivery_mode=aio_pika.DeliveryMode.PERSISTENT)
+    return aio_pika.Message(pack(r for _, r in run), message_id=first_id,
+                            content_type=BATCH_CONTENT_TYPE, headers={COUNT_HEADER: len(run)},
                             delivery_mode=aio_pika.DeliveryMode.PERSISTENT)
 
 
-def _drain(buf: asyncio.Queue[Any], into: list[Any], limit: int) -> None:
-    while len(into) < limit and not buf.empty():
-        into.append(buf.get_nowait())
+def _count(msg: AbstractIncomingMessage) -> int:
+    """Events a message carries, as its publisher declared them (for sizing reads only)."""
+    if msg.content_type != BATCH_CONTENT_TYPE:
+        return 1
+    try:
+        return max(1, int((msg.headers or {}).get(COUNT_HEADER, 1)))  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return 1
+
+
+async def _bodies(d: Delivery, msg: AbstractIncomingMessage) -> list[bytes]:
+    """The encoded events of a message; a batch whose frames do not add up is dead-lettered
+    whole, since where one event ends and the next begins can no longer be told."""
+    if msg.content_type != BATCH_CONTENT_TYPE:
+        return [msg.body]
+    try:
+        return unpack(msg.body)
+    except FrameError as exc:
+        await d.unparsable(msg.body, f"unparsable batch message: {exc}")
+        return []
+
+
+def _drain(buf: asyncio.Queue[Any], into: list[Any], limit: int, events: int) -> int:
+    while events < limit and not buf.empty():
+        into.append(msg := buf.get_nowait())
+        events += _count(msg)
+    return events
 
 
 _OPTIONS = {"prefix": str, "prefetch": int, "max_prefetch": int, "dlq_maxlen": int,
-            "publish_chunk": int, "publish_timeout": float, "fetch_timeout": float,
+            "batch_bytes": int, "batch_events": int, "publish_chunk": int, "publish_timeout": float, "fetch_timeout": float,
             "lag_interval_s": float, "retry_delay": float, "stop_grace_s": float}
 
 
