@@ -27,8 +27,8 @@ from datetime import UTC, datetime, timedelta
 import sqlalchemy as sa
 
 from stockflow.adapters.search.postgres_fts import PostgresSearchIndex, render_tsquery
-from stockflow.adapters.search.sqlbase import Params
 from stockflow.adapters.search.sqlite_fts import BM25_WEIGHTS, SqliteSearchIndex, render_fts5
+from stockflow.adapters.search.sqlparts import Params
 from stockflow.adapters.storage.database import SqlDatabase
 from stockflow.search.config import SearchSettings
 from stockflow.search.domain import DocType, SearchDocument, SuggestEntry

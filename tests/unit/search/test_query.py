@@ -9,8 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from stockflow.adapters.search.postgres_fts import render_tsquery
-from stockflow.adapters.search.sqlbase import Params
 from stockflow.adapters.search.sqlite_fts import render_fts5
+from stockflow.adapters.search.sqlparts import Params
 from stockflow.search.query import MAX_CLAUSES, MAX_QUERY_CHARS, Clause, Term, parse
 
 

@@ -18,10 +18,9 @@ from stockflow.adapters.search.rows import rank_suggestions
 from stockflow.adapters.search.sqlbase import (
     DOC_COLUMNS,
     SUGGEST_CANDIDATES,
-    Params,
     SqlSearchBase,
-    TextMatch,
 )
+from stockflow.adapters.search.sqlparts import Params, TextMatch
 from stockflow.adapters.storage.database import SqlDatabase
 from stockflow.core.ports import Database
 from stockflow.search.domain import SearchDocument, SearchRequest, Suggestion

@@ -13,10 +13,9 @@ import sqlalchemy as sa
 
 from stockflow.adapters.search.sqlbase import (
     SUGGEST_CANDIDATES,
-    Params,
     SqlSearchBase,
-    TextMatch,
 )
+from stockflow.adapters.search.sqlparts import Params, TextMatch
 from stockflow.adapters.storage.database import SqlDatabase
 from stockflow.core.ports import Database
 from stockflow.search.domain import SearchDocument, SearchRequest
