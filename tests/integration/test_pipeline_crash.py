@@ -97,14 +97,14 @@ def _drop_schema(pg_url: str, schema: str) -> None:
     asyncio.run(run())
 
 
-def _wait_for_progress(pg_url: str, schema: str, proc: subprocess.Popen, since: int,
-                       deadline: float) -> None:
-    """Until more than `since` rows are stored (or all are, or the worker exited)."""
+def _wait_for_rows(pg_url: str, schema: str, proc: subprocess.Popen, target: int,
+                   deadline: float) -> None:
+    """Until at least `target` rows are stored (or all are, or the worker exited)."""
     while time.monotonic() < deadline and proc.poll() is None:
         rows, _ = asyncio.run(_counts(pg_url, schema))
-        if since < rows or rows >= TOTAL:
+        if rows >= min(target, TOTAL):
             return
-        time.sleep(0.1)
+        time.sleep(0.02)
 
 
 def _run_storage_worker_through_crashes(env: dict[str, str], pg_url: str, schema: str,
@@ -126,10 +126,12 @@ def _run_storage_worker_through_crashes(env: dict[str, str], pg_url: str, schema
                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         try:
             if kills < 4:
-                # Start-up takes seconds on a busy machine: kill once this incarnation has
-                # stored something, a random moment later, so that the kill lands mid-stream.
-                _wait_for_progress(pg_url, schema, proc, before, deadline)
-                time.sleep(rng.uniform(0.0, 1.0))
+                # Kill once this incarnation has stored a random few batches more than it
+                # found, not a random time after it started: on an idle machine a worker
+                # drains the whole backlog in well under a second, so a timed kill found
+                # everything stored and the crash tested nothing.
+                target = before + rng.randint(1, 10) * 2_000
+                _wait_for_rows(pg_url, schema, proc, target, deadline)
                 if proc.poll() is None:
                     proc.send_signal(signal.SIGKILL)
                     kills += 1
