@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-import zipfile
-
+import numpy as np
 import pytest
 
 from stockflow.news.domain import SentimentLabel
+from stockflow.news.sentiment import modelfile
 from stockflow.news.sentiment.lexicon import LexiconSentiment
 from stockflow.news.sentiment.linear import LinearSentiment, default_model_path, model_card
 from stockflow.news.sentiment.normalise import normalise
+from stockflow.news.training.train_sentiment import build_pipeline
 
 
 @pytest.fixture(scope="module")
@@ -35,17 +36,30 @@ def test_model_card_carries_licence() -> None:
     assert "MIT" in card["licence"]
 
 
-def test_model_with_untrusted_type_is_refused(tmp_path) -> None:
-    # A model file naming a type outside the allow-list must not load (it could run code).
-    bad = tmp_path / "bad.skops"
-    with zipfile.ZipFile(default_model_path()) as src, zipfile.ZipFile(bad, "w") as dst:
-        for item in src.infolist():
-            data = src.read(item)
-            if item.filename == "schema.json":
-                data = data.replace(b"sklearn.linear_model._logistic", b"os.system_module", 1)
-            dst.writestr(item, data)
-    with pytest.raises(ValueError, match="allow-list"):
+def test_model_file_with_an_object_array_is_refused(tmp_path) -> None:
+    # An object array is a pickle inside the file, which could run code on load: refused.
+    bad = tmp_path / "bad.npz"
+    with np.load(default_model_path(), allow_pickle=False) as data:
+        arrays = {key: data[key] for key in data.files}
+    arrays["coef"] = np.array([object()], dtype=object)
+    np.savez(bad, **arrays)
+    with pytest.raises(ValueError, match="plain-array"):
         LinearSentiment(bad).score("anything")
+
+
+def test_model_file_round_trip_predicts_as_the_fitted_pipeline(tmp_path) -> None:
+    # The file rebuilds the fitted objects from arrays: what it predicts must not change.
+    texts = ["acme beats estimates", "acme misses estimates", "acme holds meeting",
+             "shares surge on record profit", "shares slump after guidance cut",
+             "company announces dividend date"] * 3
+    pipeline = build_pipeline(c=3.0).set_params(features__words__min_df=1,
+                                               features__chars__min_df=1)
+    pipeline.fit(texts, [1, 0, 2, 1, 0, 2] * 3)
+    modelfile.save(pipeline, tmp_path / "m.npz")
+    loaded = modelfile.load(tmp_path / "m.npz")
+    probe = ["acme surges", "guidance cut again", "unseen words entirely", ""]
+    assert np.array_equal(loaded.predict_proba(probe), pipeline.predict_proba(probe))
+    assert list(loaded.classes_) == [0, 1, 2]
 
 
 def test_normalise_drops_urls_and_tickers() -> None:

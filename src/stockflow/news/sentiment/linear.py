@@ -1,7 +1,7 @@
 """The default sentiment backend: TF-IDF + logistic regression, trained and shipped in the package.
 
-Loaded with skops, which refuses any type outside a fixed allow-list (unlike pickle, a model file
-cannot run code). Training: `python -m stockflow.news.training.train_sentiment`.
+The model file holds plain arrays only and is read without pickle, so it cannot run code
+(`modelfile`). Training: `python -m stockflow.news.training.train_sentiment`.
 """
 
 from __future__ import annotations
@@ -17,17 +17,7 @@ from stockflow.news.sentiment.normalise import normalise
 from stockflow.news.sentiment.scoring import from_probabilities
 
 MODEL_NAME = "tfidf-logreg-en"
-MODEL_FILE = "sentiment_en_tfidf_lr.skops"
-# Types a shipped model may contain; anything else in the file is refused at load.
-TRUSTED_TYPES = frozenset({
-    "sklearn.pipeline.Pipeline", "sklearn.pipeline.FeatureUnion",
-    "sklearn.feature_extraction.text.TfidfVectorizer",
-    "sklearn.feature_extraction.text.TfidfTransformer",
-    "sklearn.linear_model._logistic.LogisticRegression",
-    "numpy.float64", "numpy.int64", "numpy.dtype", "builtins.int", "builtins.float",
-    "builtins.str", "builtins.dict", "builtins.list", "builtins.tuple",
-    "scipy.sparse._csr.csr_matrix", "scipy.sparse._csr.csr_array",
-})
+MODEL_FILE = "sentiment_en_tfidf_lr.npz"
 # Training labels: 0 bearish, 1 bullish, 2 neutral.
 _BEAR, _BULL, _NEUTRAL = 0, 1, 2
 
@@ -43,14 +33,9 @@ def model_card(path: Path) -> dict[str, Any]:
 
 
 def load_pipeline(path: Path) -> Any:
-    import skops.io as sio  # heavy import, only when a model is actually loaded
+    from stockflow.news.sentiment import modelfile  # scikit-learn: only when a model is loaded
 
-    untrusted = set(sio.get_untrusted_types(file=path))
-    refused = untrusted - TRUSTED_TYPES
-    if refused:
-        raise ValueError(f"sentiment model {path.name} holds types outside the allow-list: "
-                         f"{sorted(refused)}")
-    return sio.load(path, trusted=sorted(untrusted))
+    return modelfile.load(path)
 
 
 class LinearSentiment:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import zipfile
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -19,6 +18,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV, StratifiedKFold
 from sklearn.pipeline import FeatureUnion, Pipeline
 
+from stockflow.news.sentiment import modelfile
 from stockflow.news.sentiment.linear import default_model_path
 from stockflow.news.sentiment.normalise import normalise
 from stockflow.news.training.data import read_labelled
@@ -40,13 +40,10 @@ def build_pipeline(c: float = 10.0) -> Pipeline:
 
 
 def compact(model: Pipeline) -> Pipeline:
-    """Drop what inference does not need, and store the vocabulary so skops writes it small."""
+    """Drop what inference does not need."""
     for _, vectorizer in model.named_steps["features"].transformer_list:
-        # The pruned terms are kept only for introspection (sklearn says it is safe to drop);
-        # they were 90 % of the file.
+        # The pruned terms are kept only for introspection (sklearn says it is safe to drop).
         vectorizer.stop_words_ = None
-        # numpy ints become one zip entry each in skops (58k entries, 12 MB); Python ints do not.
-        vectorizer.vocabulary_ = {term: int(i) for term, i in vectorizer.vocabulary_.items()}
     return model
 
 
@@ -58,10 +55,8 @@ def train(train_csv: Path, out: Path) -> dict[str, object]:
                           scoring="f1_macro", n_jobs=1)
     search.fit([normalise(t) for t in texts], labels)
     model = compact(search.best_estimator_)
-    import skops.io as sio
-
     out.parent.mkdir(parents=True, exist_ok=True)
-    sio.dump(model, out, compression=zipfile.ZIP_DEFLATED, compresslevel=9)
+    modelfile.save(model, out)
     card = {"name": "tfidf-logreg-en", "version": VERSION,
             "trained_at": datetime.now(UTC).date().isoformat(), "training_rows": len(texts),
             "chosen_C": search.best_params_["clf__C"],
