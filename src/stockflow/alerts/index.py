@@ -134,12 +134,26 @@ class Stream:
                 + len(self.pending))
 
     def _band(self, at: float) -> None:
+        self.band_ok = True
+        if self._past(at):
+            self.lo, self.hi = _INF, -_INF      # no quiet gap until that rule has moved
+            return
         upper, lower = self.upper.keys, self.lower.keys
         i = bisect_left(upper, at)
         self.hi = upper[i] if i < len(upper) else _INF
         j = bisect_right(lower, at)
         self.lo = lower[j - 1] if j else -_INF
-        self.band_ok = True
+
+    def _past(self, at: float) -> bool:
+        """Whether a level or re-arm rule already sits past `at`. An observation moves such a
+        rule out at once, so this happens only to a rule that arrived (created, edited, put
+        back by a rollback) while the stream's value was already beyond its point: the gap
+        around `at` would hide it, though the next value must reach it."""
+        # fire_above and rearm_below change at or above their value, the other two at or below.
+        fa, rb = self.fire_above.keys, self.rearm_below.keys
+        fb, ra = self.fire_below.keys, self.rearm_above.keys
+        return bool((fa and fa[0] <= at) or (rb and rb[0] <= at)
+                    or (fb and fb[-1] >= at) or (ra and ra[-1] >= at))
 
     def put(self, bucket: str, slot: float, rule_id: str) -> None:
         getattr(self, bucket).add(slot, rule_id)

@@ -77,6 +77,51 @@ async def test_index_fires_what_a_full_scan_fires(specs, path):
             (ref.armed, ref.done, ref.fired_count, ref.last_fired_at)
 
 
+def brute_force_joined(rules, joined, path):
+    """As `brute_force`, with rule r stepped only from quote joined[r.id] on."""
+    states = {r.id: RuleState() for r in rules}
+    fired, prev = [], None
+    for i, price in enumerate(path):
+        at = T0 + timedelta(seconds=60 * i)
+        for r in rules:
+            if joined[r.id] <= i:
+                states[r.id], out = step_threshold(r.condition.threshold(), r.hysteresis,
+                                                   r.policy, states[r.id], price, prev,
+                                                   f"q{i}", at)
+                if out is Outcome.FIRED:
+                    fired.append((i, r.id))
+        prev = price
+    return sorted(fired)
+
+
+@given(specs=rule_specs, path=paths, data=st.data())
+@settings(max_examples=300, deadline=None)
+async def test_rules_added_while_the_stream_runs_fire_as_a_full_scan(specs, path, data):
+    # A rule created (or edited, or put back by a rollback) while the price is already past
+    # its level must fire on the next quote: the index's quiet gap, computed from the rules
+    # it held before, must not hide it.
+    rules = [make_rule(i, *s) for i, s in enumerate(specs)]
+    joined = {r.id: data.draw(st.integers(0, len(path) - 1)) for r in rules}
+    ev = AlertEvaluator(InMemoryAlertStateStore())
+    got = []
+    for i, price in enumerate(path):
+        await ev.add_rules([r for r in rules if joined[r.id] == i])
+        for f in await ev.on_quote("AAPL", price, None, f"q{i}", T0 + timedelta(seconds=60 * i)):
+            got.append((i, f.rule_id))
+    assert sorted(got) == brute_force_joined(rules, joined, path)
+
+
+async def test_a_level_already_passed_when_the_rule_arrives_fires_on_the_next_quote():
+    ev = AlertEvaluator(InMemoryAlertStateStore())
+    await ev.add_rules([make_rule(1, "price_above", 200.0, 0.0, Firing.RECURRING, 0)])
+    assert await ev.on_quote("AAPL", 150.0, None, "q1", T0) == []
+    assert await ev.on_quote("AAPL", 151.0, None, "q2", T0) == []
+    await ev.add_rules([make_rule(2, "price_above", 100.0, 0.0, Firing.RECURRING, 0),
+                        make_rule(3, "price_below", 180.0, 0.0, Firing.RECURRING, 0)])
+    fired = await ev.on_quote("AAPL", 152.0, None, "q3", T0 + timedelta(minutes=1))
+    assert sorted(f.rule_id for f in fired) == ["r2", "r3"]
+
+
 async def test_quote_touches_only_its_ticker_and_matching_rules():
     ev = AlertEvaluator(InMemoryAlertStateStore())
     rules = [make_rule(i, "price_above", 100.0 + i, 0.0, Firing.RECURRING, 0)
@@ -88,6 +133,10 @@ async def test_quote_touches_only_its_ticker_and_matching_rules():
     assert sorted(f.rule_id for f in fired) == ["r0", "r1", "r2"]
     # Fired rules moved to their re-arm array: a repeat of the same price proposes nobody.
     assert ev.index.candidates(("AAPL", "price"), 102.5, 102.5) == []
+    # ... and costs two comparisons: the value sits in the stream's quiet gap, between the
+    # highest re-arm point below it (102) and the next level above it (103).
+    stream = ev.index.streams("AAPL")["price"]
+    assert (stream.band_ok, stream.lo, stream.hi) == (True, 102.0, 103.0)
 
 
 async def test_remove_update_and_pause():
