@@ -43,6 +43,9 @@ class AlertsSettings(BaseModel):
     delivery_poll_seconds: float = Field(1.0, gt=0, le=300, description=(
         "How often the delivery loop looks for due rows it was not woken for (retries, rows "
         "written by another worker, expired leases)."))
+    volume_baseline_seconds: float = Field(30.0, gt=0, description=(
+        "How soon a new volume_spike rule's average daily volume is read from the daily "
+        "bars (each is recomputed once a day)."))
     index_catchup_seconds: float = Field(60.0, gt=0, description=(
         "How often each evaluator re-reads rules changed since its last look, in case a "
         "pub/sub push of a rule change was lost."))

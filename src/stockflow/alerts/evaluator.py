@@ -2,8 +2,8 @@
 
 Values of a stream come from its events: a quote gives `price`, `pct_change:<window>` (from the
 quotes this process has seen over the window) and `volume_ratio:<days>` (session volume over the
-average daily volume that `set_volume_baseline` was given); indicator, fundamental and prediction
-events give their metric by name. Event conditions (news, signal, market status) match outright.
+average daily volume that `alerts.baselines` computes from daily bars); indicator, fundamental
+and prediction events give their metric by name. Event conditions (news, signal, market status) match outright.
 """
 
 from __future__ import annotations
@@ -89,6 +89,7 @@ class AlertEvaluator:
         self._event_states: dict[str, RuleState] = {}
         self._windows: dict[str, PriceWindow] = {}
         self._baselines: dict[tuple[str, int], float] = {}
+        self._volume_pairs: set[tuple[str, int]] = set()    # what volume_spike rules need
         # Changes not yet written to the state port (see commit/rollback).
         self._pending: dict[str, RuleState] = {}
         self._before: dict[str, RuleState] = {}
@@ -116,6 +117,8 @@ class AlertEvaluator:
             return
         self.index.upsert(IndexedRule(rule.id, (cond.key, threshold.metric), threshold,
                                       rule.hysteresis, rule.policy), state)
+        if threshold.metric.startswith("volume_ratio:"):
+            self._volume_pairs.add((cond.key, int(threshold.metric.split(":", 1)[1])))
         if threshold.metric.startswith("pct_change:"):
             window = int(threshold.metric.split(":", 1)[1])
             pw = self._windows.setdefault(cond.key, PriceWindow(window))
@@ -126,6 +129,10 @@ class AlertEvaluator:
         self._event_states.pop(rule_id, None)
         for rules in self._events.values():
             rules.pop(rule_id, None)
+
+    def volume_pairs(self) -> list[tuple[str, int]]:
+        """The (ticker, lookback days) whose average daily volume some rule has needed."""
+        return list(self._volume_pairs)
 
     def set_volume_baseline(self, ticker: str, days: int, average_volume: float) -> None:
         if average_volume > 0:

@@ -82,10 +82,12 @@ def build(p: Platform, plan: Plan) -> ContextParts:
 
 def _worker(p: Platform, repo: Any, sender: Any, handlers: Any, remember_news: Any) -> Worker:
     """The evaluator with its index kept in step, the recorder and the delivery loop."""
+    from stockflow.alerts.baselines import VolumeBaselines
     from stockflow.alerts.evaluator import AlertEvaluator
     from stockflow.alerts.service import TriggerRecorder
     from stockflow.alerts.worker import AlertsUnit, DeliveryLoop, IndexSync
     from stockflow.core import registry
+    from stockflow.market.ports import MarketReader
 
     s = p.settings.alerts
     state = registry.build("alertstate", s.state_url)
@@ -94,10 +96,13 @@ def _worker(p: Platform, repo: Any, sender: Any, handlers: Any, remember_news: A
     recorder = TriggerRecorder(evaluator, repo, bus=p.bus, wake=loop.wake,
                                cache_size=s.fired_rules_cached)
     index = IndexSync(evaluator, repo, p.pubsub, p.clock, catchup_seconds=s.index_catchup_seconds)
+    baselines = VolumeBaselines(evaluator, p.ports.find(MarketReader), p.clock,
+                                every_seconds=s.volume_baseline_seconds)
     unit = AlertsUnit(evaluator, recorder, index, loop, state)
-    # Loops stop in reverse: the sender, then the index, then the unit, which closes the state.
+    # Loops stop in reverse: the sender, the baselines, the index, then the unit, which closes
+    # the state.
     return Worker(WORKER, handlers=handlers.handlers(recorder, index.loaded, remember_news),
-                  loops=[unit, index, loop], unit=unit)
+                  loops=[unit, index, baselines, loop], unit=unit)
 
 
 MODULE = ContextModule(
