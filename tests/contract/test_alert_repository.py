@@ -86,6 +86,15 @@ async def test_rules_round_trip_and_are_scoped_by_user(repo):
     assert await repo.get_rule("u1", "a2") is None
 
 
+async def test_rules_added_together_are_all_there_or_none_is(repo):
+    await repo.add_rules([rule("a1"), rule("a2", ticker="MSFT"), rule("b1", user="u2")])
+    assert [r.id for r in await repo.active_rules()] == ["a1", "a2", "b1"]
+    with pytest.raises(sa.exc.IntegrityError):
+        await repo.add_rules([rule("a3"), rule("a1")])        # a1 exists: the batch fails
+    assert await repo.get_rule("u1", "a3") is None
+    await repo.add_rules([])
+
+
 async def test_trigger_writes_history_counters_and_deliveries_together(repo):
     await repo.add_rule(rule("a1", mode=Firing.ONE_SHOT))
     r = await repo.get_rule("u1", "a1")

@@ -79,8 +79,14 @@ class SqlAlertRepository(SqlChannelRows):
     # -- rules ---------------------------------------------------------------------------------
 
     async def add_rule(self, rule: AlertRule) -> None:
+        await self.add_rules([rule])
+
+    async def add_rules(self, rules: Sequence[AlertRule]) -> None:
+        """Several rules in one transaction (an import, a test's or bench's universe)."""
+        if not rules:
+            return
         async with self.db.engine.begin() as conn:
-            await conn.execute(alerts.insert().values(**_rule_values(rule)))
+            await conn.execute(alerts.insert(), [_rule_values(r) for r in rules])
 
     async def get_rule(self, user_id: str, rule_id: str) -> AlertRule | None:
         stmt = sa.select(alerts).where(alerts.c.id == rule_id, alerts.c.user_id == user_id)
