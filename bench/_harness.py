@@ -91,7 +91,7 @@ class Server:
         system from /proc): the figure a shared machine moves least."""
         used = cpu_seconds(self.proc.pid)
         result = wrk(self.base + path, **options)  # type: ignore[arg-type]
-        result["cpu_us"] = (cpu_seconds(self.proc.pid) - used) / result["requests"] * 1e6
+        result["cpu_us"] = (cpu_seconds(self.proc.pid) - used) / max(result["requests"], 1) * 1e6
         return result
 
     def __exit__(self, *exc: object) -> None:

@@ -21,13 +21,13 @@ from stockflow.entrypoints.http import create_app
 from stockflow.testing.fakes import FakeClock
 from stockflow.testing.services import require_service_url
 from tests.conftest import MARKET_TIME, backfilled_client, make_settings
-from tests.e2e.users_support import ADMIN_KEY, AUTH, set_tier, sign_in, sign_up
+from tests.e2e.users_support import ADMIN_KEY, AUTH, sign_in, sign_up
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
 ANONYMOUS_LIMIT = 40  # per minute: the set below sends more than this from one address
 FREE_LIMIT = 8        # a free user's set goes past it
-BATCH = ",".join(("NVDA", "MSFT", "AAPL", "SPY", "ETH-USD"))
+BATCH = "NVDA,MSFT,AAPL,SPY,ETH-USD"
 QUOTE_URLS = [
     "/v1/quotes/NVDA", "/v1/quotes/nvda", "/v1/quotes/btc-usd", "/v1/quotes/NVDA?x=1",
     f"/v1/quotes?tickers={BATCH}", "/v1/quotes?tickers=aapl,%20msft%20,AAPL",
