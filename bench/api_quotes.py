@@ -5,30 +5,43 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import sys
 from pathlib import Path
 
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _harness import HEADER, RAW_PATH, Server, row, wrk
+from _harness import HEADER, RAW_PATH, Server, row
 
 
 async def in_process(n: int, rounds: int) -> None:
-    """The same two requests with the ASGI stack called directly (µs of CPU a request)."""
+    """The same two requests with the ASGI stack called directly (µs of CPU a request), through
+    the fused edge and through the layered one (the same container), rounds alternating."""
     from _inprocess import http_scope, per_request_us, started_app, summary
 
-    async with started_app() as (_, app):
+    from stockflow.entrypoints.http import create_app
+
+    async with started_app() as (container, app):
+        layered = create_app(container, manage_lifecycle=False)
+        layered.fused = False
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
             companies = (await client.get("/v1/companies?limit=50")).json()["data"]
         universe = [c["ticker"] for c in companies]
         batch = ("tickers=" + ",".join(universe)).encode()
-        single = await per_request_us(app, lambda: http_scope("/v1/quotes/NVDA"), n, rounds)
-        many = await per_request_us(app, lambda: http_scope("/v1/quotes", batch), n // 5,
-                                    rounds)
-    print(f"\nin process: GET /v1/quotes/NVDA {summary(single)}; "
-          f"GET /v1/quotes ({len(universe)} tickers) {summary(many)}")
+        figures: dict[tuple[str, str], list[float]] = {}
+        for _ in range(rounds):
+            for name, edge in (("fused", app), ("layered", layered)):
+                for kind, scope, count in (("single", lambda: http_scope("/v1/quotes/NVDA"), n),
+                                           ("batch", lambda: http_scope("/v1/quotes", batch),
+                                            n // 5)):
+                    figures.setdefault((name, kind), []).extend(
+                        await per_request_us(edge, scope, count, 1))
+    print()
+    for name in ("fused", "layered"):
+        print(f"in process, {name} edge: GET /v1/quotes/NVDA {summary(figures[name, 'single'])}; "
+              f"GET /v1/quotes ({len(universe)} tickers) {summary(figures[name, 'batch'])}")
 
 
 def median_run(runs: list[dict[str, float]]) -> dict[str, float]:
@@ -44,38 +57,50 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--in-process", type=int, default=20_000, metavar="N",
                         help="requests per in-process round (0: skip)")
+    parser.add_argument("--layered", action="store_true",
+                        help="also a server with the fused edge off, rounds interleaved")
     args = parser.parse_args()
     if args.in_process:
         asyncio.run(in_process(args.in_process, rounds=7))
     if not args.rounds:
         return
-    with Server() as srv:
-        universe = httpx.get(srv.base + "/v1/companies?limit=50").json()["data"]
+    servers = {"fused": Server()}
+    if args.layered:
+        servers["layered"] = Server({"STOCKFLOW_HTTP__FUSED_EDGE": "false"})
+    with contextlib.ExitStack() as stack:
+        for srv in servers.values():
+            stack.enter_context(srv)
+        first = next(iter(servers.values()))
+        universe = httpx.get(first.base + "/v1/companies?limit=50").json()["data"]
         batch = ",".join(c["ticker"] for c in universe[:50])
         paths = {"raw": RAW_PATH, "single": "/v1/quotes/NVDA",
                  "batch": f"/v1/quotes?tickers={batch}"}
-        run = lambda path: wrk(srv.base + path, seconds=args.seconds,
-                               connections=args.connections)
-        run(paths["single"])  # warm caches and code paths
+        for srv in servers.values():
+            srv.wrk(paths["single"], seconds=args.seconds)  # warm caches and code paths
         # Interleaved short runs, each figure the median of its kind: on a shared machine a
         # burst of other work lands in one run, and then in any of the three, not always in
         # the one measured last.
-        runs: dict[str, list[dict[str, float]]] = {kind: [] for kind in paths}
+        runs: dict[tuple[str, str], list[dict[str, float]]] = {}
         for _ in range(args.rounds):
-            for kind, path in paths.items():
-                runs[kind].append(run(path))
-    ref, single, many = (median_run(runs[kind]) for kind in paths)
-    print(HEADER)
-    print(row("raw ASGI (fixed bytes)", ref))
-    print(row("GET /v1/quotes/NVDA", single, ref))
-    print(row(f"GET /v1/quotes ({len(universe)} tickers)", many, ref))
-    spread = {kind: ", ".join(f"{r['rps']:,.0f}" for r in rs) for kind, rs in runs.items()}
-    print(f"\nsingle/raw = {single['rps'] / ref['rps']:.2f}x (goal >= 0.60x); "
-          f"batch/raw = {many['rps'] / ref['rps']:.2f}x (goal >= 0.35x); medians of "
-          f"{args.rounds} interleaved {args.seconds} s runs each")
-    for kind, text in spread.items():
-        print(f"  {kind} req/s: {text}")
-
+            for name, srv in servers.items():
+                for kind, path in paths.items():
+                    runs.setdefault((name, kind), []).append(
+                        srv.wrk(path, seconds=args.seconds, connections=args.connections))
+    for name in servers:
+        ref, single, many = (median_run(runs[name, kind]) for kind in paths)
+        print(f"\n{name} edge\n{HEADER}")
+        print(row("raw ASGI (fixed bytes)", ref))
+        print(row("GET /v1/quotes/NVDA", single, ref))
+        print(row(f"GET /v1/quotes ({len(universe)} tickers)", many, ref))
+        print(f"single/raw = {single['rps'] / ref['rps']:.2f}x (goal >= 0.60x); "
+              f"batch/raw = {many['rps'] / ref['rps']:.2f}x (goal >= 0.35x); medians of "
+              f"{args.rounds} interleaved {args.seconds} s runs each")
+        for kind in paths:
+            rs = runs[name, kind]
+            cpu = sorted(r["cpu_us"] for r in rs)[len(rs) // 2]
+            rates = ", ".join(f"{r['rps']:,.0f}" for r in rs)
+            print(f"  {kind} req/s: {rates}; "
+                  f"server CPU {cpu:.1f} µs a request (median)")
 
 if __name__ == "__main__":
     main()

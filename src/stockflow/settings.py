@@ -27,6 +27,10 @@ class HttpSettings(BaseModel):
     access_log: bool = True
     # The edge answers the quote routes before FastAPI (same bodies and errors); off for debugging.
     fast_path: bool = True
+    # The fast routes' requests through the edge (request id, limits, maintenance, auth, rate
+    # limit, metrics, access line) in one call instead of its layers (entrypoints/fused.py);
+    # the same answers either way. Off for debugging or to compare.
+    fused_edge: bool = True
     # Proxies whose X-Forwarded-For/-Proto are believed (addresses or CIDRs; "*" for any).
     # None by default: behind no proxy, a forwarded header is whatever the client wrote.
     # Env: a JSON list or a comma-separated string.

@@ -14,7 +14,7 @@ import contextlib
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from stockflow.control.domain import MAINTENANCE_DETAIL
-from stockflow.core.problems import send_problem, unavailable
+from stockflow.core.problems import Problem, send_problem, unavailable
 
 OPEN_PATHS = frozenset({"/health", "/ready", "/metrics", "/api/health", "/docs", "/redoc",
                         "/docs/oauth2-redirect", "/openapi.json", "/api/admin"})
@@ -51,8 +51,9 @@ class MaintenanceGate:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = scope["type"]
         if kind == "http":
-            if self.flag.enabled and not is_open(scope["path"]):
-                await self._refuse(scope, send)
+            problem = self.admit(scope)
+            if problem is not None:
+                await send_problem(send, problem, scope["path"])
                 return
             await self.app(scope, receive, send)
         elif kind == "websocket" and not is_open(scope["path"]):
@@ -69,9 +70,12 @@ class MaintenanceGate:
         else:
             await self.app(scope, receive, send)
 
-    async def _refuse(self, scope: Scope, send: Send) -> None:
-        await send_problem(send, unavailable(MAINTENANCE_DETAIL, retry_after=self.retry_after),
-                           scope["path"])
+    def admit(self, scope: Scope) -> Problem | None:
+        """The gate's decision on an HTTP request: None to serve it, else the 503 to answer.
+        The edge's fused path for the fast routes (entrypoints/fused.py) calls this too."""
+        if self.flag.enabled and not is_open(scope["path"]):
+            return unavailable(MAINTENANCE_DETAIL, retry_after=self.retry_after)
+        return None
 
 
 async def _close_new(receive: Receive, send: Send) -> None:

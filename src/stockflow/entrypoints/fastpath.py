@@ -52,7 +52,7 @@ class FastPath:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         # A root_path (behind a prefixing proxy) changes how FastAPI matches; leave it to FastAPI.
         if scope["type"] == "http" and scope["method"] == "GET" and not scope.get("root_path"):
-            match = self._match(scope["path"])
+            match = self.match(scope["path"])
             if match is not None and (match[0].admits is None or match[0].admits(scope)):
                 route, api_route, param = match
                 try:
@@ -72,7 +72,7 @@ class FastPath:
                     return
         await self.app(scope, receive, send)
 
-    def _match(self, path: str) -> tuple[FastRoute, BaseRoute, str] | None:
+    def match(self, path: str) -> tuple[FastRoute, BaseRoute, str] | None:
         exact = self._exact.get(path)
         if exact is not None:
             return exact[0], exact[1], ""

@@ -24,6 +24,7 @@ from stockflow.core.problems import unavailable
 from stockflow.entrypoints.docs import install_docs
 from stockflow.entrypoints.errors import install_error_handlers
 from stockflow.entrypoints.fastpath import FastPath
+from stockflow.entrypoints.fused import FusedEdge
 from stockflow.entrypoints.limits import RequestLimits
 from stockflow.entrypoints.middleware import EdgeMiddleware
 
@@ -55,7 +56,8 @@ class EdgeApp(FastAPI):
     """FastAPI behind a pure-ASGI edge: edge middleware, then CORS, then the maintenance gate,
     then auth (tokens, tiers, rate limits), then the fast path, then FastAPI itself. Every
     request, fast or not, gets a request id, metrics and an access line; the fast path skips
-    FastAPI's own middleware, routing and dependency injection.
+    FastAPI's own middleware, routing and dependency injection, and the fused edge in front
+    (entrypoints/fused.py) takes the fast routes' requests through all of it in one call.
 
     The stack is built on first use, as Starlette builds its middleware stack, so it sees every
     route included after construction.
@@ -63,7 +65,7 @@ class EdgeApp(FastAPI):
 
     def __init__(self, *, metrics: Metrics, access_log: bool, cors_origins: list[str],
                  fast_routes: list[FastRoute], edge: list[EdgeLayer], limits: Any,
-                 **kwargs: Any) -> None:
+                 fused: bool = True, **kwargs: Any) -> None:
         # Starlette's trailing-slash redirect writes the Host header into Location; the 404
         # handler redirects with a relative Location instead (entrypoints/errors.py).
         super().__init__(redirect_slashes=False, **kwargs)
@@ -73,23 +75,31 @@ class EdgeApp(FastAPI):
         self.access_log = access_log
         self.cors_origins = cors_origins
         self.fast_routes = fast_routes
+        # The fast routes' requests through the edge in one call (entrypoints/fused.py); off,
+        # they take the same layers as every other request, as the fused path is tested against.
+        self.fused = fused
         self.edge_stack: ASGIApp | None = None
 
     def build_edge_stack(self) -> ASGIApp:
         ports = self.state.ports
         app: ASGIApp = super().__call__
-        if self.fast_routes:
-            app = FastPath(app, self.fast_routes, self.routes, ports)
+        fast = app = FastPath(app, self.fast_routes, self.routes, ports) \
+            if self.fast_routes else None
         # The contexts' layers (auth, maintenance), inside CORS and the edge middleware, so
         # their refusals keep CORS headers, request ids, metrics and access lines, and
         # preflights need no token.
+        admits = []
         for layer in self.edge_layers:
             app = layer.wrap(app, ports)
+            admits.insert(0, getattr(app, "admit", None))  # outermost layer decides first
         if self.cors_origins:
             app = CORSMiddleware(app, allow_origins=self.cors_origins, allow_methods=["*"],
                                  allow_headers=["*"])
-        return EdgeMiddleware(app, self.edge_metrics, access_log=self.access_log,
+        edge = EdgeMiddleware(app, self.edge_metrics, access_log=self.access_log,
                               limits=RequestLimits(self.limits))
+        if fast is None or not self.fused or None in admits:
+            return edge  # a layer that cannot decide alone keeps its ASGI hop
+        return FusedEdge(edge, fast, admits, cors=bool(self.cors_origins))
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if self.edge_stack is None:
@@ -139,6 +149,7 @@ def create_app(container: Container, services: Iterable[str] | None = None, *,
         fast_routes=[r for parts in contexts for r in parts.fast_routes],
         edge=[layer for parts in contexts for layer in parts.edge],
         limits=http,
+        fused=http.fused_edge,
     )
     app.state.container = container
     app.state.ports = container.platform.ports

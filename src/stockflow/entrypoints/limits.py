@@ -21,20 +21,21 @@ def too_large(status: int, title: str, detail: str) -> Problem:
 class Head:
     """What one pass over a request's headers finds (see `head`)."""
 
-    __slots__ = ("chunked", "count", "length", "request_id", "size")
+    __slots__ = ("chunked", "count", "length", "origin", "request_id", "size")
 
     def __init__(self, request_id: str | None, count: int, size: int, length: int | None,
-                 chunked: bool) -> None:
+                 chunked: bool, origin: bool = False) -> None:
         self.request_id = request_id
         self.count = count
         self.size = size
         self.length = length
         self.chunked = chunked
+        self.origin = origin  # an Origin header: CORS has work to do
 
 
 def head(scope: Scope) -> Head:
     headers = scope.get("headers", ())
-    size, length, chunked, request_id = 0, None, False, None
+    size, length, chunked, request_id, origin = 0, None, False, None, False
     for name, value in headers:
         size += len(name) + len(value)
         if name == b"x-request-id":
@@ -43,7 +44,9 @@ def head(scope: Scope) -> Head:
             length = int(value) if value.isdigit() else None
         elif name == b"transfer-encoding":
             chunked = True
-    return Head(request_id, len(headers), size, length, chunked)
+        elif name == b"origin":
+            origin = True
+    return Head(request_id, len(headers), size, length, chunked, origin)
 
 
 class RequestLimits:
@@ -66,7 +69,7 @@ class RequestLimits:
 
     async def __call__(self, app: ASGIApp, scope: Scope, receive: Receive, send: Send,
                        request: Head) -> None:
-        problem = self._head_problem(scope, request)
+        problem = self.head_problem(scope, request)
         if problem is None and (request.length or request.chunked):
             limit = self.body_limit(scope["path"])
             if request.length is not None and request.length > limit:
@@ -84,7 +87,7 @@ class RequestLimits:
             return
         await app(scope, receive, send)
 
-    def _head_problem(self, scope: Scope, request: Head) -> Problem | None:
+    def head_problem(self, scope: Scope, request: Head) -> Problem | None:
         if request.count > self.max_headers:
             return too_large(431, "Request Header Fields Too Large",
                              f"at most {self.max_headers} header fields are accepted")

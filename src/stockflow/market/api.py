@@ -41,6 +41,7 @@ ERRORS = {404: {"description": "Unknown ticker", **PROBLEM},
 TICKER_MAX_LENGTH = 20
 TICKER_CHARS = r"[A-Za-z0-9.\-/^=]+"
 _TICKER = re.compile(TICKER_CHARS)
+_ESCAPES = re.compile(rb"[&;%+]")  # what parse_qsl splits on or unquotes
 
 
 Market = Annotated[MarketDataService, Depends(provide(MarketDataService))]
@@ -114,6 +115,12 @@ async def _fast_quotes(ports: Ports, _: str, query: bytes) -> bytes | None:
 def _last_query_value(query: bytes, name: str) -> str | None:
     """What FastAPI reads for a scalar query parameter: Starlette's QueryParams decoding
     (latin-1, then parse_qsl keeping blanks), last value wins."""
+    prefix = name.encode("latin-1") + b"="
+    if query.startswith(prefix) and not _ESCAPES.search(query):
+        # The usual batch query, one parameter and nothing escaped: parse_qsl would return
+        # the rest as it is (tests/unit/market/test_query_value.py checks it does), at a tenth
+        # of its cost.
+        return query[len(prefix):].decode("latin-1")
     value = None
     for key, item in parse_qsl(query.decode("latin-1"), keep_blank_values=True):
         if key == name:

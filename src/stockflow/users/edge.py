@@ -59,44 +59,21 @@ class AuthEdge:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = scope["type"]
-        if kind not in ("http", "websocket") or not is_guarded(scope["path"]):
+        if kind not in ("http", "websocket"):
             await self.app(scope, receive, send)
             return
-        path = scope["path"]
-        needed = self._needed.get(path, _UNSEEN)
-        if needed is _UNSEEN:  # the table splits and joins the path: remembered per path
-            if len(self._needed) >= _PATH_CACHE:
-                self._needed.clear()
-            needed = self._needed[path] = self.table.required(path)
-        if needed == OPERATOR:
-            await self._operator_only(scope, receive, send)
-            return
-        try:
-            principal = await self._authenticate(scope)
-            self._authorise(needed, principal)
-            if principal is None:  # public routes with anonymous access off: limit per address
-                principal = self._anonymous(scope, frozenset())
-            decision = await self.limiter.hit(self._limit_of(principal), principal.subject)
-        except Problem as problem:
+        response_headers = scope.get(RESPONSE_HEADERS) if kind == "http" else None
+        wrap = kind == "http" and response_headers is None
+        if wrap:  # outside the edge middleware (its list collects the RateLimit pair)
+            response_headers = scope[RESPONSE_HEADERS] = []
+        problem = await self.admit(scope)
+        if problem is not None:
             await refuse(scope, receive, send, problem)
             return
-        if not decision.allowed:
-            problem = too_many_requests(
-                f"rate limit of {decision.limit} requests per {decision.window} s exceeded",
-                decision.reset_after,
-                {k.decode(): v.decode() for k, v in decision.headers()})
-            await refuse(scope, receive, send, problem)
-            return
-        scope.setdefault("state", {})["principal"] = principal
-        if kind == "websocket":
+        if not wrap:
             await self.app(scope, receive, send)
             return
-        extra = decision.headers()
-        response_headers = scope.get(RESPONSE_HEADERS)
-        if response_headers is not None:  # the edge middleware adds them to the answer
-            response_headers += extra
-            await self.app(scope, receive, send)
-            return
+        extra = response_headers
 
         async def send_with_limits(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -104,6 +81,41 @@ class AuthEdge:
             await send(message)
 
         await self.app(scope, receive, send_with_limits)
+
+    async def admit(self, scope: Scope) -> Problem | None:
+        """The edge's whole decision on an HTTP request or stream handshake: None to let it
+        through (the principal left in scope["state"], and on HTTP the RateLimit pair appended
+        to scope[RESPONSE_HEADERS]), else the problem to answer it with. The edge's fused path
+        for the fast routes (entrypoints/fused.py) calls this too, so both decide alike."""
+        path = scope["path"]
+        if not is_guarded(path):
+            return None
+        needed = self._needed.get(path, _UNSEEN)
+        if needed is _UNSEEN:  # the table splits and joins the path: remembered per path
+            if len(self._needed) >= _PATH_CACHE:
+                self._needed.clear()
+            needed = self._needed[path] = self.table.required(path)
+        if needed == OPERATOR:
+            return self._operator_refusal(scope)
+        try:
+            principal = await self._authenticate(scope)
+            self._authorise(needed, principal)
+            if principal is None:  # public routes with anonymous access off: limit per address
+                principal = self._anonymous(scope, frozenset())
+            limit = self._limit_of(principal)
+            decision = (self.limiter.hit_in_process(limit, principal.subject)
+                        or await self.limiter.hit(limit, principal.subject))
+        except Problem as problem:
+            return problem
+        if not decision.allowed:
+            return too_many_requests(
+                f"rate limit of {decision.limit} requests per {decision.window} s exceeded",
+                decision.reset_after,
+                {k.decode(): v.decode() for k, v in decision.headers()})
+        scope.setdefault("state", {})["principal"] = principal
+        if scope["type"] == "http":
+            scope[RESPONSE_HEADERS] += decision.headers()
+        return None
 
     async def _authenticate(self, scope: Scope) -> Principal | None:
         token = _bearer(scope)
@@ -134,16 +146,14 @@ class AuthEdge:
                 anonymous=True)
         return cached
 
-    async def _operator_only(self, scope: Scope, receive: Receive, send: Send) -> None:
+    def _operator_refusal(self, scope: Scope) -> Problem | None:
         presented = None
         for key, value in scope.get("headers", ()):
             if key == b"x-api-key":
                 presented = value.decode("latin-1")
         if self.operator(presented):
-            await self.app(scope, receive, send)
-            return
-        problem = operator_unauthorized("this internal route needs the operator key (X-API-Key)")
-        await refuse(scope, receive, send, problem)
+            return None
+        return operator_unauthorized("this internal route needs the operator key (X-API-Key)")
 
     def _authorise(self, needed: str | None, principal: Principal | None) -> None:
         if needed == PUBLIC:

@@ -72,14 +72,21 @@ class RateLimiter:
             item = self._items[limit] = parse(limit)
         return item
 
-    async def hit(self, limit: str, *key: str) -> Decision:
+    def hit_in_process(self, limit: str, *key: str) -> Decision | None:
+        """`hit` without a coroutine when the counters are in process (None when they are
+        shared): the edge makes one hit per request."""
         local = self.local
-        if local is not None:
-            window = local.get(limit, key)
-            if window is None:
-                item = self.item(limit)
-                window = local.window(limit, key, item.amount, item.get_expiry())
-            return window.hit(time.time())
+        if local is None:
+            return None
+        window = local.get(limit, key)
+        if window is None:
+            item = self.item(limit)
+            window = local.window(limit, key, item.amount, item.get_expiry())
+        return window.hit(time.time())
+
+    async def hit(self, limit: str, *key: str) -> Decision:
+        if self.local is not None:
+            return self.hit_in_process(limit, *key)  # type: ignore[return-value]
         # The storage calls the strategy would make, with the key built once: the strategy
         # layer rebuilt the key for its hit and its stats.
         item = self.item(limit)
