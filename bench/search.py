@@ -76,12 +76,18 @@ def _accumulate(values):
         yield total
 
 
-def news_documents(n: int, seed: int = 7) -> tuple[list[SearchDocument], list[str], list[str]]:
-    rng = random.Random(seed)
+def news_terms(rng: random.Random) -> tuple[list[str], list[str]]:
+    """The vocabulary and tickers of the generated news (what the query mix is drawn from)."""
     words = vocabulary(rng)
-    draw = zipf_sampler(rng, words)
     tickers = sorted({"".join(rng.choices(string.ascii_uppercase, k=rng.randint(2, 4)))
                       for _ in range(600)})[:500]
+    return words, tickers
+
+
+def news_documents(n: int, seed: int = 7) -> tuple[list[SearchDocument], list[str], list[str]]:
+    rng = random.Random(seed)
+    words, tickers = news_terms(rng)
+    draw = zipf_sampler(rng, words)
     start = datetime(2024, 1, 1, tzinfo=UTC)
     docs, story = [], None
     for i in range(n):
@@ -147,9 +153,11 @@ def pct(values: list[float], q: float) -> float:
 
 async def bench_search(index, engine: str, size: int, n_queries: int,
                        window: int | None, reuse: bool = False) -> dict:
-    docs, words, tickers = news_documents(size)
     throughput = None
-    if not (reuse and await index.count() == size):
+    if reuse and await index.count() == size:
+        words, tickers = news_terms(random.Random(7))  # what news_documents(size) would give
+    else:
+        docs, words, tickers = news_documents(size)
         t = time.perf_counter()
         for i in range(0, len(docs), 1000):
             await index.upsert(docs[i:i + 1000])

@@ -185,6 +185,34 @@ async def test_a_full_window_ranks_the_newest_matches_and_says_so(index) -> None
     assert set(keys(few)) == {"news:w00", "news:w07", "news:w14"}
 
 
+TAG_QUERIES = [("chips ticker:intc", {}), ("ticker:NVDA source:bloomberg", {}),
+               ("ticker:nvda,intc", {}), ("event:earnings", {}),
+               ("nvidia -ticker:intc event:earnings", {}), ("chips", {"ticker": ("intc", "nvda")}),
+               ("-nvidia ticker:amd", {"event_type": ("earnings",)})]
+
+
+async def test_tag_filters_as_a_set_or_probed_per_match_agree(index, monkeypatch) -> None:
+    """On FTS5 a tag filter few documents carry is one set the matches are checked against,
+    a common one a probe of the tag index per match: both must answer the same."""
+    import stockflow.adapters.search.sqlite_fts as fts
+
+    assert fts.SMALL_TAG_SET > len(NEWS)  # so the first search below takes the set
+    for text, filters in TAG_QUERIES:
+        for window in (None, 3):
+            kwargs = {"collapse": False, "histogram": "day", "window": window,
+                      "filters": filters, "limit": 50}
+            as_set = await search(index, text, **kwargs)
+            with monkeypatch.context() as m:
+                m.setattr(fts, "SMALL_TAG_SET", -1)
+                probed = await search(index, text, **kwargs)
+            assert [(h.document.key, h.score) for h in as_set.hits] == \
+                [(h.document.key, h.score) for h in probed.hits], text
+            assert (as_set.total, as_set.facets, as_set.histogram, as_set.estimated) == \
+                (probed.total, probed.facets, probed.histogram, probed.estimated), text
+    assert keys(await search(index, "chips", filters={"ticker": ("intc",), "type": ("news",)})
+                ) == ["news:n3"]
+
+
 async def test_highlights_are_marked_and_escaped(index) -> None:
     await index.upsert([replace(NEWS[2], id="x1", title="Intel <script>alert(1)</script> chips")])
     page = await search(index, "intel chips", filters={"type": ("news",)})
