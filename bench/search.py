@@ -154,7 +154,7 @@ def pct(values: list[float], q: float) -> float:
 async def bench_search(index, engine: str, size: int, n_queries: int,
                        window: int | None, reuse: bool = False) -> dict:
     throughput = None
-    if reuse and await index.count() == size:
+    if reuse and await index.count(DocType.NEWS) == size:
         words, tickers = news_terms(random.Random(7))  # what news_documents(size) would give
     else:
         docs, words, tickers = news_documents(size)

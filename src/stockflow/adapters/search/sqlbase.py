@@ -26,7 +26,6 @@ from stockflow.adapters.search.sqlparts import (
     TextMatch,
     decode_search_cursor,
     filter_clauses,
-    tag_filters,
     windowed,
 )
 from stockflow.adapters.storage.database import SqlDatabase
