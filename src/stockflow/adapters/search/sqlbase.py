@@ -201,8 +201,12 @@ class SqlSearchBase:
         matches against their set beats probing the tag index per match (sqlparts)."""
         return frozenset()
 
+    async def _begin_search(self, conn: Any) -> None:
+        """Engine hook: settings for the search transaction about to run."""
+
     async def search(self, request: SearchRequest) -> SearchPage:
         async with self.db.engine.connect() as conn:
+            await self._begin_search(conn)
             small = await self._small_tag_sets(conn, request)
             p = Params()
             match = self._text_match(request, p)
