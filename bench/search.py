@@ -9,6 +9,13 @@ SearchService.suggest against the bare trigram query.
 
     .venv/bin/python bench/search.py --engine sqlite --sizes 10000,100000
     .venv/bin/python bench/search.py --engine postgresql --sizes 10000 --symbols 100000
+
+Building 1 M documents takes minutes; `--db DIR` keeps each size's database (SQLite: a file in
+DIR; PostgreSQL: a schema named after the size) and `--repeat` measures on a kept one again
+instead of indexing anew:
+
+    .venv/bin/python bench/search.py --sizes 1000000 --symbols 0 --db /tmp/sf-search
+    .venv/bin/python bench/search.py --sizes 1000000 --symbols 0 --db /tmp/sf-search --repeat
 """
 
 from __future__ import annotations
@@ -69,12 +76,18 @@ def _accumulate(values):
         yield total
 
 
-def news_documents(n: int, seed: int = 7) -> tuple[list[SearchDocument], list[str], list[str]]:
-    rng = random.Random(seed)
+def news_terms(rng: random.Random) -> tuple[list[str], list[str]]:
+    """The vocabulary and tickers of the generated news (what the query mix is drawn from)."""
     words = vocabulary(rng)
-    draw = zipf_sampler(rng, words)
     tickers = sorted({"".join(rng.choices(string.ascii_uppercase, k=rng.randint(2, 4)))
                       for _ in range(600)})[:500]
+    return words, tickers
+
+
+def news_documents(n: int, seed: int = 7) -> tuple[list[SearchDocument], list[str], list[str]]:
+    rng = random.Random(seed)
+    words, tickers = news_terms(rng)
+    draw = zipf_sampler(rng, words)
     start = datetime(2024, 1, 1, tzinfo=UTC)
     docs, story = [], None
     for i in range(n):
@@ -103,6 +116,10 @@ def query_mix(words: list[str], tickers: list[str], k: int, seed: int = 11) -> l
         lambda: f"{rng.choice(words[:20])} source:reuters",
     ]
     return [shapes[i % len(shapes)]() for i in range(k)]
+
+
+SHAPES = 6  # query_mix cycles through six shapes; the report gives each its p50 and worst
+SHAPE_NAMES = ("word", "two words", "phrase", "OR/-", "ticker:", "source:")
 
 
 def bare_query(engine: str, query: str) -> tuple[str, dict]:
@@ -135,13 +152,17 @@ def pct(values: list[float], q: float) -> float:
 
 
 async def bench_search(index, engine: str, size: int, n_queries: int,
-                       window: int | None) -> dict:
-    docs, words, tickers = news_documents(size)
-    t = time.perf_counter()
-    for i in range(0, len(docs), 1000):
-        await index.upsert(docs[i:i + 1000])
-    throughput = size / (time.perf_counter() - t)
-    await index.optimize()  # what the Reindexer does at the end of a run
+                       window: int | None, reuse: bool = False) -> dict:
+    throughput = None
+    if reuse and await index.count(DocType.NEWS) == size:
+        words, tickers = news_terms(random.Random(7))  # what news_documents(size) would give
+    else:
+        docs, words, tickers = news_documents(size)
+        t = time.perf_counter()
+        for i in range(0, len(docs), 1000):
+            await index.upsert(docs[i:i + 1000])
+        throughput = size / (time.perf_counter() - t)
+        await index.optimize()  # what the Reindexer does at the end of a run
     service = SearchService(index, SearchSettings(rank_window=window), FakeClock())
     queries = query_mix(words, tickers, n_queries)
     async def bare(q: str) -> None:
@@ -155,8 +176,10 @@ async def bench_search(index, engine: str, size: int, n_queries: int,
     full = await timed([lambda q=q: service.search(q) for q in queries])
     raw = await timed([lambda q=q: bare(q) for q in queries])
     estimated = sum([(await service.search(q)).estimated for q in queries])
+    shapes = [(pct(full[i::SHAPES], 50), max(full[i::SHAPES])) for i in range(SHAPES)]
     return {"size": size, "docs_per_s": throughput, "p50": pct(full, 50), "p95": pct(full, 95),
-            "raw_p50": pct(raw, 50), "raw_p95": pct(raw, 95), "estimated": estimated}
+            "raw_p50": pct(raw, 50), "raw_p95": pct(raw, 95), "estimated": estimated,
+            "shapes": shapes}
 
 
 def symbols(n: int, seed: int = 5) -> list[SuggestEntry]:
@@ -213,24 +236,32 @@ async def bench_suggest(index, engine: str, n: int, k: int) -> dict:
             "raw_p50": pct(raw, 50), "raw_p95": pct(raw, 95)}
 
 
-async def open_index(engine: str, tmp: str):
+async def open_index(engine: str, tmp: str, kept: str | None = None, reuse: bool = False):
+    """A fresh database, or with `kept` (a name per size) one that outlives the run; `reuse`
+    keeps what a kept one holds instead of starting it empty."""
     if engine == "sqlite":
-        db = SqlDatabase(f"sqlite:///{tmp}/search-{uuid.uuid4().hex[:6]}.db")
+        path = os.path.join(tmp, f"{kept}.db" if kept else f"search-{uuid.uuid4().hex[:6]}.db")
+        for stale in (path, f"{path}-wal", f"{path}-shm") if kept and not reuse else ():
+            if os.path.exists(stale):
+                os.remove(stale)
+        db = SqlDatabase(f"sqlite:///{path}")
         await db.connect()
         index = SqliteSearchIndex(db)
     else:
-        schema = f"bench_search_{uuid.uuid4().hex[:10]}"
+        schema = f"bench_search_{kept or uuid.uuid4().hex[:10]}"
         db = SqlDatabase(PG_URL, schema=schema, pool_size=2)
         await db.connect()
         async with db.engine.begin() as conn:
-            await conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
+            if kept and not reuse:
+                await conn.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+            await conn.exec_driver_sql(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
         index = PostgresSearchIndex(db)
     await index.ensure_schema()
     return db, index
 
 
-async def close_index(db: SqlDatabase) -> None:
-    if db.schema:
+async def close_index(db: SqlDatabase, keep: bool = False) -> None:
+    if db.schema and not keep:
         async with db.engine.begin() as conn:
             await conn.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{db.schema}" CASCADE')
     await db.close()
@@ -244,22 +275,35 @@ async def main() -> None:
     parser.add_argument("--symbols", type=int, default=100_000)
     parser.add_argument("--window", default=str(SearchSettings().rank_window),
                         help="matches ranked and counted exactly per search; 'none': all")
+    parser.add_argument("--db", help="keep each size's search database (SQLite: a file in this "
+                        "directory; PostgreSQL: a schema per size) after the run")
+    parser.add_argument("--repeat", action="store_true",
+                        help="with --db: measure on the kept database instead of indexing again")
     args = parser.parse_args()
     engines = ["sqlite", "postgresql"] if args.engine == "both" else [args.engine]
     window = None if args.window.lower() == "none" else int(args.window)
+    if args.db:
+        os.makedirs(args.db, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="stockflow-search-") as tmp:
         for engine in engines:
             for size in (int(s) for s in args.sizes.split(",") if s):
-                db, index = await open_index(engine, tmp)
+                kept = f"news_{size}" if args.db else None
+                db, index = await open_index(engine, args.db or tmp, kept, args.repeat)
                 try:
-                    r = await bench_search(index, engine, size, args.queries, window)
+                    r = await bench_search(index, engine, size, args.queries, window,
+                                           reuse=args.repeat)
                 finally:
-                    await close_index(db)
-                print(f"{engine:10} search {r['size']:>9,} docs  index {r['docs_per_s']:>7,.0f}"
-                      f" docs/s  p50 {r['p50']:6.2f} ms  p95 {r['p95']:6.2f} ms  bare p50 "
+                    await close_index(db, keep=bool(args.db))
+                rate = "reused" if r["docs_per_s"] is None else f"{r['docs_per_s']:,.0f} docs/s"
+                print(f"{engine:10} search {r['size']:>9,} docs  index {rate:>14}"
+                      f"  p50 {r['p50']:6.2f} ms  p95 {r['p95']:6.2f} ms  bare p50 "
                       f"{r['raw_p50']:6.2f} p95 {r['raw_p95']:6.2f}  ratio p50 "
                       f"{r['p50'] / r['raw_p50']:.1f}x  window {args.window}: "
                       f"{r['estimated']}/{args.queries} estimated", flush=True)
+                print("           p50 / worst ms per shape: " + ", ".join(
+                    f"{name} {p50:.1f}/{worst:.0f}"
+                    for name, (p50, worst) in zip(SHAPE_NAMES, r["shapes"], strict=True)),
+                      flush=True)
             if args.symbols:
                 db, index = await open_index(engine, tmp)
                 try:

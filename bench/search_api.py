@@ -8,12 +8,19 @@ The three are interleaved query by query. The client shares the server's event l
 its own cost counts against the route.
 
     .venv/bin/python bench/search_api.py --sizes 10000,100000
+
+`--db DIR` puts the app's index on the database bench/search.py kept in DIR for that size
+(`search.database_url`); with `--repeat` it measures on what that holds without indexing again:
+
+    .venv/bin/python bench/search_api.py --sizes 1000000 --db /tmp/sf-search --repeat
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import os
+import random
 import socket
 import tempfile
 import time
@@ -21,11 +28,12 @@ import time
 import httpx
 import sqlalchemy as sa
 import uvicorn
-from search import bare_query, news_documents, pct, query_mix, timed
+from search import bare_query, news_documents, news_terms, pct, query_mix, timed
 
 from stockflow.bootstrap import bootstrap
 from stockflow.entrypoints.cli import UVICORN_OPTIONS
 from stockflow.entrypoints.http import create_app
+from stockflow.search.domain import DocType
 from stockflow.search.ports import SearchIndex
 from stockflow.search.service import SearchService
 from stockflow.settings import Settings
@@ -37,16 +45,18 @@ def _port() -> int:
         return s.getsockname()[1]
 
 
-def _settings(tmp: str) -> Settings:
+def _settings(tmp: str, index_db: str | None = None) -> Settings:
+    search = {"database_url": f"sqlite:///{index_db}"} if index_db else {}
     return Settings(data_dir=tmp, log={"level": "WARNING"}, services={"live_quotes": False},
-                    simulator={"backfill_on_start": False},
+                    simulator={"backfill_on_start": False}, search=search,
                     auth={"anonymous_tier": "enterprise",
                           "anonymous_rate_limit": "100000000/minute"})
 
 
-async def run(size: int, n_queries: int) -> dict:
+async def run(size: int, n_queries: int, index_db: str | None = None,
+              reuse: bool = False) -> dict:
     with tempfile.TemporaryDirectory(prefix="stockflow-search-api-") as tmp:
-        container = bootstrap(_settings(tmp))
+        container = bootstrap(_settings(tmp, index_db))
         port = _port()
         server = uvicorn.Server(uvicorn.Config(create_app(container), host="127.0.0.1",
                                                port=port, **{**UVICORN_OPTIONS,
@@ -57,20 +67,24 @@ async def run(size: int, n_queries: int) -> dict:
                 await task
             await asyncio.sleep(0.05)
         try:
-            return await _measure(container, port, size, n_queries)
+            return await _measure(container, port, size, n_queries, reuse)
         finally:
             server.should_exit = True
             await task
 
 
-async def _measure(container, port: int, size: int, n_queries: int) -> dict:
+async def _measure(container, port: int, size: int, n_queries: int, reuse: bool) -> dict:
     index, service = container.port(SearchIndex), container.port(SearchService)
-    docs, words, tickers = news_documents(size)
-    t = time.perf_counter()
-    for i in range(0, len(docs), 1000):
-        await index.upsert(docs[i:i + 1000])
-    throughput = size / (time.perf_counter() - t)
-    await index.optimize()
+    throughput = None
+    if reuse and await index.count(DocType.NEWS) == size:
+        words, tickers = news_terms(random.Random(7))  # what news_documents(size) would give
+    else:
+        docs, words, tickers = news_documents(size)
+        t = time.perf_counter()
+        for i in range(0, len(docs), 1000):
+            await index.upsert(docs[i:i + 1000])
+        throughput = size / (time.perf_counter() - t)
+        await index.optimize()
     queries = query_mix(words, tickers, n_queries)
 
     async def bare(q: str) -> None:
@@ -105,10 +119,15 @@ async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="10000,100000")
     parser.add_argument("--queries", type=int, default=300)
+    parser.add_argument("--db", help="directory where bench/search.py --db kept its databases")
+    parser.add_argument("--repeat", action="store_true",
+                        help="with --db: measure on the kept database instead of indexing again")
     args = parser.parse_args()
     for size in (int(s) for s in args.sizes.split(",") if s):
-        r = await run(size, args.queries)
-        print(f"sqlite api {r['size']:>9,} docs  index {r['docs_per_s']:>6,.0f} docs/s  "
+        index_db = os.path.join(args.db, f"news_{size}.db") if args.db else None
+        r = await run(size, args.queries, index_db, reuse=args.repeat)
+        rate = "reused" if r["docs_per_s"] is None else f"{r['docs_per_s']:,.0f} docs/s"
+        print(f"sqlite api {r['size']:>9,} docs  index {rate:>14}  "
               f"api p50 {r['api_p50']:6.2f} p95 {r['api_p95']:6.2f}  service p50 "
               f"{r['svc_p50']:6.2f} p95 {r['svc_p95']:6.2f}  bare p50 {r['bare_p50']:6.2f} "
               f"p95 {r['bare_p95']:6.2f}  api/bare p50 {r['api_p50'] / r['bare_p50']:.1f}x "

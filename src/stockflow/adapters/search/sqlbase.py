@@ -195,12 +195,24 @@ class SqlSearchBase:
     def _month_bucket(self) -> str:
         raise NotImplementedError
 
+    async def _small_tag_sets(self, conn: Any, request: SearchRequest
+                              ) -> frozenset[tuple[str, tuple[str, ...]]]:
+        """Engine hook: the request's tag filters few enough documents carry that checking
+        matches against their set beats probing the tag index per match (sqlparts)."""
+        return frozenset()
+
+    async def _begin_search(self, conn: Any) -> None:
+        """Engine hook: settings for the search transaction about to run."""
+
     async def search(self, request: SearchRequest) -> SearchPage:
-        p = Params()
-        match = self._text_match(request, p)
-        where = " AND ".join(match.where + filter_clauses(request, p)) or "1 = 1"
-        sql = self._search_sql(request, match, where, p)
         async with self.db.engine.connect() as conn:
+            await self._begin_search(conn)
+            small = await self._small_tag_sets(conn, request)
+            p = Params()
+            match = self._text_match(request, p)
+            where = " AND ".join(match.where + filter_clauses(request, p, small=small,
+                                                              pk=match.pk)) or "1 = 1"
+            sql = self._search_sql(request, match, where, p)
             rows = (await conn.execute(sa.text(sql), p.values)).all()
             # in the database's own order (its collation of keys may not be Python's)
             page = sorted((r for r in rows if r[0] == "@hit"), key=lambda r: r[4])

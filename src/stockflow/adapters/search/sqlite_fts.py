@@ -15,7 +15,7 @@ from stockflow.adapters.search.sqlbase import (
     SUGGEST_CANDIDATES,
     SqlSearchBase,
 )
-from stockflow.adapters.search.sqlparts import Params, TextMatch
+from stockflow.adapters.search.sqlparts import Params, TextMatch, tag_filters
 from stockflow.adapters.storage.database import SqlDatabase
 from stockflow.core.ports import Database
 from stockflow.search.domain import SearchDocument, SearchRequest
@@ -28,6 +28,10 @@ BM25_WEIGHTS = "10.0, 10.0, 1.0"
 # ANALYZE on an index of mostly news rates the type index useless for the few other documents
 # and would scan the table instead.
 _BY_TYPE = "search_documents d INDEXED BY ix_search_documents_type_published"
+# Up to this many tagged documents a tag filter is a set the text matches are checked against
+# (built once, about a microsecond a document); above it, each match probes the tag index, which
+# costs more per match (its document row is read first) but nothing up front. Ten windows.
+SMALL_TAG_SET = 20_000
 _SYMBOL_COLUMNS = "s.key, s.ticker, s.name, s.aliases, s.exchange, s.asset_class, s.popularity"
 
 
@@ -109,7 +113,19 @@ class SqliteSearchIndex(SqlSearchBase):
             where=[f"search_fts MATCH {p.one(expression)}"],
             score=f"(-bm25(search_fts, {BM25_WEIGHTS}) * (1 + d.boost))",
             order="search_fts.rowid",
-            by_type=f"{_BY_TYPE} CROSS JOIN search_fts ON search_fts.rowid = d.pk")
+            by_type=f"{_BY_TYPE} CROSS JOIN search_fts ON search_fts.rowid = d.pk",
+            pk="+search_fts.rowid")
+
+    async def _small_tag_sets(self, conn: Any, request: SearchRequest
+                              ) -> frozenset[tuple[str, tuple[str, ...]]]:
+        small = set()
+        for name, values in tag_filters(request):
+            p = Params()
+            sql = (f"SELECT count(*) FROM (SELECT 1 FROM search_tags WHERE field = {p.one(name)} "
+                   f"AND value IN ({p.many(values)}) LIMIT {SMALL_TAG_SET + 1})")
+            if (await conn.execute(sa.text(sql), p.values)).scalar_one() <= SMALL_TAG_SET:
+                small.add((name, values))
+        return frozenset(small)
 
     def _month_bucket(self) -> str:
         return "strftime('%Y-%m-01', published_at, 'unixepoch')"

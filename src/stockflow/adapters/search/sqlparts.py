@@ -48,6 +48,9 @@ class TextMatch:
     order: str = "d.pk"
     # FROM for the few documents found through their type's index (the window's older part)
     by_type: str = "search_documents d"
+    # The document's pk as the match knows it before the document row is read: a filter on it
+    # is checked on the text match alone (the `+` keeps FTS5 from being probed once per value).
+    pk: str = "d.pk"
 
 
 _NOT_NEWS = ", ".join(f"'{t.value}'" for t in DocType if t is not DocType.NEWS)
@@ -79,8 +82,25 @@ def windowed(window: int, cols: str, match: TextMatch, where: str) -> str:
             f"UNION ALL SELECT older.*, 1.0 FROM older)")
 
 
-def filter_clauses(request: SearchRequest, p: Params) -> list[str]:
-    """WHERE fragments of the request's filters and the query's own field filters (ANDed)."""
+TAG_FIELDS = ("ticker", "event_type")
+
+
+def tag_filters(request: SearchRequest) -> list[tuple[str, tuple[str, ...]]]:
+    """The positive ticker / event-type filters, as (field, normalised values)."""
+    return [(name, tuple(sorted({normalise_filter(name, v) for v in values})))
+            for source in (request.filters, request.query.filters)
+            for name, values in source.items() if values and name in TAG_FIELDS]
+
+
+def filter_clauses(request: SearchRequest, p: Params, *,
+                   small: frozenset[tuple[str, tuple[str, ...]]] = frozenset(),
+                   pk: str = "d.pk") -> list[str]:
+    """WHERE fragments of the request's filters and the query's own field filters (ANDed).
+
+    A tag filter in `small` (few tagged documents, see `tag_filters`) becomes `pk IN (its
+    documents)`: the engine collects them once and checks each text match against that set
+    before reading the match's document row, where the correlated form reads the row and
+    probes the tag index for every match, thousands of them for `common-word ticker:X`."""
     clauses = []
     for source, negate in ((request.filters, False), (request.query.filters, False),
                            (request.query.excluded, True)):
@@ -88,6 +108,10 @@ def filter_clauses(request: SearchRequest, p: Params) -> list[str]:
             if not values:
                 continue
             norm = sorted({normalise_filter(name, v) for v in values})
+            if not negate and (name, tuple(norm)) in small:
+                clauses.append(f"{pk} IN (SELECT t.pk FROM search_tags t WHERE t.field = "
+                               f"{p.one(name)} AND t.value IN ({p.many(norm)}))")
+                continue
             clauses.append(_filter_clause(name, norm, negate, p))
     if request.published_from is not None:
         clauses.append(f"d.published_at >= {p.one(epoch(request.published_from))}")
@@ -104,7 +128,7 @@ def _filter_clause(name: str, values: list[str], negate: bool, p: Params) -> str
         column = "d.doc_type" if name == "type" else f"d.{name}"
         inside = f"{column} IN ({p.many(values)})"
         return f"({column} IS NULL OR NOT {inside})" if negate else inside
-    if name not in ("ticker", "event_type"):
+    if name not in TAG_FIELDS:
         raise ValueError(f"unknown filter field {name!r}")
     exists = (f"EXISTS (SELECT 1 FROM search_tags t WHERE t.pk = d.pk AND t.field = "
               f"{p.one(name)} AND t.value IN ({p.many(values)}))")
