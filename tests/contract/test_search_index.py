@@ -223,7 +223,7 @@ async def test_postgres_plans_each_search_for_its_own_values(postgres_url) -> No
         seen = []
         choose = ix._small_tag_sets
 
-        async def spy(conn, request):
+        async def spy(conn, request, seen=seen, choose=choose):
             seen.append((await conn.exec_driver_sql("SHOW plan_cache_mode")).scalar_one())
             return await choose(conn, request)
 
