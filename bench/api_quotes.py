@@ -44,6 +44,36 @@ async def in_process(n: int, rounds: int) -> None:
               f"GET /v1/quotes ({len(universe)} tickers) {summary(figures[name, 'batch'])}")
 
 
+def anatomy(srv: Server, rounds: int, seconds: int, connections: int) -> None:
+    """Where a quote request's cost lies inside the server: uvicorn's work for a quote-shaped
+    answer (`/__shaped`), the app's work with its answer dropped (`/__app-only`, and its own
+    thread CPU time per request), the whole request; rounds interleaved, medians."""
+    paths = {"raw": RAW_PATH, "shaped": "/__shaped", "app-only": "/__app-only",
+             "single": "/v1/quotes/NVDA"}
+    runs: dict[str, list[dict[str, float]]] = {kind: [] for kind in paths}
+    app_us: list[float] = []
+    for _ in range(rounds):
+        for kind, path in paths.items():
+            before = httpx.get(srv.base + "/__app-cpu").json()
+            runs[kind].append(srv.wrk(path, seconds=seconds, connections=connections))
+            after = httpx.get(srv.base + "/__app-cpu").json()
+            if kind == "app-only":
+                app_us.append((after["seconds"] - before["seconds"])
+                              / max(after["requests"] - before["requests"], 1) * 1e6)
+    ref = median_run(runs["raw"])
+    print(f"\nanatomy of GET /v1/quotes/NVDA in the server\n{HEADER}")
+    print(row("raw ASGI (fixed bytes)", ref))
+    print(row("raw, answering a quote's 5 headers and 400 bytes", median_run(runs["shaped"]), ref))
+    print(row("the app's work, its answer dropped, then raw", median_run(runs["app-only"]), ref))
+    print(row("GET /v1/quotes/NVDA", median_run(runs["single"]), ref))
+    for kind in paths:
+        rs = runs[kind]
+        print(f"  {kind}: server CPU {sorted(r['cpu_us'] for r in rs)[len(rs) // 2]:.1f} µs "
+              "a request (median, background work included)")
+    print(f"  the app's own thread CPU time in the server: {sorted(app_us)[len(app_us) // 2]:.1f}"
+          f" µs a request (median of {len(app_us)} runs)")
+
+
 def median_run(runs: list[dict[str, float]]) -> dict[str, float]:
     """The run of median throughput (its latencies with it)."""
     return sorted(runs, key=lambda r: r["rps"])[len(runs) // 2]
@@ -59,10 +89,18 @@ def main() -> None:
                         help="requests per in-process round (0: skip)")
     parser.add_argument("--layered", action="store_true",
                         help="also a server with the fused edge off, rounds interleaved")
+    parser.add_argument("--anatomy", action="store_true",
+                        help="only the anatomy rounds: raw, quote-shaped raw, the app's work "
+                        "with its answer dropped, the whole request")
     args = parser.parse_args()
     if args.in_process:
         asyncio.run(in_process(args.in_process, rounds=7))
     if not args.rounds:
+        return
+    if args.anatomy:
+        with Server() as srv:
+            srv.wrk("/v1/quotes/NVDA", seconds=args.seconds)  # warm caches and code paths
+            anatomy(srv, args.rounds, args.seconds, args.connections)
         return
     servers = {"fused": Server()}
     if args.layered:
