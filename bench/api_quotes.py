@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import statistics
 import sys
 from pathlib import Path
 
@@ -67,10 +68,9 @@ def anatomy(srv: Server, rounds: int, seconds: int, connections: int) -> None:
     print(row("the app's work, its answer dropped, then raw", median_run(runs["app-only"]), ref))
     print(row("GET /v1/quotes/NVDA", median_run(runs["single"]), ref))
     for kind in paths:
-        rs = runs[kind]
-        print(f"  {kind}: server CPU {sorted(r['cpu_us'] for r in rs)[len(rs) // 2]:.1f} µs "
-              "a request (median, background work included)")
-    print(f"  the app's own thread CPU time in the server: {sorted(app_us)[len(app_us) // 2]:.1f}"
+        cpu = statistics.median(r["cpu_us"] for r in runs[kind])
+        print(f"  {kind}: server CPU {cpu:.1f} µs a request (median, background work included)")
+    print(f"  the app's own thread CPU time in the server: {statistics.median(app_us):.1f}"
           f" µs a request (median of {len(app_us)} runs)")
 
 
