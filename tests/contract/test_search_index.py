@@ -323,6 +323,35 @@ async def test_suggest_prefixes_fill_the_list_before_typos(index) -> None:
     assert {"AAPL", "GOOGL"} <= {s.ticker for s in await index.suggest("inc.")}
 
 
+@pytest.mark.postgres
+async def test_postgres_asks_for_close_names_before_the_wide_trigram_query(postgres_url) -> None:
+    """The wide trigram query (every name sharing a few of the input's trigrams) runs only when
+    the close names leave room for a two-typo match; the answers are the same either way."""
+    async for ix in _postgres(postgres_url):
+        await ix.ensure_schema()
+        await ix.upsert_symbols(SYMBOLS + [
+            SuggestEntry(f"company:PX{i}", f"PX{i}", f"Prism Holdings {i}", popularity=float(i))
+            for i in range(12)])
+        thresholds: list[str] = []
+        ask = ix._typo_candidates
+
+        async def spy(conn, *args, seen=thresholds, ask=ask):
+            rows = await ask(conn, *args)
+            seen.append((await conn.exec_driver_sql(
+                "SHOW pg_trgm.word_similarity_threshold")).scalar_one())
+            return rows
+
+        ix._typo_candidates = spy
+        # one typo from twelve names, all close: the list is full of one-typo matches
+        prisme = await ix.suggest("prisme", limit=5)
+        assert [s.ticker for s in prisme] == ["PX11", "PX10", "PX9", "PX8", "PX7"]
+        assert thresholds == ["0.6"]
+        thresholds.clear()
+        # one match, and room left for two-typo names: the wide query runs too
+        assert next(s.ticker for s in await ix.suggest("nvdia")) == "NVDA"
+        assert thresholds == ["0.6", "0.4"]
+
+
 HOSTILE = ['"', '""', '"unbalanced', "-", "--x", "OR", "a OR", "OR b", "NOT", "AND", "NEAR(",
            "NEAR(a b, 2)", "*", "nv*", "^nvda", "col:x", "title:nvidia", "{title}: x",
            "ticker:", "ticker:,,", "\x00", "a\x00b", "x" * 5000, "中", "'; DROP TABLE x; --",
