@@ -7,11 +7,13 @@ import uuid
 from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import timedelta
+from typing import Any
 
 import pytest
+import sqlalchemy as sa
 
 from stockflow.adapters.search.postgres_fts import PostgresSearchIndex
-from stockflow.adapters.search.sqlite_fts import SqliteSearchIndex
+from stockflow.adapters.search.sqlite_fts import SEARCH_CACHE_KIB, SqliteSearchIndex
 from stockflow.adapters.storage.database import SqlDatabase
 from stockflow.search.domain import DocType, InvalidCursor, SearchRequest, SuggestEntry
 from stockflow.search.ports import SearchIndex
@@ -233,6 +235,31 @@ async def test_postgres_plans_each_search_for_its_own_values(postgres_url) -> No
         assert seen == ["force_custom_plan"] * 7
         async with ix.db.engine.connect() as conn:  # the setting stays in the search's transaction
             assert (await conn.exec_driver_sql("SHOW plan_cache_mode")).scalar_one() == "auto"
+
+
+async def test_sqlite_reads_the_window_from_its_covering_index(tmp_path) -> None:
+    """FTS5's window of matches is joined to the narrow covering index, not to the documents'
+    rows (which hold the bodies), through a search connection with a larger page cache."""
+    async for ix in _sqlite(tmp_path):
+        await ix.ensure_schema()
+        await ix.upsert(COMPANIES + NEWS)
+        statements: list[tuple[str, Any]] = []
+
+        def capture(_conn, _cursor, statement, parameters, _context, _many, seen=statements):
+            seen.append((statement, parameters))
+
+        sa.event.listen(ix.db.engine.sync_engine, "before_cursor_execute", capture)
+        try:
+            assert keys(await search(ix, "chips source:reuters", window=2))
+        finally:
+            sa.event.remove(ix.db.engine.sync_engine, "before_cursor_execute", capture)
+        sql, params = next(s for s in statements if "MATCH" in s[0])
+        async with ix.db.engine.connect() as conn:
+            plan = " | ".join(r[3] for r in await conn.exec_driver_sql(
+                f"EXPLAIN QUERY PLAN {sql}", params))
+            cache = (await conn.exec_driver_sql("PRAGMA cache_size")).scalar_one()
+        assert "COVERING INDEX ix_search_documents_window" in plan, plan
+        assert cache == -SEARCH_CACHE_KIB
 
 
 async def test_highlights_are_marked_and_escaped(index) -> None:
