@@ -7,11 +7,13 @@ import uuid
 from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import timedelta
+from typing import Any
 
 import pytest
+import sqlalchemy as sa
 
 from stockflow.adapters.search.postgres_fts import PostgresSearchIndex
-from stockflow.adapters.search.sqlite_fts import SqliteSearchIndex
+from stockflow.adapters.search.sqlite_fts import SEARCH_CACHE_KIB, SqliteSearchIndex
 from stockflow.adapters.storage.database import SqlDatabase
 from stockflow.search.domain import DocType, InvalidCursor, SearchRequest, SuggestEntry
 from stockflow.search.ports import SearchIndex
@@ -235,6 +237,31 @@ async def test_postgres_plans_each_search_for_its_own_values(postgres_url) -> No
             assert (await conn.exec_driver_sql("SHOW plan_cache_mode")).scalar_one() == "auto"
 
 
+async def test_sqlite_reads_the_window_from_its_covering_index(tmp_path) -> None:
+    """FTS5's window of matches is joined to the narrow covering index, not to the documents'
+    rows (which hold the bodies), through a search connection with a larger page cache."""
+    async for ix in _sqlite(tmp_path):
+        await ix.ensure_schema()
+        await ix.upsert(COMPANIES + NEWS)
+        statements: list[tuple[str, Any]] = []
+
+        def capture(_conn, _cursor, statement, parameters, _context, _many, seen=statements):
+            seen.append((statement, parameters))
+
+        sa.event.listen(ix.db.engine.sync_engine, "before_cursor_execute", capture)
+        try:
+            assert keys(await search(ix, "chips source:reuters", window=2))
+        finally:
+            sa.event.remove(ix.db.engine.sync_engine, "before_cursor_execute", capture)
+        sql, params = next(s for s in statements if "MATCH" in s[0])
+        async with ix.db.engine.connect() as conn:
+            plan = " | ".join(r[3] for r in await conn.exec_driver_sql(
+                f"EXPLAIN QUERY PLAN {sql}", params))
+            cache = (await conn.exec_driver_sql("PRAGMA cache_size")).scalar_one()
+        assert "COVERING INDEX ix_search_documents_window" in plan, plan
+        assert cache == -SEARCH_CACHE_KIB
+
+
 async def test_highlights_are_marked_and_escaped(index) -> None:
     await index.upsert([replace(NEWS[2], id="x1", title="Intel <script>alert(1)</script> chips")])
     page = await search(index, "intel chips", filters={"type": ("news",)})
@@ -321,6 +348,35 @@ async def test_suggest_prefixes_fill_the_list_before_typos(index) -> None:
     assert [s.ticker for s in prizm] == ["BRSM", "PX11", "PX10"]
     assert {s.score for s in prizm} == {match_quality("prizm", "PX1", "Prism", ())[0]}
     assert {"AAPL", "GOOGL"} <= {s.ticker for s in await index.suggest("inc.")}
+
+
+@pytest.mark.postgres
+async def test_postgres_asks_for_close_names_before_the_wide_trigram_query(postgres_url) -> None:
+    """The wide trigram query (every name sharing a few of the input's trigrams) runs only when
+    the close names leave room for a two-typo match; the answers are the same either way."""
+    async for ix in _postgres(postgres_url):
+        await ix.ensure_schema()
+        await ix.upsert_symbols(SYMBOLS + [
+            SuggestEntry(f"company:PX{i}", f"PX{i}", f"Prism Holdings {i}", popularity=float(i))
+            for i in range(12)])
+        thresholds: list[str] = []
+        ask = ix._typo_candidates
+
+        async def spy(conn, *args, seen=thresholds, ask=ask):
+            rows = await ask(conn, *args)
+            seen.append((await conn.exec_driver_sql(
+                "SHOW pg_trgm.word_similarity_threshold")).scalar_one())
+            return rows
+
+        ix._typo_candidates = spy
+        # one typo from twelve names, all close: the list is full of one-typo matches
+        prisme = await ix.suggest("prisme", limit=5)
+        assert [s.ticker for s in prisme] == ["PX11", "PX10", "PX9", "PX8", "PX7"]
+        assert thresholds == ["0.6"]
+        thresholds.clear()
+        # one match, and room left for two-typo names: the wide query runs too
+        assert next(s.ticker for s in await ix.suggest("nvdia")) == "NVDA"
+        assert thresholds == ["0.6", "0.4"]
 
 
 HOSTILE = ['"', '""', '"unbalanced', "-", "--x", "OR", "a OR", "OR b", "NOT", "AND", "NEAR(",

@@ -40,6 +40,16 @@ documents = sa.Table(
     sa.Index("ix_search_documents_sector", "sector"),
 )
 
+# Every column a search reads of its window's documents (filters, facets, score, story), by pk:
+# FTS5 reads the window from this narrow index instead of the documents' rows with their bodies,
+# so the pages of recent matches stay in the connection's cache. SQLite only (its window is a
+# join by rowid); PostgreSQL reads its window from the table it ranks.
+WINDOW_COLUMNS = ("pk", "doc_type", "published_at", "boost", "source", "lang", "sentiment",
+                  "sector", "industry", "exchange", "asset_class", "country", "story_key", "key",
+                  "event_types")
+sa.Index("ix_search_documents_window", *(documents.c[c] for c in WINDOW_COLUMNS)
+         ).ddl_if(dialect="sqlite")
+
 tags = sa.Table(
     "search_tags", metadata,
     sa.Column("field", sa.Text, primary_key=True),
@@ -88,6 +98,10 @@ SQLITE_DDL = (
     "title, keywords, body, tokenize = 'porter unicode61 remove_diacritics 2')"),
     ("CREATE VIRTUAL TABLE IF NOT EXISTS search_symbols_fts USING fts5("
     "match_text, tokenize = 'trigram')"),
+    # also declared above, for the schema comparison; here so that ensure_schema() adds it to
+    # an index database made before it (create_all leaves an existing table's indexes alone)
+    (f"CREATE INDEX IF NOT EXISTS ix_search_documents_window ON search_documents "
+     f"({', '.join(WINDOW_COLUMNS)})"),
 )
 
 # English stemming without the stop-word list: "AT&T", "-again" or "the who" must still match and

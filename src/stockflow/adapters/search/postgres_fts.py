@@ -37,6 +37,11 @@ RANK = "ts_rank_cd(d.tsv, {q}, 1)"
 # pg_trgm's default word-similarity threshold (0.6) misses two-typo names; the re-ranking in
 # Python decides what is shown, so the index may cast a wider net.
 WORD_SIMILARITY_THRESHOLD = 0.4
+# Asked first: names this close to a short input are few, and a one-typo name usually is one.
+# When they fill the list with one-typo (or better) matches no two-typo name could enter it, and
+# the wide query, which rechecks every name sharing three of a short input's trigrams (8-10 k at
+# 100 k generated symbols), is skipped.
+CLOSE_SIMILARITY_THRESHOLD = 0.6
 PREFIX_CANDIDATES = 50  # per prefix arm: ticker, name, any word, most popular first
 _TSV = (f"setweight(to_tsvector('{CONFIG}', :ix_title), 'A') || "
         f"setweight(to_tsvector('{CONFIG}', :ix_keywords), 'A') || "
@@ -142,11 +147,12 @@ class PostgresSearchIndex(SqlSearchBase):
         return "to_char(to_timestamp(published_at) AT TIME ZONE 'UTC', 'YYYY-MM-01')"
 
     async def _suggest(self, conn: Any, typed: str, limit: int) -> list[Suggestion]:
-        """Prefixes first, in one statement; the trigram query only if they leave room.
+        """Prefixes first, in one statement; the trigram queries only if they leave room.
 
         A ticker, name or word prefix scores above any typo, so once `limit` of them are found
         typo candidates cannot change the list, and the trigram query (which scores every
-        name sharing enough trigrams: most of the cost) is skipped."""
+        name sharing enough trigrams: most of the cost) is skipped. Otherwise the close names
+        are asked first, and the wide query only if they leave room for a two-typo match."""
         if not self._trgm_checked:
             await self._find_trgm()
         q = typed.lower()
@@ -154,7 +160,12 @@ class PostgresSearchIndex(SqlSearchBase):
         ranked = rank_suggestions(typed, rows, limit)
         if (len(ranked) >= limit and ranked[-1].score > ONE_TYPO) or not self._trigrams_usable(q):
             return ranked
-        return rank_suggestions(typed, rows + list(await self._typo_candidates(conn, q)), limit)
+        rows += await self._typo_candidates(conn, q, CLOSE_SIMILARITY_THRESHOLD)
+        ranked = rank_suggestions(typed, rows, limit)
+        if len(ranked) >= limit and ranked[-1].score >= ONE_TYPO:
+            return ranked
+        rows += await self._typo_candidates(conn, q, WORD_SIMILARITY_THRESHOLD)
+        return rank_suggestions(typed, rows, limit)
 
     def _trigrams_usable(self, q: str) -> bool:
         return self._trgm_schema is not None and len(q) >= 3
@@ -173,19 +184,19 @@ class PostgresSearchIndex(SqlSearchBase):
         return (await conn.execute(sa.text(sql), {"pat": _like_prefix(q),
                                                   "word": _word_prefix_regex(q)})).all()
 
-    async def _typo_candidates(self, conn: Any, q: str) -> Sequence[Any]:
+    async def _typo_candidates(self, conn: Any, q: str, threshold: float) -> list[Any]:
         schema = f'"{self._trgm_schema}"'
         # The planner prices word_similarity as cheap and picks a sequential scan that costs
         # 180 ms at 20k symbols against 3 ms through the trigram index; this transaction only.
         await conn.execute(sa.text(
             "SELECT set_config('pg_trgm.word_similarity_threshold', :t, true), "
             "set_config('enable_seqscan', 'off', true)"),
-            {"t": str(WORD_SIMILARITY_THRESHOLD)})
+            {"t": str(threshold)})
         sql = (f"SELECT {_SYMBOL_COLUMNS} FROM search_symbols "
                f"WHERE match_text OPERATOR({schema}.%>) :q "
                f"ORDER BY {schema}.word_similarity(:q, match_text) DESC "
                f"LIMIT {SUGGEST_CANDIDATES}")
-        return (await conn.execute(sa.text(sql), {"q": q})).all()
+        return list((await conn.execute(sa.text(sql), {"q": q})).all())
 
 
 def make_index(_url: str, *, database: Database) -> PostgresSearchIndex:

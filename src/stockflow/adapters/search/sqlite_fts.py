@@ -32,6 +32,13 @@ _BY_TYPE = "search_documents d INDEXED BY ix_search_documents_type_published"
 # (built once, about a microsecond a document); above it, each match probes the tag index, which
 # costs more per match (its document row is read first) but nothing up front. Ten windows.
 SMALL_TAG_SET = 20_000
+# The window's documents are read from their covering index (tables.py, WINDOW_COLUMNS): given
+# the choice SQLite looks each match up by rowid in the table, whose rows hold the bodies (about
+# five a page), so each of 2,000 matches is a page read; the index holds fifty a page.
+_WINDOW_DOCS = "search_documents d INDEXED BY ix_search_documents_window"
+# The search connection's page cache, in KiB (SQLite's default is 2 MiB): large enough to keep
+# the index pages of recent matches, which every broad search's window reads, between searches.
+SEARCH_CACHE_KIB = 65_536
 _SYMBOL_COLUMNS = "s.key, s.ticker, s.name, s.aliases, s.exchange, s.asset_class, s.popularity"
 
 
@@ -109,12 +116,16 @@ class SqliteSearchIndex(SqlSearchBase):
         # FTS5 returns matches in descending rowid order and stops at a window's LIMIT, so
         # bm25() is computed for the window's rows only.
         return TextMatch(
-            from_="search_fts CROSS JOIN search_documents d ON d.pk = search_fts.rowid",
+            from_=f"search_fts CROSS JOIN {_WINDOW_DOCS} ON d.pk = search_fts.rowid",
             where=[f"search_fts MATCH {p.one(expression)}"],
             score=f"(-bm25(search_fts, {BM25_WEIGHTS}) * (1 + d.boost))",
             order="search_fts.rowid",
             by_type=f"{_BY_TYPE} CROSS JOIN search_fts ON search_fts.rowid = d.pk",
             pk="+search_fts.rowid")
+
+    async def _begin_search(self, conn: Any) -> None:
+        # per connection, and only pages actually read count against it
+        await conn.exec_driver_sql(f"PRAGMA cache_size = -{SEARCH_CACHE_KIB}")
 
     async def _small_tag_sets(self, conn: Any, request: SearchRequest
                               ) -> frozenset[tuple[str, tuple[str, ...]]]:
