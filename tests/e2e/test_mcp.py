@@ -18,9 +18,7 @@ from mcp import Client, MCPError, StdioServerParameters
 from mcp.client.streamable_http import streamable_http_client
 
 from stockflow.bootstrap import bootstrap
-from stockflow.mcp.domain import CORE
 from stockflow.mcp.service import CALL_TOOL, FIND_TOOLS
-from stockflow.mcp.tools import TOOLS
 from tests.conftest import make_settings, serving
 from tests.e2e.users_support import ADMIN_KEY, AUTH, sign_up
 
@@ -179,9 +177,3 @@ async def _stdio_exit(base: str, env: dict[str, str]) -> tuple[int, str]:
         stderr=asyncio.subprocess.PIPE)
     _, err = await asyncio.wait_for(proc.communicate(), 60)
     return proc.returncode, err.decode()
-
-
-def test_every_core_row_fits_the_first_list_and_names_are_unique():
-    core = [t for t in TOOLS if t.group == CORE]
-    assert len(core) + 2 <= 20  # with find_tools and call_tool, the inactive rows included
-    assert len({t.name for t in TOOLS}) == len(TOOLS)

@@ -8,11 +8,13 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+
+from tests.standins import LocalHTTPServer
 
 PAYLOADS = Path(__file__).resolve().parent.parent / "fixtures" / "payloads"
 
@@ -115,7 +117,7 @@ def _handler(vendor: FakeVendor) -> type[BaseHTTPRequestHandler]:
 @pytest.fixture(scope="session")
 def _server() -> Iterator[FakeVendor]:
     vendor = FakeVendor()
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(vendor))
+    httpd = LocalHTTPServer(("127.0.0.1", 0), _handler(vendor))
     httpd.daemon_threads = True
     vendor.url = f"http://127.0.0.1:{httpd.server_address[1]}"
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)

@@ -7,10 +7,11 @@ import json
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs, urlsplit
 
 from tests.providers.conftest import payload
+from tests.standins import LocalHTTPServer
 
 
 @dataclass
@@ -73,7 +74,7 @@ def _handler(vendor: RoutedVendor) -> type[BaseHTTPRequestHandler]:
 
 def serve() -> Iterator[RoutedVendor]:
     vendor = RoutedVendor()
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(vendor))
+    httpd = LocalHTTPServer(("127.0.0.1", 0), _handler(vendor))
     httpd.daemon_threads = True
     vendor.url = f"http://127.0.0.1:{httpd.server_address[1]}"
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)

@@ -153,3 +153,9 @@ def test_find_matches_every_word_among_the_tools_behind_discovery(app):
     assert "get_quote" not in [t.name for t in box.find("")]  # already in the first list
     with pytest.raises(ValueError, match="declared twice"):
         ToolBox([GET, GET], OPENAPI)
+
+
+def test_every_core_row_fits_the_first_list_and_names_are_unique():
+    core = [t for t in TOOLS if t.group == CORE]
+    assert len(core) + 2 <= 20  # with find_tools and call_tool, the inactive rows included
+    assert len({t.name for t in TOOLS}) == len(TOOLS)
