@@ -9,6 +9,7 @@ import asyncio
 import os
 import re
 from collections.abc import Callable, Sequence
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -93,6 +94,7 @@ class SqlDatabase:
                 kwargs["pool_size"] = self.pool_size  # a memory database uses one static connection
             engine = create_async_engine(self._sa_url, **kwargs)
             event.listen(engine.sync_engine, "connect", _sqlite_on_connect)
+            engine.sync_engine.dialect.do_terminate = _sqlite_terminate  # type: ignore[method-assign]
         else:
             if self.schema:
                 kwargs["connect_args"] = {
@@ -308,6 +310,35 @@ def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
             cursor.execute(pragma)
     finally:
         cursor.close()
+
+
+def _sqlite_terminate(dbapi_connection: Any) -> None:
+    """Hard-close a connection SQLAlchemy gave up on (a task cancelled mid-statement): roll back
+    and close it on the connection's own thread, behind the statement still running there.
+
+    Two ways the dialect's own terminate left the file locked for every later writer ("database
+    is locked" after busy_timeout, in this process and the next):
+    - it closes without a rollback while the cancelled statement's cursor is still referenced
+      (by the cancellation's traceback), so SQLite keeps the closed connection alive as a zombie
+      that still holds its write transaction;
+    - it awaits a graceful close first and, when a second cancellation (cancel_and_wait repeats
+      them) interrupts that wait, force-closes; the late graceful close then marks the connection
+      closed before the thread has closed it, and the thread exits with it open.
+    The queue is aiosqlite's own (SQLAlchemy's adapter queues on it the same way); the thread
+    runs what is queued in order and `stop()` closes the connection and ends the thread.
+    """
+    driver = dbapi_connection.driver_connection            # aiosqlite.Connection
+    raw = driver._connection                                # the sqlite3 connection, or None
+    if raw is not None:
+        driver._tx.put_nowait((None, partial(_rollback_quietly, raw)))
+    driver.stop()
+
+
+def _rollback_quietly(raw: Any) -> None:
+    try:
+        raw.rollback()
+    except Exception:  # noqa: BLE001,S110 - a connection being thrown away; close() follows
+        pass
 
 
 def _async_url(url: str) -> tuple[URL, str, str | None]:

@@ -1,0 +1,66 @@
+"""A task cancelled in the middle of a SQLite write transaction must not leave the file locked:
+the platform's shutdown cancels its background tasks wherever they are (lifecycle.cancel_and_wait),
+and the next process to open the file has to be able to write. Before the fix the dropped
+connection was closed with its transaction open and stayed a zombie holding the write lock."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+
+from stockflow.adapters.storage.database import SqlDatabase
+
+# Long enough (a second or so) that the cancellation lands while it runs on the driver's thread.
+_SLOW = ("WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 5000000) "
+         "SELECT count(*) FROM c")
+
+
+def _can_write(path) -> bool:
+    probe = sqlite3.connect(path, timeout=0.2)
+    try:
+        probe.execute("BEGIN IMMEDIATE")
+        probe.execute("ROLLBACK")
+        return True
+    except sqlite3.OperationalError:
+        return False
+    finally:
+        probe.close()
+
+
+async def test_a_cancelled_write_transaction_releases_the_file(tmp_path):
+    path = tmp_path / "cancel.db"
+    db = SqlDatabase(f"sqlite:///{path}")
+    await db.connect()
+    async with db.engine.begin() as conn:
+        await conn.exec_driver_sql("CREATE TABLE t (x INTEGER)")
+    started = asyncio.Event()
+
+    async def writer() -> None:
+        async with db.engine.begin() as conn:
+            await conn.exec_driver_sql("INSERT INTO t VALUES (1)")    # now holds the write lock
+            started.set()
+            await conn.exec_driver_sql(_SLOW)
+
+    task = asyncio.create_task(writer())
+    await started.wait()
+    await asyncio.sleep(0.05)
+    task.cancel()                          # lands in the slow statement: the connection is dropped
+    await asyncio.wait([task], timeout=30)
+    assert task.cancelled()
+    await db.close()
+
+    # The statement still finishes on the driver's thread; the close queued behind it must run.
+    for _ in range(150):
+        if _can_write(path):
+            break
+        await asyncio.sleep(0.2)
+    assert _can_write(path), "the cancelled transaction still holds the SQLite write lock"
+    assert await _read_back(path) == [], "the cancelled transaction's row was committed"
+
+
+async def _read_back(path) -> list[tuple[int]]:
+    reader = sqlite3.connect(path)
+    try:
+        return reader.execute("SELECT x FROM t").fetchall()
+    finally:
+        reader.close()
