@@ -8,6 +8,8 @@ from __future__ import annotations
 import asyncio
 import os
 import re
+import threading
+import time
 from collections.abc import Callable, Sequence
 from functools import partial
 from pathlib import Path
@@ -67,6 +69,7 @@ class SqlDatabase:
         self._engine: AsyncEngine | None = None
         self._processors: dict[tuple[str, tuple[str, ...]], list[Callable[[Any], Any] | None]] = {}
         self._array_type_cache: dict[tuple[str, tuple[str, ...]], list[str] | None] = {}
+        self._ending: list[threading.Thread] = []  # threads of hard-closed SQLite connections
 
     def __repr__(self) -> str:
         shown = self._sa_url.render_as_string(hide_password=True)
@@ -94,7 +97,8 @@ class SqlDatabase:
                 kwargs["pool_size"] = self.pool_size  # a memory database uses one static connection
             engine = create_async_engine(self._sa_url, **kwargs)
             event.listen(engine.sync_engine, "connect", _sqlite_on_connect)
-            engine.sync_engine.dialect.do_terminate = _sqlite_terminate  # type: ignore[method-assign]
+            engine.sync_engine.dialect.do_terminate = partial(  # type: ignore[method-assign]
+                _sqlite_terminate, self._ending)
         else:
             if self.schema:
                 kwargs["connect_args"] = {
@@ -106,6 +110,10 @@ class SqlDatabase:
         if self._engine is not None:
             engine, self._engine = self._engine, None
             await engine.dispose()
+        # A hard-closed connection's thread ends after its rollback; nothing outlives close().
+        ending, self._ending[:] = list(self._ending), []
+        if any(t.is_alive() for t in ending):
+            await asyncio.to_thread(_join, ending, 30.0)
 
     async def migrate(self, locations: Sequence[str] = ()) -> None:
         """Upgrade to the newest alembic revisions; safe to repeat and to run from many processes.
@@ -312,7 +320,13 @@ def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
         cursor.close()
 
 
-def _sqlite_terminate(dbapi_connection: Any) -> None:
+def _join(threads: list[threading.Thread], patience: float) -> None:
+    deadline = time.monotonic() + patience
+    for thread in threads:
+        thread.join(max(0.0, deadline - time.monotonic()))
+
+
+def _sqlite_terminate(ending: list[threading.Thread], dbapi_connection: Any) -> None:
     """Hard-close a connection SQLAlchemy gave up on (a task cancelled mid-statement): roll back
     and close it on the connection's own thread, behind the statement still running there.
 
@@ -324,21 +338,33 @@ def _sqlite_terminate(dbapi_connection: Any) -> None:
     - it awaits a graceful close first and, when a second cancellation (cancel_and_wait repeats
       them) interrupts that wait, force-closes; the late graceful close then marks the connection
       closed before the thread has closed it, and the thread exits with it open.
-    The queue is aiosqlite's own (SQLAlchemy's adapter queues on it the same way); the thread
-    runs what is queued in order and `stop()` closes the connection and ends the thread.
+    The statement still running is interrupted (nobody awaits its result any more); the queue
+    is aiosqlite's own (SQLAlchemy's adapter queues on it the same way), its thread runs what is
+    queued in order, and the last item ends it as aiosqlite's `stop()` does, but without a
+    future of the event loop's; `close()` waits for the thread.
     """
+    import aiosqlite.core as aiosqlite_core
+
     driver = dbapi_connection.driver_connection            # aiosqlite.Connection
     raw = driver._connection                                # the sqlite3 connection, or None
-    if raw is not None:
-        driver._tx.put_nowait((None, partial(_rollback_quietly, raw)))
-    driver.stop()
+    stop = getattr(aiosqlite_core, "_STOP_RUNNING_SENTINEL", None)
+    if raw is None or stop is None:     # closed already, or an aiosqlite without the sentinel
+        driver.stop()
+        return
 
+    def rollback_and_close() -> object:
+        for step in (raw.rollback, raw.close):
+            try:
+                step()
+            except Exception:  # noqa: BLE001,S110 - a connection being thrown away
+                pass
+        driver._connection = None
+        return stop
 
-def _rollback_quietly(raw: Any) -> None:
-    try:
-        raw.rollback()
-    except Exception:  # noqa: BLE001,S110 - a connection being thrown away; close() follows
-        pass
+    raw.interrupt()
+    driver._running = False
+    driver._tx.put_nowait((None, rollback_and_close))
+    ending.append(driver._thread)
 
 
 def _async_url(url: str) -> tuple[URL, str, str | None]:
