@@ -1,4 +1,5 @@
-"""Search and suggest latency, and index throughput, on SQLite FTS5 and PostgreSQL full text.
+"""Search and suggest latency, and index throughput, on SQLite FTS5, PostgreSQL full text and
+Tantivy (the embedded default: an index folder, its symbols in SQLite).
 
 For each size (generated news, Zipf-distributed words, 500 tickers, story clusters):
 index throughput through SearchIndex.upsert, then a fixed mix of queries through
@@ -9,6 +10,7 @@ SearchService.suggest against the bare trigram query.
 
     .venv/bin/python bench/search.py --engine sqlite --sizes 10000,100000
     .venv/bin/python bench/search.py --engine postgresql --sizes 10000 --symbols 100000
+    .venv/bin/python bench/search.py --engine tantivy --sizes 10000,100000,1000000 --symbols 0
 
 Building 1 M documents takes minutes; `--db DIR` keeps each size's database (SQLite: a file in
 DIR; PostgreSQL: a schema named after the size) and `--repeat` measures on a kept one again
@@ -24,6 +26,7 @@ import argparse
 import asyncio
 import os
 import random
+import shutil
 import statistics
 import string
 import tempfile
@@ -36,10 +39,11 @@ import sqlalchemy as sa
 from stockflow.adapters.search.postgres_fts import PostgresSearchIndex, render_tsquery
 from stockflow.adapters.search.sqlite_fts import BM25_WEIGHTS, SqliteSearchIndex, render_fts5
 from stockflow.adapters.search.sqlparts import Params
+from stockflow.adapters.search.tantivy_index import TantivySearchIndex
 from stockflow.adapters.storage.database import SqlDatabase
 from stockflow.search.config import SearchSettings
-from stockflow.search.domain import DocType, SearchDocument, SuggestEntry
-from stockflow.search.query import parse
+from stockflow.search.domain import DocType, SearchDocument, SearchRequest, SuggestEntry
+from stockflow.search.query import ParsedQuery, parse
 from stockflow.search.service import SearchService
 from stockflow.testing.fakes import FakeClock
 
@@ -138,6 +142,18 @@ def bare_query(engine: str, query: str) -> tuple[str, dict]:
             f"ts_rank_cd(tsv, ({expression}), 1) DESC LIMIT 20"), p.values
 
 
+async def bare_search(index, engine: str, q: str) -> None:
+    """The engine's own top 20 for the query's words: Tantivy's BM25 through its searcher (in a
+    thread, as the adapter runs it), or the SQL of `bare_query` through the driver."""
+    if isinstance(index, TantivySearchIndex):
+        query, _ = index.queries.build(SearchRequest(ParsedQuery(parse(q).clauses)))
+        await asyncio.to_thread(index.searcher.search, query, 20, False)
+        return
+    sql, params = bare_query(engine, q)
+    async with index.db.engine.connect() as conn:
+        (await conn.execute(sa.text(sql), params)).all()
+
+
 async def timed(calls) -> list[float]:
     out = []
     for call in calls:
@@ -166,9 +182,7 @@ async def bench_search(index, engine: str, size: int, n_queries: int,
     service = SearchService(index, SearchSettings(rank_window=window), FakeClock())
     queries = query_mix(words, tickers, n_queries)
     async def bare(q: str) -> None:
-        sql, params = bare_query(engine, q)
-        async with index.db.engine.connect() as conn:
-            (await conn.execute(sa.text(sql), params)).all()
+        await bare_search(index, engine, q)
 
     for q in queries[:10]:  # warm the caches of both paths alike
         await service.search(q)
@@ -203,6 +217,8 @@ def typo(rng: random.Random, word: str) -> str:
 
 
 async def bench_suggest(index, engine: str, n: int, k: int) -> dict:
+    if isinstance(index, TantivySearchIndex):  # its symbols and suggestions are SQLite's
+        index, engine = index.symbols, "sqlite"
     entries = symbols(n)
     for i in range(0, n, 2000):
         await index.upsert_symbols(entries[i:i + 2000])
@@ -239,7 +255,7 @@ async def bench_suggest(index, engine: str, n: int, k: int) -> dict:
 async def open_index(engine: str, tmp: str, kept: str | None = None, reuse: bool = False):
     """A fresh database, or with `kept` (a name per size) one that outlives the run; `reuse`
     keeps what a kept one holds instead of starting it empty."""
-    if engine == "sqlite":
+    if engine in ("sqlite", "tantivy"):
         path = os.path.join(tmp, f"{kept}.db" if kept else f"search-{uuid.uuid4().hex[:6]}.db")
         for stale in (path, f"{path}-wal", f"{path}-shm") if kept and not reuse else ():
             if os.path.exists(stale):
@@ -247,6 +263,11 @@ async def open_index(engine: str, tmp: str, kept: str | None = None, reuse: bool
         db = SqlDatabase(f"sqlite:///{path}")
         await db.connect()
         index = SqliteSearchIndex(db)
+        if engine == "tantivy":
+            folder = f"{path}.tantivy"
+            if not reuse and os.path.exists(folder):
+                shutil.rmtree(folder)
+            index = TantivySearchIndex(folder, index)
     else:
         schema = f"bench_search_{kept or uuid.uuid4().hex[:10]}"
         db = SqlDatabase(PG_URL, schema=schema, pool_size=2)
@@ -260,7 +281,9 @@ async def open_index(engine: str, tmp: str, kept: str | None = None, reuse: bool
     return db, index
 
 
-async def close_index(db: SqlDatabase, keep: bool = False) -> None:
+async def close_index(db: SqlDatabase, index, keep: bool = False) -> None:
+    if isinstance(index, TantivySearchIndex):
+        await index.close()
     if db.schema and not keep:
         async with db.engine.begin() as conn:
             await conn.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{db.schema}" CASCADE')
@@ -269,7 +292,8 @@ async def close_index(db: SqlDatabase, keep: bool = False) -> None:
 
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--engine", choices=["sqlite", "postgresql", "both"], default="sqlite")
+    parser.add_argument("--engine", choices=["sqlite", "postgresql", "tantivy", "both", "all"],
+                        default="sqlite")
     parser.add_argument("--sizes", default="10000,100000")
     parser.add_argument("--queries", type=int, default=300)
     parser.add_argument("--symbols", type=int, default=100_000)
@@ -280,7 +304,8 @@ async def main() -> None:
     parser.add_argument("--repeat", action="store_true",
                         help="with --db: measure on the kept database instead of indexing again")
     args = parser.parse_args()
-    engines = ["sqlite", "postgresql"] if args.engine == "both" else [args.engine]
+    engines = {"both": ["sqlite", "postgresql"], "all": ["tantivy", "sqlite", "postgresql"]
+               }.get(args.engine, [args.engine])
     window = None if args.window.lower() == "none" else int(args.window)
     if args.db:
         os.makedirs(args.db, exist_ok=True)
@@ -293,7 +318,7 @@ async def main() -> None:
                     r = await bench_search(index, engine, size, args.queries, window,
                                            reuse=args.repeat)
                 finally:
-                    await close_index(db, keep=bool(args.db))
+                    await close_index(db, index, keep=bool(args.db))
                 rate = "reused" if r["docs_per_s"] is None else f"{r['docs_per_s']:,.0f} docs/s"
                 print(f"{engine:10} search {r['size']:>9,} docs  index {rate:>14}"
                       f"  p50 {r['p50']:6.2f} ms  p95 {r['p95']:6.2f} ms  bare p50 "
@@ -309,7 +334,7 @@ async def main() -> None:
                 try:
                     s = await bench_suggest(index, engine, args.symbols, args.queries)
                 finally:
-                    await close_index(db)
+                    await close_index(db, index)
                 print(f"{engine:10} suggest {s['symbols']:>8,} symbols  p50 {s['p50']:6.2f} ms "
                       f" p95 {s['p95']:6.2f} ms  bare p50 {s['raw_p50']:6.2f} p95 "
                       f"{s['raw_p95']:6.2f}  ratio p95 {s['p95'] / s['raw_p95']:.1f}x",

@@ -13,6 +13,9 @@ its own cost counts against the route.
 (`search.database_url`); with `--repeat` it measures on what that holds without indexing again:
 
     .venv/bin/python bench/search_api.py --sizes 1000000 --db /tmp/sf-search --repeat
+
+`--engine` is the app's search engine: `tantivy` (the embedded default; with `--db`, the folder
+bench/search.py --engine tantivy kept beside that database) or `sqlite` (FTS5).
 """
 
 from __future__ import annotations
@@ -26,9 +29,8 @@ import tempfile
 import time
 
 import httpx
-import sqlalchemy as sa
 import uvicorn
-from search import bare_query, news_documents, news_terms, pct, query_mix, timed
+from search import bare_search, news_documents, news_terms, pct, query_mix, timed
 
 from stockflow.bootstrap import bootstrap
 from stockflow.entrypoints.cli import UVICORN_OPTIONS
@@ -45,18 +47,20 @@ def _port() -> int:
         return s.getsockname()[1]
 
 
-def _settings(tmp: str, index_db: str | None = None) -> Settings:
-    search = {"database_url": f"sqlite:///{index_db}"} if index_db else {}
+def _settings(tmp: str, engine: str, index_db: str | None = None) -> Settings:
+    search = {"engine": "tantivy" if engine == "tantivy" else "database"}
+    if index_db:
+        search |= {"database_url": f"sqlite:///{index_db}", "index_dir": f"{index_db}.tantivy"}
     return Settings(data_dir=tmp, log={"level": "WARNING"}, services={"live_quotes": False},
                     simulator={"backfill_on_start": False}, search=search,
                     auth={"anonymous_tier": "enterprise",
                           "anonymous_rate_limit": "100000000/minute"})
 
 
-async def run(size: int, n_queries: int, index_db: str | None = None,
+async def run(size: int, n_queries: int, engine: str, index_db: str | None = None,
               reuse: bool = False) -> dict:
     with tempfile.TemporaryDirectory(prefix="stockflow-search-api-") as tmp:
-        container = bootstrap(_settings(tmp, index_db))
+        container = bootstrap(_settings(tmp, engine, index_db))
         port = _port()
         server = uvicorn.Server(uvicorn.Config(create_app(container), host="127.0.0.1",
                                                port=port, **{**UVICORN_OPTIONS,
@@ -67,13 +71,14 @@ async def run(size: int, n_queries: int, index_db: str | None = None,
                 await task
             await asyncio.sleep(0.05)
         try:
-            return await _measure(container, port, size, n_queries, reuse)
+            return await _measure(container, port, size, n_queries, engine, reuse)
         finally:
             server.should_exit = True
             await task
 
 
-async def _measure(container, port: int, size: int, n_queries: int, reuse: bool) -> dict:
+async def _measure(container, port: int, size: int, n_queries: int, engine: str,
+                   reuse: bool) -> dict:
     index, service = container.port(SearchIndex), container.port(SearchService)
     throughput = None
     if reuse and await index.count(DocType.NEWS) == size:
@@ -88,9 +93,7 @@ async def _measure(container, port: int, size: int, n_queries: int, reuse: bool)
     queries = query_mix(words, tickers, n_queries)
 
     async def bare(q: str) -> None:
-        sql, params = bare_query("sqlite", q)
-        async with index.db.engine.connect() as conn:
-            (await conn.execute(sa.text(sql), params)).all()
+        await bare_search(index, "sqlite", q)
 
     async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as client:
         async def api(q: str) -> None:
@@ -118,6 +121,7 @@ async def _measure(container, port: int, size: int, n_queries: int, reuse: bool)
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="10000,100000")
+    parser.add_argument("--engine", choices=["tantivy", "sqlite"], default="tantivy")
     parser.add_argument("--queries", type=int, default=300)
     parser.add_argument("--db", help="directory where bench/search.py --db kept its databases")
     parser.add_argument("--repeat", action="store_true",
@@ -125,9 +129,9 @@ async def main() -> None:
     args = parser.parse_args()
     for size in (int(s) for s in args.sizes.split(",") if s):
         index_db = os.path.join(args.db, f"news_{size}.db") if args.db else None
-        r = await run(size, args.queries, index_db, reuse=args.repeat)
+        r = await run(size, args.queries, args.engine, index_db, reuse=args.repeat)
         rate = "reused" if r["docs_per_s"] is None else f"{r['docs_per_s']:,.0f} docs/s"
-        print(f"sqlite api {r['size']:>9,} docs  index {rate:>14}  "
+        print(f"{args.engine:7} api {r['size']:>9,} docs  index {rate:>14}  "
               f"api p50 {r['api_p50']:6.2f} p95 {r['api_p95']:6.2f}  service p50 "
               f"{r['svc_p50']:6.2f} p95 {r['svc_p95']:6.2f}  bare p50 {r['bare_p50']:6.2f} "
               f"p95 {r['bare_p95']:6.2f}  api/bare p50 {r['api_p50'] / r['bare_p50']:.1f}x "

@@ -129,7 +129,7 @@ async def test_an_index_in_a_database_of_its_own(tmp_path):
     own = tmp_path / "index.db"
     # No statements loaded: the financial profiles of a first load would join the universe.
     async with container_with(tmp_path, "memory", settings={
-            "search": {"database_url": f"sqlite:///{own}"},
+            "search": {"database_url": f"sqlite:///{own}", "engine": "database"},
             "analysis": {"preload": False}}) as (container, client):
         r = await client.get("/v1/search/company", params={"q": "nvidia"})
         assert [h["id"] for h in r.json()["data"]["hits"]][:1] == ["NVDA"]

@@ -12,6 +12,14 @@ class SearchSettings(BaseModel):
     database_url: str | None = Field(
         None, description="Database holding the index (sqlite:// -> FTS5, postgresql:// -> full "
                           "text). None: the platform's storage database.")
+    engine: Literal["auto", "tantivy", "database"] = Field(
+        "auto", description="The documents' full-text engine. tantivy: a Tantivy index folder "
+        "(index_dir), exact and fast at millions of documents, for processes on one machine; "
+        "database: the search database's own (SQLite FTS5, PostgreSQL full text), shared by "
+        "processes on many machines; auto: tantivy on a SQLite search database, else database. "
+        "Symbols and suggestions stay in the search database either way.")
+    index_dir: str = Field("search-index", description="The Tantivy folder, relative to the "
+                           "data folder unless absolute.")
     default_limit: int = Field(20, ge=1, le=100, description="Hits per page when none is asked.")
     max_limit: int = Field(100, ge=1, le=1000, description="Largest page a caller may ask for.")
     suggest_limit: int = Field(10, ge=1, le=50, description="Suggestions per autocomplete call.")

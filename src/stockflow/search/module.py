@@ -36,7 +36,7 @@ def build(p: Platform, plan: Plan) -> ContextParts:
     db, own_db = p.db, s.database_url is not None
     if own_db:  # an index in a database of its own: connected and given its schema here
         db = registry.build("storage", s.database_url)
-    index = registry.build("search", db.url, database=db)
+    index = registry.build("search", _index_url(s, db, p.settings.data_dir), database=db)
     # Each type is read from the context that owns it; the index's own copy only when that
     # context does not run (switched off).
     articles, figures = p.ports.find(ArticleReader), p.ports.find(KeyFiguresReader)
@@ -65,6 +65,8 @@ def build(p: Platform, plan: Plan) -> ContextParts:
         "search", ports={SearchService: search, SearchIndex: index, Reindexer: reindexer},
         jobs=tasks.jobs(search), health={"search": health},
         workers={WORKER: worker}, on_start=[index.prepare])
+    if hasattr(index, "close"):  # an index of its own (Tantivy): its writer lock is released
+        parts.on_stop.append(index.close)
     if own_db:
         async def open_own() -> None:
             await db.connect()
@@ -81,6 +83,17 @@ def build(p: Platform, plan: Plan) -> ContextParts:
             parts.routers.append(api.news_router)
             parts.guards += api.NEWS_GUARDS
     return parts
+
+
+def _index_url(s: SearchSettings, db: Any, data_dir: Any) -> str:
+    """The index's URL: the search database's own, or a Tantivy folder (in the data folder
+    unless absolute) for `tantivy`, and for `auto` when that database is SQLite."""
+    from pathlib import Path
+    from urllib.parse import quote
+
+    if s.engine == "database" or (s.engine == "auto" and db.dialect != "sqlite"):
+        return str(db.url)
+    return "tantivy://" + quote((Path(data_dir) / s.index_dir).resolve().as_posix())
 
 
 MODULE = ContextModule(

@@ -136,6 +136,14 @@ def _filter_clause(name: str, values: list[str], negate: bool, p: Params) -> str
 
 
 def decode_search_cursor(cursor: str) -> tuple[float, str]:
+    """(score, key) of a SQL engine's cursor."""
+    score, key = decode_score_cursor(cursor, "k", str)
+    return score, str(key)
+
+
+def decode_score_cursor(cursor: str, tie: str, tie_type: type) -> tuple[float, Any]:
+    """(score, tie-break) of a search cursor {"s": score, tie: value}; InvalidCursor for any
+    cursor not of that shape (another engine's included)."""
     from stockflow.core.pagination import decode_cursor
     from stockflow.core.problems import Problem
 
@@ -143,7 +151,8 @@ def decode_search_cursor(cursor: str) -> tuple[float, str]:
         value = decode_cursor(cursor)
     except Problem:
         raise InvalidCursor("cursor is not one this index issued") from None
-    score, key = value.get("s"), value.get("k")
-    if not isinstance(score, int | float) or not isinstance(key, str) or not math.isfinite(score):
+    score, second = value.get("s"), value.get(tie)
+    if (not isinstance(score, int | float) or isinstance(second, bool)
+            or not isinstance(second, tie_type) or not math.isfinite(score)):
         raise InvalidCursor("cursor is not one this index issued")
-    return float(score), key
+    return float(score), second
