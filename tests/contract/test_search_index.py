@@ -1,11 +1,8 @@
-"""The SearchIndex contract, run on SQLite FTS5, on PostgreSQL (a fresh schema per test) and on
-Tantivy (an index folder per test, its symbols in SQLite)."""
+"""The SearchIndex contract, run on every engine of search_engines.py."""
 
 from __future__ import annotations
 
 import random
-import uuid
-from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import timedelta
 from typing import Any
@@ -15,68 +12,13 @@ import sqlalchemy as sa
 
 from stockflow.adapters.search.postgres_fts import PostgresSearchIndex
 from stockflow.adapters.search.sqlite_fts import SEARCH_CACHE_KIB, SqliteSearchIndex
-from stockflow.adapters.search.tantivy_index import TantivySearchIndex
-from stockflow.adapters.storage.database import SqlDatabase
-from stockflow.search.domain import DocType, InvalidCursor, SearchRequest, SuggestEntry
+from stockflow.search.domain import DocType, InvalidCursor, SuggestEntry
 from stockflow.search.ports import SearchIndex
-from stockflow.search.query import parse
 from stockflow.search.text import match_quality
 from tests.contract.search_corpus import COMPANIES, NEWS, SYMBOLS, T0, company, news
+from tests.contract.search_engines import index, keys, postgres_index, search, sqlite_index
 
-
-async def _sqlite(tmp_path) -> AsyncIterator[SearchIndex]:
-    db = SqlDatabase(f"sqlite:///{tmp_path / 'search.db'}")
-    await db.connect()
-    try:
-        yield SqliteSearchIndex(db)
-    finally:
-        await db.close()
-
-
-async def _tantivy(tmp_path) -> AsyncIterator[SearchIndex]:
-    async for symbols in _sqlite(tmp_path):
-        ix = TantivySearchIndex(tmp_path / "tantivy", symbols)
-        try:
-            yield ix
-        finally:
-            await ix.close()
-
-
-async def _postgres(url: str) -> AsyncIterator[SearchIndex]:
-    schema = f"search_{uuid.uuid4().hex[:16]}"
-    db = SqlDatabase(url, schema=schema, pool_size=2)
-    await db.connect()
-    try:
-        async with db.engine.begin() as conn:
-            await conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
-        yield PostgresSearchIndex(db)
-    finally:
-        async with db.engine.begin() as conn:
-            await conn.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
-        await db.close()
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres),
-                        "tantivy"])
-async def index(request, tmp_path) -> AsyncIterator[SearchIndex]:
-    if request.param == "postgresql":
-        source = _postgres(request.getfixturevalue("postgres_url"))
-    else:
-        source = _tantivy(tmp_path) if request.param == "tantivy" else _sqlite(tmp_path)
-    async for ix in source:
-        await ix.ensure_schema()
-        await ix.ensure_schema()  # repeatable
-        await ix.upsert(COMPANIES + NEWS)
-        await ix.upsert_symbols(SYMBOLS)
-        yield ix
-
-
-async def search(ix: SearchIndex, text: str, **kwargs):
-    return await ix.search(SearchRequest(parse(text), **kwargs))
-
-
-def keys(page) -> list[str]:
-    return [h.document.key for h in page.hits]
+__all__ = ["index"]  # the fixture, imported so that pytest finds it here
 
 
 async def test_is_a_search_index(index) -> None:
@@ -238,7 +180,7 @@ async def test_tag_filters_as_a_set_or_probed_per_match_agree(index, monkeypatch
 async def test_postgres_plans_each_search_for_its_own_values(postgres_url) -> None:
     """A search's statement text repeats across queries; its plan must not be a generic one
     cached by the prepared statement (it was 7x slower at 1 M documents)."""
-    async for ix in _postgres(postgres_url):
+    async for ix in postgres_index(postgres_url):
         await ix.ensure_schema()
         await ix.upsert(NEWS)
         seen = []
@@ -259,7 +201,7 @@ async def test_postgres_plans_each_search_for_its_own_values(postgres_url) -> No
 async def test_sqlite_reads_the_window_from_its_covering_index(tmp_path) -> None:
     """FTS5's window of matches is joined to the narrow covering index, not to the documents'
     rows (which hold the bodies), through a search connection with a larger page cache."""
-    async for ix in _sqlite(tmp_path):
+    async for ix in sqlite_index(tmp_path):
         await ix.ensure_schema()
         await ix.upsert(COMPANIES + NEWS)
         statements: list[tuple[str, Any]] = []
@@ -373,7 +315,7 @@ async def test_suggest_prefixes_fill_the_list_before_typos(index) -> None:
 async def test_postgres_asks_for_close_names_before_the_wide_trigram_query(postgres_url) -> None:
     """The wide trigram query (every name sharing a few of the input's trigrams) runs only when
     the close names leave room for a two-typo match; the answers are the same either way."""
-    async for ix in _postgres(postgres_url):
+    async for ix in postgres_index(postgres_url):
         await ix.ensure_schema()
         await ix.upsert_symbols(SYMBOLS + [
             SuggestEntry(f"company:PX{i}", f"PX{i}", f"Prism Holdings {i}", popularity=float(i))

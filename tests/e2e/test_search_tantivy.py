@@ -70,3 +70,24 @@ async def _keep_writing(index: SearchIndex) -> None:
                                            published_at=datetime.now(UTC))])
         i += 1
         await asyncio.sleep(0.2)
+
+
+async def test_an_installation_that_ran_the_database_engine_gets_its_documents_once(tmp_path):
+    """Upgrading to the Tantivy default: the first start copies what the database's own index
+    holds (the only copy of news when the news context is off), then never again."""
+    settings = {"analysis": {"preload": False}, "search": {"engine": "database"}}
+    async with container_with(tmp_path, "memory", settings=settings) as (container, _):
+        await container.port(SearchIndex).upsert([NOTE])
+    settings = {"analysis": {"preload": False}}
+    async with container_with(tmp_path, "memory", settings=settings) as (container, client):
+        index = container.port(SearchIndex)
+        assert isinstance(index, TantivySearchIndex)
+        marker = tmp_path / "search-index" / f"v{SCHEMA_VERSION}" / "imported-from-database"
+        await eventually(marker.exists, timeout=20, message="the import finished")
+        assert await index.get(NOTE.key) == NOTE
+        r = await client.get("/v1/search", params={"q": "quokka", "type": "news"})
+        assert [h["id"] for h in r.json()["data"]["hits"]] == ["kept"], r.text
+        await index.delete([NOTE.key])
+    async with container_with(tmp_path, "memory", settings=settings) as (container, _):
+        await asyncio.sleep(0.5)   # an import, were one to run again, would bring it back
+        assert await container.port(SearchIndex).get(NOTE.key) is None

@@ -28,15 +28,17 @@ class SearchIndex(Protocol):
     """The full-text index of companies, news and financial profiles.
 
     - `upsert` replaces documents by key (type:id); a document is searchable when it returns.
-    - `search` ranks by relevance (higher score first; ties by key), or, for a query with no
-      words, by publication time then boost. With `collapse`, one hit per story cluster.
+      A batch is written whole or not at all.
+    - `search` ranks by relevance (higher score first; ties in a stable order of the engine's:
+      by key on the SQL engines, by indexing order on Tantivy), or, for a query with no words,
+      by publication time then boost. With `collapse`, one hit per story cluster.
       `total` and the facets count matching documents (before collapsing).
     - `cursor` from a page's `next_cursor` continues after that page's last hit; pages of one
       query never repeat or skip a hit while the index does not change.
     - `suggest` completes tickers and names by prefix and tolerates one or two typos, ranked by
       match quality then popularity.
-    - No input, however malformed, makes search or suggest raise anything but ValueError for a
-      cursor this index did not issue.
+    - No input, however malformed, makes search or suggest raise anything but InvalidCursor (a
+      ValueError) for a cursor this index did not issue (another engine's included).
     """
 
     async def ensure_schema(self) -> None:

@@ -9,10 +9,13 @@ import asyncio
 import sqlite3
 import threading
 
+import pytest
+import sqlalchemy as sa
+
 from stockflow.adapters.storage.database import SqlDatabase
 
-# Seconds long, so the cancellation lands while it runs on the driver's thread.
-_SLOW = ("WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 50000000) "
+# About a second, so the cancellation lands while it runs on the driver's thread.
+_SLOW = ("WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 3000000) "
          "SELECT count(*) FROM c")
 
 
@@ -28,7 +31,29 @@ def _can_write(path) -> bool:
         probe.close()
 
 
-async def test_a_cancelled_write_transaction_releases_the_file(tmp_path):
+_ROWS = ("WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 100000) "
+         "SELECT x FROM c")
+
+
+async def _slow(conn, started: asyncio.Event) -> None:
+    started.set()
+    await conn.exec_driver_sql(_SLOW)
+
+
+async def _idle(conn, started: asyncio.Event) -> None:
+    started.set()
+    await asyncio.sleep(30)
+
+
+async def _cursor_then_slow(conn, started: asyncio.Event) -> None:
+    result = await conn.stream(sa.text(_ROWS))
+    await result.fetchmany(10)               # a cursor of the connection left open, partly read
+    started.set()
+    await conn.exec_driver_sql(_SLOW)
+
+
+@pytest.mark.parametrize("body", [_slow, _idle, _cursor_then_slow])
+async def test_a_cancelled_write_transaction_releases_the_file(tmp_path, body):
     path = tmp_path / "cancel.db"
     db = SqlDatabase(f"sqlite:///{path}")
     await db.connect()
@@ -39,18 +64,17 @@ async def test_a_cancelled_write_transaction_releases_the_file(tmp_path):
     async def writer() -> None:
         async with db.engine.begin() as conn:
             await conn.exec_driver_sql("INSERT INTO t VALUES (1)")    # now holds the write lock
-            started.set()
-            await conn.exec_driver_sql(_SLOW)
+            await body(conn, started)
 
     task = asyncio.create_task(writer())
     await started.wait()
     await asyncio.sleep(0.05)
-    task.cancel()                          # lands in the slow statement: the connection is dropped
+    task.cancel()                          # the connection is dropped wherever the task is
     await asyncio.wait([task], timeout=30)
     assert task.cancelled()
     await db.close()
 
-    # close() waits for the dropped connection's thread: its statement interrupted, rolled back
+    # close() waits for the dropped connection's thread: its statement done, rolled back
     assert not [t for t in threading.enumerate() if "_connection_worker_thread" in t.name]
     assert _can_write(path), "the cancelled transaction still holds the SQLite write lock"
     assert await _read_back(path) == [], "the cancelled transaction's row was committed"

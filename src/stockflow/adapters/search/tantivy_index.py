@@ -18,25 +18,29 @@ empty index beside the old one, which `stockflow search reindex` fills.
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+import structlog
 import tantivy
 from tantivy import Occur, Order, Query
 
-from stockflow.adapters.search.rows import document_row, row_document
+from stockflow.adapters.search.tantivy_documents import (
+    ids_after,
+    stored_document,
+    stored_row,
+    to_tantivy,
+)
 from stockflow.adapters.search.tantivy_query import (
     TEXT_ANALYZER,
     QueryBuilder,
     build_schema,
-    story_hash,
     text_analyzer,
-    weight,
+    utc,
 )
 from stockflow.adapters.search.tantivy_results import aggregations, collect_page, shape_aggregations
 from stockflow.adapters.search.tantivy_writer import WriterLease
@@ -50,10 +54,13 @@ from stockflow.search.domain import (
     Suggestion,
 )
 from stockflow.search.ports import SearchIndex
-from stockflow.search.text import index_text
 
 WRITER_HEAP_BYTES = 64 * 1024 * 1024
 SCHEMA_VERSION = 1
+IMPORTED = "imported-from-database"   # marker: the one-time import from the database index ran
+IMPORT_BATCH = 2_000
+
+log = structlog.get_logger(__name__)
 
 
 class TantivySearchIndex:
@@ -73,11 +80,11 @@ class TantivySearchIndex:
                                "lock_wait_seconds": lock_wait_seconds}
         self._index: tantivy.Index | None = None
         self._lease: WriterLease | None = None
-        self._searcher: tantivy.Searcher | None = None
         self._next_seq = 1
         self._writes: ThreadPoolExecutor | None = None
         self._open_lock = asyncio.Lock()
         self._idle_task: asyncio.Task[None] | None = None
+        self._import_task: asyncio.Task[None] | None = None
 
     def __repr__(self) -> str:
         return f"TantivySearchIndex({str(self.path) if self.path else 'memory'!r})"
@@ -92,8 +99,30 @@ class TantivySearchIndex:
         await self._open()
 
     async def prepare(self) -> None:
+        """At the platform's start: open the folder, and the first time, bring over what the
+        search database's own index holds (an installation that ran the database engine)."""
         await self.symbols.prepare()
         await self._open()
+        marker = self._marker()
+        if marker is not None and not marker.exists() and self._import_task is None:
+            self._import_task = asyncio.create_task(self._import_database(marker),
+                                                    name="search-index-import")
+
+    def _marker(self) -> Path | None:
+        return None if self.path is None else self.path / f"v{SCHEMA_VERSION}" / IMPORTED
+
+    async def _import_database(self, marker: Path) -> None:
+        """Every document of the database index, type by type in id order; upserts replace, so
+        an import stopped half-way simply runs again at the next start."""
+        copied = 0
+        if await self.symbols.count():
+            for doc_type in DocType:
+                after: str | None = None
+                while batch := await self.symbols.page(doc_type, after, IMPORT_BATCH):
+                    copied += await self.upsert(batch)
+                    after = batch[-1].id
+            log.info("search documents imported from the database index", documents=copied)
+        marker.write_text(f"{copied} documents imported from the database index\n")
 
     async def _open(self) -> None:
         async with self._open_lock:
@@ -130,28 +159,30 @@ class TantivySearchIndex:
 
     async def close(self) -> None:
         """Finish merges and release the folder's writer lock (the platform's stop)."""
-        if self._idle_task is not None:
-            from stockflow.core.lifecycle import cancel_and_wait
+        from stockflow.core.lifecycle import cancel_and_wait
 
-            await cancel_and_wait(self._idle_task)
-            self._idle_task = None
+        for task in (self._import_task, self._idle_task):
+            await cancel_and_wait(task)
+        self._import_task = self._idle_task = None
         if self._lease is not None:
             await self._write(self._lease.release)
-        self._index = self._searcher = self._lease = None
+        self._index = self._lease = None
         if self._writes is not None:
             self._writes.shutdown(wait=True)
             self._writes = None
 
     @property
     def searcher(self) -> tantivy.Searcher:
-        if self._searcher is None:
+        """The newest searcher: this process's commits at once (reloaded after each), other
+        processes' within about half a second (Tantivy reloads on their commits). One read uses
+        one searcher throughout: a document address belongs to the searcher that returned it."""
+        if self._index is None:
             raise RuntimeError("the search index is not open; await prepare() first")
-        return self._searcher
+        return self._index.searcher()
 
     def _refresh(self) -> None:
         assert self._index is not None
         self._index.reload()
-        self._searcher = self._index.searcher()
 
     async def _write(self, fn: Any, *args: Any) -> Any:
         if self._writes is None:
@@ -159,7 +190,7 @@ class TantivySearchIndex:
         return await asyncio.get_running_loop().run_in_executor(self._writes, fn, *args)
 
     async def _read(self, fn: Any, *args: Any) -> Any:
-        if self._searcher is None:
+        if self._index is None:
             await self._open()
         return await asyncio.to_thread(fn, *args)
 
@@ -175,70 +206,40 @@ class TantivySearchIndex:
     def _upsert_sync(self, docs: list[SearchDocument]) -> None:
         assert self._lease is not None
         writer = self._lease.acquire()
-        known = self._seqs([d.key for d in docs])
-        for doc in docs:
-            seq = known.get(doc.key)
-            if seq is None:
-                seq, self._next_seq = self._next_seq, self._next_seq + 1
-            else:
-                writer.delete_documents_by_term("key", doc.key)
-            writer.add_document(self._document(doc, seq))
-        writer.commit()
+        try:
+            known = _seqs(self.searcher, self.schema, [d.key for d in docs])
+            seq = self._next_seq
+            for doc in docs:
+                if doc.key in known:
+                    writer.delete_documents_by_term("key", doc.key)
+                else:
+                    known[doc.key], seq = seq, seq + 1
+                writer.add_document(to_tantivy(doc, known[doc.key]))
+            writer.commit()
+        except BaseException:
+            # A batch is written whole or not at all, as in a SQL transaction: what it queued
+            # must not ride along with the next batch's commit.
+            try:
+                writer.rollback()
+            except Exception:  # noqa: BLE001 - then the writer goes, and its queue with it
+                self._lease.discard()
+            raise
+        self._next_seq = seq
         self._refresh()
 
-    def _seqs(self, keys: list[str]) -> dict[str, int]:
-        if self._searcher is None or not keys:
-            return {}
-        found: dict[str, int] = {}
-        s = self.searcher
-        for i in range(0, len(keys), 1024):
-            chunk = keys[i:i + 1024]
-            result = s.search(Query.term_set_query(self.schema, "key", chunk), len(chunk),
-                              count=False)
-            addrs = [a for _, a in result.hits]
-            for addr, seq in zip(addrs, s.fast_field_values("seq", addrs), strict=True):
-                found[self._key_of(addr)] = int(seq)
-        return found
-
-    def _key_of(self, addr: tantivy.DocAddress) -> str:
-        return str(json.loads(self.searcher.doc(addr).get_first("doc"))["key"])
-
-    def _document(self, doc: SearchDocument, seq: int) -> tantivy.Document:
-        row = document_row(doc)   # the SQL engines' normalised form, so `get` answers alike
-        out = tantivy.Document()
-        for name, text in (("key", doc.key), ("doc_type", doc.type.value),
-                           ("doc", json.dumps(row)), ("title", index_text(doc.title)),
-                           ("keywords", index_text(" ; ".join(doc.keywords))),
-                           ("body", index_text(doc.body))):
-            out.add_text(name, text)
-        for name in ("sector", "industry", "exchange", "asset_class", "country", "source",
-                     "lang", "sentiment"):
-            if row[name] is not None:
-                out.add_text(name, row[name])
-        for name, value in doc.tags():
-            out.add_text("tickers" if name == "ticker" else "event_types", value)
-        out.add_unsigned("seq", seq)
-        out.add_integer("story", story_hash(row["story_key"]))
-        out.add_float("weight", weight(row["boost"]))
-        out.add_float("recency", float(row["published_at"] or 0) + row["boost"])
-        if row["published_at"] is not None:
-            published = datetime.fromtimestamp(row["published_at"], UTC)
-            out.add_date("published", published)
-            if doc.type is DocType.NEWS:
-                out.add_date("news_published", published)
-        return out
-
     async def delete(self, keys: Sequence[str]) -> int:
+        if not keys:
+            return 0
         await self._open()
         return int(await self._write(self._delete_sync, Query.term_set_query(
-            self.schema, "key", list(keys)) if keys else Query.empty_query()))
+            self.schema, "key", list(keys))))
 
     def _delete_sync(self, query: Query) -> int:
         assert self._lease is not None
+        writer = self._lease.acquire()   # first: the count must not race another writer's
         self._refresh()
         n = self.searcher.search(query, 1, count=True).count or 0
         if n:
-            writer = self._lease.acquire()
             writer.delete_documents_by_query(query)
             writer.commit()
             self._refresh()
@@ -251,7 +252,7 @@ class TantivySearchIndex:
             parts.append(Query.term_query(self.schema, "doc_type", DocType(doc_type).value))
         if published_before is not None:
             parts.append(Query.range_query(self.schema, "published", tantivy.FieldType.Date,
-                                           None, published_before.astimezone(UTC),
+                                           None, utc(published_before, upper=True),
                                            include_upper=False))
         query = (Query.boolean_query([(Occur.Must, q) for q in parts]) if parts
                  else Query.all_query())
@@ -273,40 +274,34 @@ class TantivySearchIndex:
 
     # -- reads -------------------------------------------------------------------------------
     async def get(self, key: str) -> SearchDocument | None:
-        docs = await self._read(self._docs_where, Query.term_query(self.schema, "key", key), 1)
-        return docs[0] if docs else None
+        def run() -> SearchDocument | None:
+            s = self.searcher
+            found = s.search(Query.term_query(self.schema, "key", key), 1, count=False).hits
+            return stored_document(s, found[0][1]) if found else None
 
-    def _docs_where(self, query: Query, limit: int,
-                    after_seq: int | None = None) -> list[SearchDocument]:
-        s = self.searcher
-        if after_seq is not None:
-            query = Query.boolean_query([(Occur.Must, query), (Occur.Must, Query.range_query(
-                self.schema, "seq", tantivy.FieldType.Unsigned, after_seq, None,
-                include_lower=False))])
-        result = s.search(query, limit, count=False, order_by_field="seq", order=Order.Asc)
-        return [row_document(json.loads(s.doc(a).get_first("doc"))) for _, a in result.hits]
+        return await self._read(run)  # type: ignore[no-any-return]
 
     async def page(self, doc_type: DocType, after: str | None,
                    limit: int) -> list[SearchDocument]:
-        """A type's documents in the order they were first indexed (a reindex re-reads them).
-        `after` is the id of the last document of the previous page."""
-        kind = DocType(doc_type).value
+        kind = Query.term_query(self.schema, "doc_type", DocType(doc_type).value)
+        query = kind if after is None else Query.boolean_query(
+            [(Occur.Must, kind), (Occur.Must, ids_after(self.schema, after))])
 
         def run() -> list[SearchDocument]:
-            after_seq = None
-            if after is not None:
-                after_seq = self._seqs([f"{kind}:{after}"]).get(f"{kind}:{after}")
-            return self._docs_where(Query.term_query(self.schema, "doc_type", kind),
-                                    max(1, limit), after_seq)
+            s = self.searcher
+            found = s.search(query, max(1, limit), count=False, order_by_field="doc_id",
+                             order=Order.Asc)
+            return [stored_document(s, addr) for _, addr in found.hits]
 
-        return await self._read(run)
+        return await self._read(run)  # type: ignore[no-any-return]
 
     async def count(self, doc_type: DocType | None = None) -> int:
         def run() -> int:
+            s = self.searcher
             if doc_type is None:
-                return int(self.searcher.num_docs)
+                return int(s.num_docs)
             q = Query.term_query(self.schema, "doc_type", DocType(doc_type).value)
-            return int(self.searcher.search(q, 1, count=True).count or 0)
+            return int(s.search(q, 1, count=True).count or 0)
 
         return int(await self._read(run))
 
@@ -328,6 +323,18 @@ class TantivySearchIndex:
 
     async def suggest(self, text: str, *, limit: int = 10) -> list[Suggestion]:
         return await self.symbols.suggest(text, limit=limit)
+
+
+def _seqs(s: tantivy.Searcher, schema: tantivy.Schema, keys: list[str]) -> dict[str, int]:
+    """The `seq` of each of `keys` already indexed."""
+    found: dict[str, int] = {}
+    for i in range(0, len(keys), 1024):
+        chunk = keys[i:i + 1024]
+        hits = s.search(Query.term_set_query(schema, "key", chunk), len(chunk), count=False).hits
+        addrs = [a for _, a in hits]
+        for addr, seq in zip(addrs, s.fast_field_values("seq", addrs), strict=True):
+            found[str(stored_row(s, addr)["key"])] = int(seq)
+    return found
 
 
 def index_path(url: str) -> Path | None:

@@ -8,7 +8,7 @@ by the same analyzer the index uses.
 from __future__ import annotations
 
 import hashlib
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import tantivy
 from tantivy import FieldType, Occur, Query
@@ -18,6 +18,9 @@ from stockflow.search.query import Clause, Term
 from stockflow.search.text import index_text
 
 TEXT_ANALYZER = "stockflow_text"
+# Tantivy keeps dates as nanoseconds in an i64 (about 1677 to 2262); beyond, the nearest end.
+_EARLIEST = datetime(1677, 9, 22, tzinfo=UTC)
+_LATEST = datetime(2262, 4, 10, tzinfo=UTC)
 # Title and keywords (tickers, aliases) weigh ten times the body, as on FTS5 and PostgreSQL.
 TEXT_FIELDS = (("title", 10.0), ("keywords", 10.0), ("body", 1.0))
 # One value a document, lower-case (as the SQL engines store them); `type` is doc_type.
@@ -40,6 +43,9 @@ def text_analyzer() -> tantivy.TextAnalyzer:
 def build_schema() -> tantivy.Schema:
     sb = tantivy.SchemaBuilder()
     sb.add_text_field("key", stored=False, tokenizer_name="raw", index_option="basic")
+    # the id alone, for a reindex's pages in id order (tantivy_documents.ids_after)
+    sb.add_text_field("doc_id", stored=False, tokenizer_name="raw", fast=True,
+                      index_option="basic")
     for name, _ in TEXT_FIELDS:
         sb.add_text_field(name, stored=False, tokenizer_name=TEXT_ANALYZER,
                           index_option="position")
@@ -55,7 +61,8 @@ def build_schema() -> tantivy.Schema:
     # the (1 + boost) of the SQL engines.
     sb.add_float_field("weight", fast=True)
     sb.add_float_field("recency", fast=True)          # published epoch + boost: no-text order
-    sb.add_text_field("doc", stored=True, tokenizer_name="raw", index_option="basic")
+    # The document as the SQL engines store it (JSON): stored only, never a term.
+    sb.add_bytes_field("doc", stored=True, indexed=False, fast=False)
     return sb.build()
 
 
@@ -93,9 +100,10 @@ class QueryBuilder:
                 if values:
                     (must_not if negate else must).append(self._filter(name, values))
         if request.published_from is not None or request.published_to is not None:
-            must.append(Query.const_score_query(Query.range_query(
-                self.schema, "published", FieldType.Date, _utc(request.published_from),
-                _utc(request.published_to), include_upper=request.published_to is None), 0.0))
+            within = Query.range_query(
+                self.schema, "published", FieldType.Date, utc(request.published_from),
+                utc(request.published_to, upper=True), include_upper=request.published_to is None)
+            must.append(Query.const_score_query(within, 0.0))
         if request.news_before is not None:
             must.append(Query.const_score_query(self._news_before(request.news_before), 0.0))
         if not must:
@@ -151,14 +159,18 @@ class QueryBuilder:
         not_news = Query.boolean_query([
             (Occur.Must, Query.all_query()),
             (Occur.MustNot, Query.term_query(self.schema, "doc_type", DocType.NEWS.value))])
-        early = Query.range_query(self.schema, "published", FieldType.Date, None, _utc(moment),
+        early = Query.range_query(self.schema, "published", FieldType.Date, None,
+                                  utc(moment, upper=True),
                                   include_upper=False)
         return Query.boolean_query([(Occur.Should, not_news), (Occur.Should, early)])
 
 
-def _utc(moment: datetime | None) -> datetime | None:
-    """UTC, whole seconds: the index keeps dates to the second, as the SQL engines' epochs do."""
+def utc(moment: datetime | None, *, upper: bool = False) -> datetime | None:
+    """UTC, whole seconds (the index keeps dates to the second, as the SQL engines' epochs do),
+    within the dates Tantivy can hold; an exclusive `upper` bound may be a second past the last,
+    so that it still takes in the dates held there."""
     if moment is None:
         return None
     moment = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-    return moment.replace(microsecond=0)
+    latest = _LATEST + timedelta(seconds=1) if upper else _LATEST
+    return min(max(moment.replace(microsecond=0), _EARLIEST), latest)

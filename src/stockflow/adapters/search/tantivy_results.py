@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import lru_cache
@@ -13,6 +12,7 @@ from tantivy import Query
 
 from stockflow.adapters.search.rows import hit
 from stockflow.adapters.search.sqlparts import decode_score_cursor
+from stockflow.adapters.search.tantivy_documents import stored_row
 from stockflow.core.pagination import encode_cursor
 from stockflow.search.domain import FacetBucket, HistogramInterval, SearchHit, SearchRequest
 
@@ -67,7 +67,7 @@ def collect_page(s: tantivy.Searcher, query: Query, ranked: bool,
             break
         fetch *= 4
     terms = request.query.highlight_terms()
-    hits = [hit(json.loads(s.doc(addr).get_first("doc")), score, terms)
+    hits = [hit(stored_row(s, addr), score, terms)
             for score, _, addr in chosen[:limit]]
     next_cursor = None
     if len(chosen) > limit:

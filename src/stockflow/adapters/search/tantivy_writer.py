@@ -74,6 +74,10 @@ class WriterLease:
         elif now - self._last_used >= self.idle_seconds:
             self.release()
 
+    def discard(self) -> None:
+        """Drop a writer that failed (its uncommitted work goes with it)."""
+        self._writer = None
+
     def release(self) -> None:
         """Finish the merges under way and free the lock (waiting consumes the writer)."""
         writer, self._writer = self._writer, None

@@ -338,10 +338,11 @@ def _sqlite_terminate(ending: list[threading.Thread], dbapi_connection: Any) -> 
     - it awaits a graceful close first and, when a second cancellation (cancel_and_wait repeats
       them) interrupts that wait, force-closes; the late graceful close then marks the connection
       closed before the thread has closed it, and the thread exits with it open.
-    The statement still running is interrupted (nobody awaits its result any more); the queue
-    is aiosqlite's own (SQLAlchemy's adapter queues on it the same way), its thread runs what is
-    queued in order, and the last item ends it as aiosqlite's `stop()` does, but without a
-    future of the event loop's; `close()` waits for the thread.
+    The queue is aiosqlite's own (SQLAlchemy's adapter queues on it the same way); its thread
+    runs what is queued in order, the statement still running first (not interrupted: SQLite
+    keeps an interrupt pending while any other statement of the connection is open, and the
+    rollback would then fail), and the last item ends it as aiosqlite's `stop()` does, but
+    without a future of the event loop's. `close()` waits for the thread.
     """
     import aiosqlite.core as aiosqlite_core
 
@@ -361,9 +362,9 @@ def _sqlite_terminate(ending: list[threading.Thread], dbapi_connection: Any) -> 
         driver._connection = None
         return stop
 
-    raw.interrupt()
     driver._running = False
     driver._tx.put_nowait((None, rollback_and_close))
+    ending[:] = [t for t in ending if t.is_alive()]
     ending.append(driver._thread)
 
 
