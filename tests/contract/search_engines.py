@@ -51,9 +51,10 @@ async def postgres_index(url: str) -> AsyncIterator[SearchIndex]:
         await db.close()
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres),
-                        "tantivy"])
-async def index(request, tmp_path) -> AsyncIterator[SearchIndex]:
+_POSTGRES = pytest.param("postgresql", marks=pytest.mark.postgres)
+
+
+async def _filled(request, tmp_path) -> AsyncIterator[SearchIndex]:
     if request.param == "postgresql":
         source = postgres_index(request.getfixturevalue("postgres_url"))
     else:
@@ -63,6 +64,19 @@ async def index(request, tmp_path) -> AsyncIterator[SearchIndex]:
         await ix.ensure_schema()  # repeatable
         await ix.upsert(COMPANIES + NEWS)
         await ix.upsert_symbols(SYMBOLS)
+        yield ix
+
+
+@pytest.fixture(params=["sqlite", _POSTGRES, "tantivy"])
+async def index(request, tmp_path) -> AsyncIterator[SearchIndex]:
+    async for ix in _filled(request, tmp_path):
+        yield ix
+
+
+@pytest.fixture(params=["sqlite", _POSTGRES])
+async def sql_index(request, tmp_path) -> AsyncIterator[SearchIndex]:
+    """The SQL engines only, for what concerns their statements."""
+    async for ix in _filled(request, tmp_path):
         yield ix
 
 

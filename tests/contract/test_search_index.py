@@ -10,15 +10,21 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from stockflow.adapters.search.postgres_fts import PostgresSearchIndex
-from stockflow.adapters.search.sqlite_fts import SEARCH_CACHE_KIB, SqliteSearchIndex
+from stockflow.adapters.search.sqlite_fts import SEARCH_CACHE_KIB
 from stockflow.search.domain import DocType, InvalidCursor, SuggestEntry
 from stockflow.search.ports import SearchIndex
 from stockflow.search.text import match_quality
 from tests.contract.search_corpus import COMPANIES, NEWS, SYMBOLS, T0, company, news
-from tests.contract.search_engines import index, keys, postgres_index, search, sqlite_index
+from tests.contract.search_engines import (
+    index,
+    keys,
+    postgres_index,
+    search,
+    sql_index,
+    sqlite_index,
+)
 
-__all__ = ["index"]  # the fixture, imported so that pytest finds it here
+__all__ = ["index", "sql_index"]  # the fixtures, imported so that pytest finds them here
 
 
 async def test_is_a_search_index(index) -> None:
@@ -152,13 +158,12 @@ TAG_QUERIES = [("chips ticker:intc", {}), ("ticker:NVDA source:bloomberg", {}),
                ("-nvidia ticker:amd", {"event_type": ("earnings",)})]
 
 
-async def test_tag_filters_as_a_set_or_probed_per_match_agree(index, monkeypatch) -> None:
+async def test_tag_filters_as_a_set_or_probed_per_match_agree(sql_index, monkeypatch) -> None:
     """On FTS5 a tag filter few documents carry is one set the matches are checked against,
     a common one a probe of the tag index per match: both must answer the same."""
     import stockflow.adapters.search.sqlite_fts as fts
 
-    if not isinstance(index, SqliteSearchIndex | PostgresSearchIndex):
-        pytest.skip("the two forms are the SQL engines'")
+    index = sql_index
     assert fts.SMALL_TAG_SET > len(NEWS)  # so the first search below takes the set
     for text, filters in TAG_QUERIES:
         for window in (None, 3):
