@@ -70,7 +70,7 @@ ADAPTERS: dict[str, dict[str, str]] = {
         "sqlite": "stockflow.adapters.search.sqlite_fts:make_index",
         "postgresql": "stockflow.adapters.search.postgres_fts:make_index",
         "postgres": "stockflow.adapters.search.postgres_fts:make_index",
-        # an index folder of its own (search.index_url); symbols stay in the database's engine
+        # an index folder of its own (search.engine, search.index_dir); symbols stay in the database
         "tantivy": "stockflow.adapters.search.tantivy_index:make_index",
     },
 }

@@ -114,27 +114,23 @@ class QueryBuilder:
         return Query.boolean_query(parts), has_text
 
     def _clause(self, clause: Clause) -> Query:
-        alternatives = [q for t in clause.terms for q in self._term(t)]
-        if not alternatives:
-            return Query.empty_query()
-        if len(alternatives) == 1:
-            return alternatives[0]
-        return Query.boolean_query([(Occur.Should, q) for q in alternatives])
+        alternatives = [q for t in clause.terms if (q := self._term(t)) is not None]
+        return _any_of(alternatives) if alternatives else Query.empty_query()
 
-    def _term(self, term: Term) -> list[Query]:
-        """A term in every text field, each with its weight; several tokens are a phrase."""
+    def _term(self, term: Term) -> Query | None:
+        """A term in every text field, each with its weight; several tokens are a phrase. None
+        when the term holds no token (nothing to match)."""
         tokens = self.tokens(term.text)
         if not tokens:
-            return []
-        out = []
+            return None
+        fields = []
         for name, boost in TEXT_FIELDS:
             if len(tokens) == 1:
                 q = Query.term_query(self.schema, name, tokens[0], index_option="freq")
             else:
                 q = Query.phrase_query(self.schema, name, tokens)
-            out.append(Query.boost_query(q, boost))
-        return [out[0] if len(out) == 1 else
-                Query.boolean_query([(Occur.Should, q) for q in out])]
+            fields.append(Query.boost_query(q, boost))
+        return _any_of(fields)
 
     def _filter(self, name: str, values: tuple[str, ...]) -> Query:
         if name in COLUMN_FILTERS:
@@ -150,9 +146,7 @@ class QueryBuilder:
         # by their skip lists; a term-set query collects every document of its values first
         # (1 M for type:news, twice the cost of the whole search). Score 0: filters never rank.
         terms = [Query.term_query(self.schema, field, v) for v in norm]
-        either = terms[0] if len(terms) == 1 else Query.boolean_query(
-            [(Occur.Should, q) for q in terms])
-        return Query.const_score_query(either, 0.0)
+        return Query.const_score_query(_any_of(terms), 0.0)
 
     def _news_before(self, moment: datetime) -> Query:
         # not news, or news published before the embargo (undated news is left out)
@@ -163,6 +157,12 @@ class QueryBuilder:
                                   utc(moment, upper=True),
                                   include_upper=False)
         return Query.boolean_query([(Occur.Should, not_news), (Occur.Should, early)])
+
+
+def _any_of(queries: list[Query]) -> Query:
+    """The one query, or a union of several (at least one given)."""
+    return queries[0] if len(queries) == 1 else Query.boolean_query(
+        [(Occur.Should, q) for q in queries])
 
 
 def utc(moment: datetime | None, *, upper: bool = False) -> datetime | None:
